@@ -1,0 +1,306 @@
+namespace Serverless.Backup.Core.Environment;
+
+/// <summary>
+/// Everything the runner reads from its environment: the contract between the Job (built by the Functions app)
+/// and the runner. <see cref="EnvContract.ToEnvironment{T}"/> writes it, <see cref="EnvContract.FromEnvironment{T}(Func{string,string})"/>
+/// reads it back. Every variable is documented in docs/runner.md.
+/// </summary>
+public sealed record RunnerSettings
+{
+    [EnvGroup] public SessionSettings Session { get; init; } = new();
+    [EnvGroup] public DatabaseSettings Database { get; init; } = new();
+    [EnvGroup] public RepositorySettings Repository { get; init; } = new();
+    [EnvGroup] public RestoreSettings Restore { get; init; } = new();
+    [EnvGroup] public ReportingSettings Reporting { get; init; } = new();
+
+    public static RunnerSettings FromProcessEnvironment() => EnvContract.FromProcessEnvironment<RunnerSettings>();
+
+    /// <summary>Checks what the verb needs; each message names the variable and how to fix it. Empty when valid.</summary>
+    public IReadOnlyList<string> Validate(RunnerVerb verb)
+    {
+        var errors = new List<string>();
+        Session.Validate(errors);
+        Repository.Validate(errors);
+        if (verb is RunnerVerb.Backup or RunnerVerb.Restore)
+        {
+            Database.Validate(errors);
+        }
+        if (verb is RunnerVerb.Restore)
+        {
+            Restore.Validate(errors);
+        }
+        Reporting.Validate(errors);
+        return errors;
+    }
+
+    internal static void Require(List<string> errors, string? value, string name, string hint)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            errors.Add($"{name} is not set: set it to {hint}");
+        }
+    }
+
+    internal static string NameOf<T>(string property) =>
+        EnvContract.Variables<T>().Single(v => v.Path[^1].Name == property).Name;
+}
+
+/// <summary>The runner's verbs (its first argument).</summary>
+public enum RunnerVerb
+{
+    Backup,
+    Restore,
+}
+
+/// <summary>Who the run is for: these become restic tags and label every event and metric.</summary>
+public sealed record SessionSettings
+{
+    [Env("BACKUP_NAMESPACE", Hint = "the Kubernetes namespace of the session")]
+    public string Namespace { get; init; } = "default";
+
+    [Env("BACKUP_SESSION", Hint = "the name of the BackupSession or RestoreSession (a Kubernetes name)")]
+    public string? Name { get; init; }
+
+    [Env("BACKUP_CONFIGURATION", Hint = "the name of the BackupConfiguration the snapshots belong to")]
+    public string? Configuration { get; init; }
+
+    [Env("BACKUP_REPOSITORY_NAME", Hint = "the name of the Repository resource")]
+    public string? RepositoryName { get; init; }
+
+    internal void Validate(List<string> errors)
+    {
+        RunnerSettings.Require(errors, Name, RunnerSettings.NameOf<SessionSettings>(nameof(Name)), "the name of the session");
+        if (Name is not null && !Names.IsDnsSubdomain(Name))
+        {
+            errors.Add($"{RunnerSettings.NameOf<SessionSettings>(nameof(Name))}='{Name}' is not valid: set it to a lower-case Kubernetes name (letters, digits, '-', '.')");
+        }
+    }
+}
+
+/// <summary>The MySQL or MariaDB server (from the AppBinding and its secret).</summary>
+public sealed record DatabaseSettings
+{
+    [Env("MYSQL_HOST", Hint = "the database host name or address")]
+    public string? Host { get; init; }
+
+    [Env("MYSQL_PORT", Hint = "the database TCP port, a whole number such as 3306")]
+    public int Port { get; init; } = 3306;
+
+    [Env("MYSQL_USER", Hint = "the database user name")]
+    public string? User { get; init; }
+
+    [Env("MYSQL_PASSWORD", Secret = true, Hint = "the database user's password (from the AppBinding's secret)")]
+    public string? Password { get; init; }
+
+    [Env("MYSQL_DATABASES", Hint = "a comma-separated list of database names, or leave it unset for all user databases")]
+    public IReadOnlyList<string> Databases { get; init; } = [];
+
+    [Env("MYSQL_DUMP_ARGS", Separator = ' ', Hint = "extra mysqldump arguments separated by spaces")]
+    public IReadOnlyList<string> DumpArgs { get; init; } = [];
+
+    [Env("MYSQL_RESTORE_ARGS", Separator = ' ', Hint = "extra mysql client arguments separated by spaces")]
+    public IReadOnlyList<string> RestoreArgs { get; init; } = [];
+
+    [Env("MYSQL_WAIT_TIMEOUT_SECONDS", Hint = "how long to wait for the database, in whole seconds (default 300)")]
+    public TimeSpan WaitTimeout { get; init; } = TimeSpan.FromSeconds(300);
+
+    [Env("MYSQL_SSL_CA", Hint = "the path of a CA certificate file for TLS to the database")]
+    public string? SslCa { get; init; }
+
+    internal void Validate(List<string> errors)
+    {
+        RunnerSettings.Require(errors, Host, RunnerSettings.NameOf<DatabaseSettings>(nameof(Host)), "the database host name or address");
+        RunnerSettings.Require(errors, User, RunnerSettings.NameOf<DatabaseSettings>(nameof(User)), "the database user name");
+        if (Port is < 1 or > 65535)
+        {
+            errors.Add($"{RunnerSettings.NameOf<DatabaseSettings>(nameof(Port))}={Port} is not valid: set it to a TCP port between 1 and 65535");
+        }
+        foreach (var database in Databases.Where(d => !Names.IsDatabaseName(d)))
+        {
+            errors.Add($"{RunnerSettings.NameOf<DatabaseSettings>(nameof(Databases))} has '{database}', which is not a database name: use letters, digits, '_' and '$' (at most 64)");
+        }
+    }
+}
+
+/// <summary>Where restic keeps the repository.</summary>
+public enum RepositoryBackend
+{
+    Local,
+    Azure,
+    S3,
+}
+
+/// <summary>The restic repository: backend, location, credentials and the encryption password.</summary>
+public sealed record RepositorySettings
+{
+    [Env("REPOSITORY_BACKEND", Hint = "local, azure or s3")]
+    public RepositoryBackend? Backend { get; init; }
+
+    [Env("REPOSITORY_PATH", Hint = "the folder of a local repository")]
+    public string? Path { get; init; }
+
+    [Env("REPOSITORY_PREFIX", Hint = "the path inside the container or bucket, such as mysql/prod")]
+    public string? Prefix { get; init; }
+
+    [Env("RESTIC_PASSWORD", Secret = true, Hint = "the repository's encryption password (from the storage secret)")]
+    public string? Password { get; init; }
+
+    [Env("RESTIC_COMPRESSION", Hint = "auto, off or max")]
+    public string Compression { get; init; } = "auto";
+
+    // Azure Blob: the secret keys are Stash's, so an existing Stash storage secret works unchanged.
+    [Env("AZURE_ACCOUNT_NAME", Hint = "the storage account name")]
+    public string? AzureAccountName { get; init; }
+
+    [Env("AZURE_ACCOUNT_KEY", Secret = true, Hint = "the storage account key, or leave it unset to use a SAS or workload identity")]
+    public string? AzureAccountKey { get; init; }
+
+    [Env("AZURE_ACCOUNT_SAS", Secret = true, Hint = "a SAS token for the container")]
+    public string? AzureSasToken { get; init; }
+
+    [Env("AZURE_STORAGE_CONNECTION_STRING", Secret = true, Hint = "a storage connection string")]
+    public string? AzureConnectionString { get; init; }
+
+    [Env("AZURE_ENDPOINT", Hint = "the blob service URL, such as https://ACCOUNT.blob.core.windows.net (default from the account name)")]
+    public string? AzureEndpoint { get; init; }
+
+    [Env("AZURE_CONTAINER", Hint = "the blob container name (lower case, 3-63 characters)")]
+    public string? AzureContainer { get; init; }
+
+    // S3 and S3-compatible stores.
+    [Env("S3_ENDPOINT", Hint = "the S3 endpoint URL, such as https://s3.eu-west-1.amazonaws.com (default: AWS)")]
+    public string? S3Endpoint { get; init; }
+
+    [Env("S3_BUCKET", Hint = "the bucket name")]
+    public string? S3Bucket { get; init; }
+
+    [Env("S3_REGION", Hint = "the bucket's region, such as us-east-1")]
+    public string S3Region { get; init; } = "us-east-1";
+
+    [Env("S3_FORCE_PATH_STYLE", Hint = "true for path-style URLs (most S3-compatible servers), false for virtual-hosted")]
+    public bool S3ForcePathStyle { get; init; }
+
+    [Env("AWS_ACCESS_KEY_ID", Hint = "the access key id, or leave it unset for the default credential chain")]
+    public string? AwsAccessKeyId { get; init; }
+
+    [Env("AWS_SECRET_ACCESS_KEY", Secret = true, Hint = "the secret access key")]
+    public string? AwsSecretAccessKey { get; init; }
+
+    [Env("AWS_SESSION_TOKEN", Secret = true, Hint = "a session token for temporary credentials")]
+    public string? AwsSessionToken { get; init; }
+
+    internal void Validate(List<string> errors)
+    {
+        string N(string p) => RunnerSettings.NameOf<RepositorySettings>(p);
+        RunnerSettings.Require(errors, Password, N(nameof(Password)), "the repository's encryption password");
+        if (Compression is not ("auto" or "off" or "max"))
+        {
+            errors.Add($"{N(nameof(Compression))}='{Compression}' is not valid: set it to auto, off or max");
+        }
+        switch (Backend)
+        {
+            case null:
+                errors.Add($"{N(nameof(Backend))} is not set: set it to local, azure or s3");
+                break;
+            case RepositoryBackend.Local:
+                RunnerSettings.Require(errors, Path, N(nameof(Path)), "the folder of the local repository");
+                break;
+            case RepositoryBackend.Azure:
+                RunnerSettings.Require(errors, AzureContainer, N(nameof(AzureContainer)), "the blob container name");
+                if (AzureConnectionString is null && AzureAccountName is null && AzureEndpoint is null)
+                {
+                    errors.Add($"{N(nameof(AzureAccountName))} is not set: set it to the storage account name (or set {N(nameof(AzureEndpoint))} or {N(nameof(AzureConnectionString))})");
+                }
+                if (AzureContainer is not null && !Names.IsAzureContainer(AzureContainer))
+                {
+                    errors.Add($"{N(nameof(AzureContainer))}='{AzureContainer}' is not valid: set it to 3-63 lower-case letters, digits and '-'");
+                }
+                if (AzureEndpoint is not null && !Uri.TryCreate(AzureEndpoint, UriKind.Absolute, out _))
+                {
+                    errors.Add($"{N(nameof(AzureEndpoint))}='{AzureEndpoint}' is not valid: set it to an absolute URL such as https://ACCOUNT.blob.core.windows.net");
+                }
+                break;
+            case RepositoryBackend.S3:
+                RunnerSettings.Require(errors, S3Bucket, N(nameof(S3Bucket)), "the bucket name");
+                if (S3Endpoint is not null && !Uri.TryCreate(S3Endpoint, UriKind.Absolute, out _))
+                {
+                    errors.Add($"{N(nameof(S3Endpoint))}='{S3Endpoint}' is not valid: set it to an absolute URL such as https://s3.amazonaws.com");
+                }
+                if (AwsAccessKeyId is not null && AwsSecretAccessKey is null)
+                {
+                    errors.Add($"{N(nameof(AwsSecretAccessKey))} is not set: set it to the secret of access key {AwsAccessKeyId}");
+                }
+                break;
+        }
+    }
+}
+
+/// <summary>What to restore and where to.</summary>
+public sealed record RestoreSettings
+{
+    [Env("RESTORE_FROM_SESSION", Hint = "the name of the BackupSession whose snapshots to restore")]
+    public string? FromSession { get; init; }
+
+    [Env("RESTORE_SNAPSHOTS", Hint = "a comma-separated list of snapshot ids, or 'latest'")]
+    public IReadOnlyList<string> Snapshots { get; init; } = [];
+
+    [Env("RESTORE_DATABASES", Hint = "a comma-separated list of the databases to restore (default: all of the snapshots' databases)")]
+    public IReadOnlyList<string> Databases { get; init; } = [];
+
+    [Env("RESTORE_RENAME", Hint = "comma-separated pairs source=target, such as shop=shop_copy")]
+    public IReadOnlyDictionary<string, string> Rename { get; init; } = new Dictionary<string, string>();
+
+    internal void Validate(List<string> errors)
+    {
+        string N(string p) => RunnerSettings.NameOf<RestoreSettings>(p);
+        if (FromSession is not null && Snapshots.Count > 0)
+        {
+            errors.Add($"{N(nameof(FromSession))} and {N(nameof(Snapshots))} are both set: set only one of them");
+        }
+        foreach (var id in Snapshots.Where(s => s != "latest" && !Names.IsSnapshotId(s)))
+        {
+            errors.Add($"{N(nameof(Snapshots))} has '{id}', which is not a snapshot id: use 'latest' or 8 to 64 hex digits");
+        }
+        foreach (var name in Databases.Concat(Rename.Keys).Concat(Rename.Values).Where(d => !Names.IsDatabaseName(d)))
+        {
+            errors.Add($"{N(nameof(Rename))} or {N(nameof(Databases))} has '{name}', which is not a database name: use letters, digits, '_' and '$' (at most 64)");
+        }
+    }
+}
+
+/// <summary>Where the runner reports: the webhook of the Functions app and the Pushgateway.</summary>
+public sealed record ReportingSettings
+{
+    [Env("WEBHOOK_URL", Hint = "the Functions app's SessionEvents URL, or leave it unset")]
+    public string? WebhookUrl { get; init; }
+
+    [Env("WEBHOOK_TOKEN", Secret = true, Hint = "the session's webhook token (from the session's Secret)")]
+    public string? WebhookToken { get; init; }
+
+    [Env("PUSHGATEWAY_URL", Hint = "the Pushgateway base URL such as http://pushgateway:9091, or leave it unset")]
+    public string? PushgatewayUrl { get; init; }
+
+    [Env("RUNNER_PROGRESS_INTERVAL_SECONDS", Hint = "seconds between progress events, a whole number (default 5)")]
+    public TimeSpan ProgressInterval { get; init; } = TimeSpan.FromSeconds(5);
+
+    internal void Validate(List<string> errors)
+    {
+        string N(string p) => RunnerSettings.NameOf<ReportingSettings>(p);
+        if (WebhookUrl is not null && !Uri.TryCreate(WebhookUrl, UriKind.Absolute, out _))
+        {
+            errors.Add($"{N(nameof(WebhookUrl))}='{WebhookUrl}' is not valid: set it to an absolute http(s) URL");
+        }
+        if (WebhookUrl is not null && WebhookToken is null)
+        {
+            errors.Add($"{N(nameof(WebhookToken))} is not set: set it to the session's webhook token (the Job takes it from the session's Secret)");
+        }
+        if (PushgatewayUrl is not null && !Uri.TryCreate(PushgatewayUrl, UriKind.Absolute, out _))
+        {
+            errors.Add($"{N(nameof(PushgatewayUrl))}='{PushgatewayUrl}' is not valid: set it to an absolute URL such as http://pushgateway:9091");
+        }
+        if (ProgressInterval <= TimeSpan.Zero)
+        {
+            errors.Add($"{N(nameof(ProgressInterval))} is not valid: set it to a whole number of seconds above 0");
+        }
+    }
+}

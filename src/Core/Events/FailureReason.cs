@@ -1,0 +1,58 @@
+
+namespace Serverless.Backup.Core.Events;
+
+/// <summary>Why a run failed. Each reason has its own exit code (<see cref="ExitCodes"/>).</summary>
+public enum FailureReason
+{
+    /// <summary>A setting is missing or malformed.</summary>
+    InvalidSettings,
+    /// <summary>The database host could not be reached within the wait timeout.</summary>
+    DatabaseUnreachable,
+    /// <summary>The database refused the credentials.</summary>
+    DatabaseAccessDenied,
+    /// <summary>A listed database does not exist.</summary>
+    DatabaseNotFound,
+    /// <summary>mysqldump exited non-zero.</summary>
+    DumpFailed,
+    /// <summary>The dump stream ended without mysqldump's completion trailer.</summary>
+    DumpTruncated,
+    /// <summary>The repository exists but the password does not open it.</summary>
+    RepositoryPasswordWrong,
+    /// <summary>The storage (Blob, S3, folder) could not be reached or refused the credentials.</summary>
+    StorageUnreachable,
+    /// <summary>restic failed for another reason.</summary>
+    RepositoryError,
+    /// <summary>The snapshot (or session) to restore does not exist.</summary>
+    SnapshotNotFound,
+    /// <summary>The mysql client failed while applying a dump.</summary>
+    RestoreFailed,
+    /// <summary>The runner was stopped (SIGTERM, SIGINT).</summary>
+    Cancelled,
+    /// <summary>A bug: anything else.</summary>
+    Internal,
+}
+
+/// <summary>The runner's exit codes, documented in docs/runner.md.</summary>
+public static class ExitCodes
+{
+    public const int Success = 0;
+
+    public static int For(FailureReason reason) => reason switch
+    {
+        FailureReason.Internal => 1,
+        FailureReason.InvalidSettings => 2,
+        FailureReason.DatabaseUnreachable => 3,
+        FailureReason.DatabaseAccessDenied => 4,
+        FailureReason.DatabaseNotFound => 5,
+        FailureReason.DumpFailed => 6,
+        FailureReason.DumpTruncated => 7,
+        FailureReason.RepositoryPasswordWrong => 8,
+        FailureReason.StorageUnreachable => 9,
+        FailureReason.RepositoryError => 10,
+        FailureReason.SnapshotNotFound => 11,
+        FailureReason.RestoreFailed => 12,
+        // 128 + SIGTERM, as a shell reports a process ended by the signal.
+        FailureReason.Cancelled => 143,
+        _ => 1,
+    };
+}

@@ -1,0 +1,71 @@
+using System.Text.Json.Serialization;
+
+namespace Serverless.Backup.Core.Events;
+
+/// <summary>
+/// What the runner reports: one JSON object a line on stdout, and the same records POSTed to the webhook.
+/// The "type" property tells them apart.
+/// </summary>
+[JsonPolymorphic(TypeDiscriminatorPropertyName = "type")]
+[JsonDerivedType(typeof(StartedEvent), "started")]
+[JsonDerivedType(typeof(ProgressEvent), "progress")]
+[JsonDerivedType(typeof(SucceededEvent), "succeeded")]
+[JsonDerivedType(typeof(FailedEvent), "failed")]
+public abstract record RunnerEvent
+{
+    /// <summary>backup or restore (later: forget, check, unlock).</summary>
+    public required string Verb { get; init; }
+    public required string Namespace { get; init; }
+    public required string Session { get; init; }
+    public required DateTimeOffset Time { get; init; }
+}
+
+/// <summary>The run began; <see cref="Databases"/> are the databases it will dump or restore.</summary>
+public sealed record StartedEvent : RunnerEvent
+{
+    public required IReadOnlyList<string> Databases { get; init; }
+}
+
+/// <summary>At most every few seconds while data moves.</summary>
+public sealed record ProgressEvent : RunnerEvent
+{
+    public required string Database { get; init; }
+    /// <summary>Bytes of this database's dump streamed so far.</summary>
+    public required long BytesDone { get; init; }
+    /// <summary>Bytes of every database of the run streamed so far.</summary>
+    public required long TotalBytesDone { get; init; }
+    public required double ElapsedSeconds { get; init; }
+}
+
+/// <summary>Every database was dumped (or restored) completely.</summary>
+public sealed record SucceededEvent : RunnerEvent
+{
+    public required IReadOnlyList<DatabaseResult> Databases { get; init; }
+    public required double DurationSeconds { get; init; }
+}
+
+/// <summary>The run failed; no snapshot of a partial dump survives.</summary>
+public sealed record FailedEvent : RunnerEvent
+{
+    public required FailureReason Reason { get; init; }
+    public required string Message { get; init; }
+    /// <summary>The database being worked on when it failed, if any.</summary>
+    public string? Database { get; init; }
+}
+
+/// <summary>One database of a run.</summary>
+public sealed record DatabaseResult
+{
+    /// <summary>The database as it was dumped (the source name).</summary>
+    public required string Database { get; init; }
+    public required string SnapshotId { get; init; }
+    /// <summary>Bytes of the SQL stream (dumped or restored).</summary>
+    public required long Bytes { get; init; }
+    /// <summary>SHA-256 of the SQL stream, lower-case hex.</summary>
+    public required string Sha256 { get; init; }
+    /// <summary>Bytes restic added to the repository (backup only).</summary>
+    public long DataAdded { get; init; }
+    public required double DurationSeconds { get; init; }
+    /// <summary>The database restored into, where a restore renamed it.</summary>
+    public string? RestoredInto { get; init; }
+}
