@@ -1,1 +1,0 @@
-namespace Serverless.Backup.Testing;
