@@ -1,0 +1,21 @@
+using System.Text.Json.Serialization;
+using k8s;
+using k8s.Models;
+
+namespace Serverless.Backup.Core.Resources;
+
+/// <summary>A list answer of the API server for one kind of custom resource.</summary>
+public sealed class ResourceList<T> : IKubernetesObject<V1ListMeta>, IItems<T>
+{
+    [JsonPropertyName("apiVersion")]
+    public string ApiVersion { get; set; } = ResourceGroup.ApiVersion;
+
+    [JsonPropertyName("kind")]
+    public string Kind { get; set; } = "";
+
+    [JsonPropertyName("metadata")]
+    public V1ListMeta Metadata { get; set; } = new();
+
+    [JsonPropertyName("items")]
+    public IList<T> Items { get; set; } = [];
+}
