@@ -1,6 +1,9 @@
 using Serverless.Backup.Core.Environment;
+using Serverless.Backup.Functions.Cluster;
 using Serverless.Backup.Functions.Hosting;
+using Serverless.Backup.Functions.Schedules;
 using Serverless.Backup.Functions.Settings;
+using Serverless.Backup.Functions.Webhook;
 
 // Publish step: `handler write-function-json <app root>` writes each function's function.json next to host.json.
 if (args is ["write-function-json", var appRoot])
@@ -26,6 +29,23 @@ catch (SettingsException e)
     return 2;
 }
 
-var app = FunctionsApp.Build(options, new Dictionary<string, TimerHandler>());
+using var kubernetes = ClusterConnection.Create(options);
+if (kubernetes is null)
+{
+    Console.Error.WriteLine("BACKUP_CLUSTER=folder is not available in this build: set BACKUP_CLUSTER to incluster, kubeconfig or aks");
+    return 2;
+}
+var gateway = new KubernetesGateway(kubernetes);
+var tick = new ScheduleTick(gateway, options.TimeZone);
+var timers = new Dictionary<string, TimerHandler>
+{
+    [FunctionCatalog.ScheduleTick.Name] = (invocation, cancellationToken) => tick.RunAsync(invocation.UtcNow, cancellationToken),
+};
+var app = FunctionsApp.Build(options, timers, a => SessionEventsEndpoint.Map(a, gateway, options.WebhookMasterKey!, TimeProvider.System));
+if (options.Standalone)
+{
+    var standaloneTimers = new StandaloneTimers(timers, app.Logger, TimeProvider.System);
+    _ = standaloneTimers.RunAsync(app.Lifetime.ApplicationStopping);
+}
 await app.RunAsync();
 return 0;
