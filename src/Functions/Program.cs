@@ -1,6 +1,8 @@
 using Serverless.Backup.Core.Environment;
 using Serverless.Backup.Functions.Cluster;
 using Serverless.Backup.Functions.Hosting;
+using Serverless.Backup.Functions.Jobs;
+using Serverless.Backup.Functions.Reconcile;
 using Serverless.Backup.Functions.Schedules;
 using Serverless.Backup.Functions.Settings;
 using Serverless.Backup.Functions.Webhook;
@@ -37,9 +39,16 @@ if (kubernetes is null)
 }
 var gateway = new KubernetesGateway(kubernetes);
 var tick = new ScheduleTick(gateway, options.TimeZone);
+var reconciler = new Reconciler(gateway, new JobSettings
+{
+    Image = options.RunnerImage!,
+    WebhookBaseUrl = options.WebhookBaseUrl,
+    PushgatewayUrl = options.PushgatewayUrl,
+}, options.WebhookMasterKey!, TimeProvider.System);
 var timers = new Dictionary<string, TimerHandler>
 {
     [FunctionCatalog.ScheduleTick.Name] = (invocation, cancellationToken) => tick.RunAsync(invocation.UtcNow, cancellationToken),
+    [FunctionCatalog.Reconcile.Name] = (_, cancellationToken) => reconciler.RunAsync(cancellationToken),
 };
 var app = FunctionsApp.Build(options, timers, a => SessionEventsEndpoint.Map(a, gateway, options.WebhookMasterKey!, TimeProvider.System));
 if (options.Standalone)

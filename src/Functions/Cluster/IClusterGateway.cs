@@ -28,4 +28,16 @@ public interface IClusterGateway
 
     /// <summary>Writes a configuration's status subresource; throws <see cref="ConflictException"/> on a stale resourceVersion.</summary>
     Task ReplaceConfigurationStatusAsync(BackupConfiguration configuration, CancellationToken cancellationToken);
+
+    Task<BackupConfiguration?> GetConfigurationAsync(string @namespace, string name, CancellationToken cancellationToken);
+
+    Task<Repository?> GetRepositoryAsync(string @namespace, string name, CancellationToken cancellationToken);
+
+    Task<AppBinding?> GetAppBindingAsync(string @namespace, string name, CancellationToken cancellationToken);
+
+    /// <summary>Creates the session's Secret, then its Job; either existing already (409) is fine.</summary>
+    Task CreateJobAsync(Jobs.JobPlan plan, CancellationToken cancellationToken);
+
+    /// <summary>The Job, or null when it does not exist (never created, or deleted).</summary>
+    Task<k8s.Models.V1Job?> GetJobAsync(string @namespace, string name, CancellationToken cancellationToken);
 }

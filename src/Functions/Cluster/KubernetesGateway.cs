@@ -82,4 +82,58 @@ public sealed class KubernetesGateway(IKubernetes kubernetes) : IClusterGateway
             throw new ConflictException($"BackupConfiguration {configuration.Key} changed since it was read", e);
         }
     }
+
+    public Task<BackupConfiguration?> GetConfigurationAsync(string @namespace, string name, CancellationToken cancellationToken) =>
+        GetAsync<BackupConfiguration>(G, V, BackupConfiguration.Plural, @namespace, name, cancellationToken);
+
+    public Task<Repository?> GetRepositoryAsync(string @namespace, string name, CancellationToken cancellationToken) =>
+        GetAsync<Repository>(G, V, Repository.Plural, @namespace, name, cancellationToken);
+
+    public Task<AppBinding?> GetAppBindingAsync(string @namespace, string name, CancellationToken cancellationToken) =>
+        GetAsync<AppBinding>(ResourceGroup.AppBindingGroup, "v1alpha1", AppBinding.Plural, @namespace, name, cancellationToken);
+
+    public async Task CreateJobAsync(Jobs.JobPlan plan, CancellationToken cancellationToken)
+    {
+        var ns = plan.Job.Metadata.NamespaceProperty;
+        try
+        {
+            await kubernetes.CoreV1.CreateNamespacedSecretAsync(plan.Secret, ns, cancellationToken: cancellationToken);
+        }
+        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Conflict)
+        {
+            // Made by an earlier reconcile; the token is derived, so it is the same.
+        }
+        try
+        {
+            await kubernetes.BatchV1.CreateNamespacedJobAsync(plan.Job, ns, cancellationToken: cancellationToken);
+        }
+        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Conflict)
+        {
+            // Made by an earlier reconcile or another instance.
+        }
+    }
+
+    public async Task<k8s.Models.V1Job?> GetJobAsync(string @namespace, string name, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await kubernetes.BatchV1.ReadNamespacedJobAsync(name, @namespace, cancellationToken: cancellationToken);
+        }
+        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+    }
+
+    private async Task<T?> GetAsync<T>(string group, string version, string plural, string @namespace, string name, CancellationToken cancellationToken) where T : class
+    {
+        try
+        {
+            return await kubernetes.CustomObjects.GetNamespacedCustomObjectAsync<T>(group, version, @namespace, plural, name, cancellationToken);
+        }
+        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+    }
 }

@@ -57,6 +57,25 @@ public sealed class FakeApiServer : IAsyncDisposable
         }
     }
 
+    /// <summary>Changes a stored object as a controller would (the Job controller writing a Job's status), bumping its resourceVersion.</summary>
+    public void Mutate(string prefix, string plural, string ns, string name, Action<JsonObject> change)
+    {
+        lock (gate)
+        {
+            var stored = objects[(prefix, plural, ns, name)];
+            change(stored);
+            stored["metadata"]!["resourceVersion"] = (++version).ToString(CultureInfo.InvariantCulture);
+        }
+    }
+
+    public void Remove(string prefix, string plural, string ns, string name)
+    {
+        lock (gate)
+        {
+            objects.Remove((prefix, plural, ns, name));
+        }
+    }
+
     public int Count(string plural)
     {
         lock (gate)
