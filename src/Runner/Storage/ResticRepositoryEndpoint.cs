@@ -25,10 +25,28 @@ public sealed class ResticRepositoryEndpoint : IAsyncDisposable
         cancellationToken.ThrowIfCancellationRequested();
         return settings.Backend switch
         {
-            RepositoryBackend.Local => Task.FromResult(new ResticRepositoryEndpoint(Path.GetFullPath(settings.Path!), null)),
+            RepositoryBackend.Local => Task.FromResult(new ResticRepositoryEndpoint(CheckLocalPath(settings.Path!), null)),
             // Filled in by the storage work: start RestBackendServer over the backend's IObjectStore.
             _ => throw new NotSupportedException($"REPOSITORY_BACKEND={settings.Backend} is not supported yet"),
         };
+    }
+
+    private static string CheckLocalPath(string path)
+    {
+        var full = Path.GetFullPath(path);
+        if (File.Exists(full))
+        {
+            throw new StorageUnreachableException($"REPOSITORY_PATH '{path}' is a file: set it to a folder (restic creates it when missing)");
+        }
+        try
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(full) ?? full);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new StorageUnreachableException($"REPOSITORY_PATH '{path}' cannot be created ({e.Message}): set it to a writable folder, such as one on a mounted volume", e);
+        }
+        return full;
     }
 
     public async ValueTask DisposeAsync()
