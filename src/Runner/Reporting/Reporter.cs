@@ -6,8 +6,8 @@ using Serverless.Backup.Core.Events;
 namespace Serverless.Backup.Runner.Reporting;
 
 /// <summary>
-/// Builds a run's events and hands them to the sinks in order. Progress is throttled to the configured interval
-/// and queued, so a slow sink (a webhook that retries) never slows the data path; the final event waits for the
+/// Builds a run's events and hands them to the sinks in order. Progress is reported by a ticker every interval
+/// while a database streams (so a stalled stream still shows it is alive) and queued, so a slow sink (a webhook that retries) never slows the data path; the final event waits for the
 /// queue to drain. A sink that throws is logged and skipped: reporting never fails a run.
 /// </summary>
 public sealed class Reporter : IAsyncDisposable
@@ -20,7 +20,10 @@ public sealed class Reporter : IAsyncDisposable
     private readonly Channel<RunnerEvent> _queue = Channel.CreateUnbounded<RunnerEvent>(new() { SingleReader = true });
     private readonly Task _pump;
     private readonly Stopwatch _clock = Stopwatch.StartNew();
-    private TimeSpan _lastProgress = TimeSpan.Zero;
+    private readonly CancellationTokenSource _stopTicker = new();
+    private readonly Task _ticker;
+    private volatile string? _database;
+    private long _databaseBytes;
     private long _totalBytes;
 
     public Reporter(IReadOnlyList<IEventSink> sinks, SessionSettings session, string verb, TimeSpan interval, TextWriter log)
@@ -31,6 +34,7 @@ public sealed class Reporter : IAsyncDisposable
         _interval = interval;
         _log = log;
         _pump = Task.Run(PumpAsync);
+        _ticker = Task.Run(TickAsync);
     }
 
     public TimeSpan Elapsed => _clock.Elapsed;
@@ -38,21 +42,37 @@ public sealed class Reporter : IAsyncDisposable
     public void Started(IReadOnlyList<string> databases) =>
         _queue.Writer.TryWrite(new StartedEvent { Verb = _verb, Namespace = _session.Namespace, Session = SessionName, Time = DateTimeOffset.UtcNow, Databases = databases });
 
-    /// <summary>Called from the copy loop with the bytes just moved; emits at most one event per interval.</summary>
+    /// <summary>Called from the copy loop with the bytes just moved: only counts; the ticker reports.</summary>
     public void Advance(string database, long databaseBytes, int justMoved)
     {
-        var total = Interlocked.Add(ref _totalBytes, justMoved);
-        var now = _clock.Elapsed;
-        if (now - _lastProgress < _interval)
+        _database = database;
+        Interlocked.Exchange(ref _databaseBytes, databaseBytes);
+        Interlocked.Add(ref _totalBytes, justMoved);
+    }
+
+    /// <summary>Every interval while a database is being streamed, a progress event (also when the stream stalls).</summary>
+    private async Task TickAsync()
+    {
+        using var timer = new PeriodicTimer(_interval);
+        try
         {
-            return;
+            while (await timer.WaitForNextTickAsync(_stopTicker.Token))
+            {
+                if (_database is { } database)
+                {
+                    _queue.Writer.TryWrite(new ProgressEvent
+                    {
+                        Verb = _verb, Namespace = _session.Namespace, Session = SessionName, Time = DateTimeOffset.UtcNow,
+                        Database = database, BytesDone = Interlocked.Read(ref _databaseBytes), TotalBytesDone = Interlocked.Read(ref _totalBytes),
+                        ElapsedSeconds = Math.Round(_clock.Elapsed.TotalSeconds, 1),
+                    });
+                }
+            }
         }
-        _lastProgress = now;
-        _queue.Writer.TryWrite(new ProgressEvent
+        catch (OperationCanceledException)
         {
-            Verb = _verb, Namespace = _session.Namespace, Session = SessionName, Time = DateTimeOffset.UtcNow,
-            Database = database, BytesDone = databaseBytes, TotalBytesDone = total, ElapsedSeconds = Math.Round(now.TotalSeconds, 1),
-        });
+            // The run finished.
+        }
     }
 
     public Task SucceededAsync(IReadOnlyList<DatabaseResult> databases, CancellationToken cancellationToken) =>
@@ -73,6 +93,7 @@ public sealed class Reporter : IAsyncDisposable
 
     private async Task FinishAsync(RunnerEvent final, CancellationToken cancellationToken)
     {
+        await StopTickerAsync();
         _queue.Writer.TryComplete();
         await _pump;
         await PublishAsync(final, cancellationToken);
@@ -101,9 +122,17 @@ public sealed class Reporter : IAsyncDisposable
         }
     }
 
+    private async Task StopTickerAsync()
+    {
+        await _stopTicker.CancelAsync();
+        await _ticker;
+    }
+
     public async ValueTask DisposeAsync()
     {
+        await StopTickerAsync();
         _queue.Writer.TryComplete();
         await _pump;
+        _stopTicker.Dispose();
     }
 }
