@@ -102,8 +102,8 @@ public static class RunnerProgram
         var databases = await server.ResolveDatabasesAsync(stop);
         reporter.Started(databases);
 
-        await using var endpoint = await ResticRepositoryEndpoint.OpenAsync(settings.Repository, stop);
-        var restic = new ResticClient(settings.Repository, endpoint.Repository, temp, log);
+        await using var endpoint = await ResticRepositoryEndpoint.OpenAsync(settings.Repository, log, stop);
+        var restic = new ResticClient(settings.Repository, endpoint, temp, log);
         await restic.EnsureRepositoryAsync(stop);
 
         var results = await new BackupRun(settings.Session, server, tools, restic, reporter, log).RunAsync(databases, stop);
@@ -114,8 +114,8 @@ public static class RunnerProgram
     {
         var server = new MySqlServer(settings.Database, log);
         using var tools = new MySqlTools(settings.Database, temp);
-        await using var endpoint = await ResticRepositoryEndpoint.OpenAsync(settings.Repository, stop);
-        var restic = new ResticClient(settings.Repository, endpoint.Repository, temp, log);
+        await using var endpoint = await ResticRepositoryEndpoint.OpenAsync(settings.Repository, log, stop);
+        var restic = new ResticClient(settings.Repository, endpoint, temp, log);
         var run = new RestoreRun(settings, server, tools, restic, reporter, log);
 
         // Choose the snapshots before touching the database: a missing snapshot changes nothing.

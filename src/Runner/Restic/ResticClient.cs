@@ -4,6 +4,7 @@ using CliWrap;
 using Serverless.Backup.Core.Environment;
 using Serverless.Backup.Core.Events;
 using Serverless.Backup.Runner.Processes;
+using Serverless.Backup.Runner.Storage;
 
 namespace Serverless.Backup.Runner.Restic;
 
@@ -11,7 +12,7 @@ namespace Serverless.Backup.Runner.Restic;
 /// Runs restic (0.14 or later) against one repository. restic gets the repository and its password through its
 /// environment only, a cache under the run's temp folder (the Job's root filesystem is read-only), and no other secret.
 /// </summary>
-public sealed class ResticClient(RepositorySettings settings, string repository, string tempFolder, TextWriter log)
+public sealed class ResticClient(RepositorySettings settings, ResticRepositoryEndpoint endpoint, string tempFolder, TextWriter log)
 {
     public const string Executable = "restic";
 
@@ -21,7 +22,7 @@ public sealed class ResticClient(RepositorySettings settings, string repository,
     private const string WrongPassword = "wrong password or no key found";
 
     private readonly IReadOnlyDictionary<string, string?> _environment = ChildEnvironment.With(
-        ("RESTIC_REPOSITORY", repository),
+        ("RESTIC_REPOSITORY", endpoint.Repository),
         ("RESTIC_PASSWORD", settings.Password),
         ("RESTIC_CACHE_DIR", Path.Combine(tempFolder, "restic-cache")),
         // The runner counts bytes itself; restic's status lines would otherwise come 60 times a second.
@@ -30,7 +31,7 @@ public sealed class ResticClient(RepositorySettings settings, string repository,
     /// <summary>A restic command with the repository environment, exit code left to the caller.</summary>
     public Command Command(IEnumerable<string> arguments) =>
         Cli.Wrap(Executable)
-            .WithArguments([.. arguments, "--compression", settings.Compression])
+            .WithArguments([.. arguments, "--compression", settings.Compression, .. endpoint.ResticOptions])
             .WithEnvironmentVariables(_environment)
             .WithValidation(CommandResultValidation.None);
 
@@ -114,9 +115,9 @@ public sealed class ResticClient(RepositorySettings settings, string repository,
 
     private string Describe() => settings.Backend switch
     {
-        RepositoryBackend.Local => settings.Path ?? repository,
+        RepositoryBackend.Local => settings.Path ?? endpoint.Repository,
         RepositoryBackend.Azure => $"azure container '{settings.AzureContainer}'" + (settings.Prefix is { Length: > 0 } p ? $" prefix '{p}'" : ""),
         RepositoryBackend.S3 => $"s3 bucket '{settings.S3Bucket}'" + (settings.Prefix is { Length: > 0 } p ? $" prefix '{p}'" : ""),
-        _ => repository,
+        _ => endpoint.Repository,
     };
 }

@@ -8,19 +8,23 @@ public sealed class RoundTripTests(RunnerFixture fixture)
 {
     private MariaDbServer Db => fixture.Database;
 
-    [Fact]
-    public async Task Two_databases_backed_up_and_restored_under_new_names_are_equal_in_data_and_definitions()
+    [Theory]
+    [InlineData("local")]
+    [InlineData("azure")]
+    [InlineData("s3")]
+    public async Task Two_databases_backed_up_and_restored_under_new_names_are_equal_in_data_and_definitions(string backend)
     {
-        var repository = TestEnvironment.TempFolder("repo");
-        await SampleDatabase.CreateAsync(Db, "rt_shop");
-        await SampleDatabase.CreateAsync(Db, "rt_crm", extraRows: 2000);
+        var repository = fixture.Repository(backend, "rt-" + backend);
+        var (shop, crm) = ($"rt_shop_{backend}", $"rt_crm_{backend}");
+        await SampleDatabase.CreateAsync(Db, shop);
+        await SampleDatabase.CreateAsync(Db, crm, extraRows: 20000);
 
-        var backup = await RunnerProcess.RunAsync("backup", fixture.Settings("rt-1", repository, "rt_shop", "rt_crm"));
+        var backup = await RunnerProcess.RunAsync("backup", fixture.Settings("rt-1", repository, shop, crm));
 
         Assert.True(backup.ExitCode == 0, backup.ToString());
         Assert.IsType<StartedEvent>(backup.Events[0]);
         var succeeded = backup.Succeeded!;
-        Assert.Equal(["rt_shop", "rt_crm"], succeeded.Databases.Select(d => d.Database));
+        Assert.Equal([shop, crm], succeeded.Databases.Select(d => d.Database));
         Assert.All(succeeded.Databases, d =>
         {
             Assert.Matches("^[0-9a-f]{8,64}$", d.SnapshotId);
@@ -28,19 +32,21 @@ public sealed class RoundTripTests(RunnerFixture fixture)
             Assert.True(d.Bytes > 1000);
             Assert.True(d.DataAdded > 0);
         });
-        var snapshots = await ResticRepository.SnapshotsAsync(repository, RunnerFixture.RepositoryPassword);
-        Assert.Equal(2, snapshots.Count);
+        if (backend == "local")
+        {
+            Assert.Equal(2, (await ResticRepository.SnapshotsAsync(repository.Path!, RunnerFixture.RepositoryPassword)).Count);
+        }
 
         var settings = fixture.Settings("rt-1", repository) with
         {
-            Restore = new() { FromSession = "rt-1", Rename = new Dictionary<string, string> { ["rt_shop"] = "rt_shop_copy", ["rt_crm"] = "rt_crm_copy" } },
+            Restore = new() { FromSession = "rt-1", Rename = new Dictionary<string, string> { [shop] = shop + "_copy", [crm] = crm + "_copy" } },
         };
         var restore = await RunnerProcess.RunAsync("restore", settings);
 
         Assert.True(restore.ExitCode == 0, restore.ToString());
         var restored = restore.Succeeded!.Databases;
-        Assert.Equal(["rt_crm", "rt_shop"], restored.Select(d => d.Database));
-        Assert.Equal(["rt_crm_copy", "rt_shop_copy"], restored.Select(d => d.RestoredInto));
+        Assert.Equal([crm, shop], restored.Select(d => d.Database));
+        Assert.Equal([crm + "_copy", shop + "_copy"], restored.Select(d => d.RestoredInto));
         // The stream that came back is byte for byte the stream that was dumped.
         foreach (var database in restored)
         {
@@ -48,8 +54,8 @@ public sealed class RoundTripTests(RunnerFixture fixture)
             Assert.Equal(original.Sha256, database.Sha256);
             Assert.Equal(original.Bytes, database.Bytes);
         }
-        Assert.Equal(await SampleDatabase.FingerprintAsync(Db, "rt_shop"), await SampleDatabase.FingerprintAsync(Db, "rt_shop_copy"));
-        Assert.Equal(await SampleDatabase.FingerprintAsync(Db, "rt_crm"), await SampleDatabase.FingerprintAsync(Db, "rt_crm_copy"));
+        Assert.Equal(await SampleDatabase.FingerprintAsync(Db, shop), await SampleDatabase.FingerprintAsync(Db, shop + "_copy"));
+        Assert.Equal(await SampleDatabase.FingerprintAsync(Db, crm), await SampleDatabase.FingerprintAsync(Db, crm + "_copy"));
     }
 
     [Fact]
