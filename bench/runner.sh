@@ -52,8 +52,8 @@ mariadbd --no-defaults --datadir="$work/db" --socket="$work/db.sock" --port="$db
   --user=root --skip-log-bin --innodb-buffer-pool-size=1G --innodb-flush-log-at-trx-commit=0 \
   --max-allowed-packet=256M >"$work/db.log" 2>&1 &
 db_pid=$!
-for _ in $(seq 1 60); do mariadb --no-defaults -S "$work/db.sock" -uroot -e 'SELECT 1' >/dev/null 2>&1 && break; sleep 1; done
-mariadb --no-defaults -S "$work/db.sock" -uroot -e "CREATE USER 'bench'@'%' IDENTIFIED BY 'bench-pw'; GRANT ALL ON *.* TO 'bench'@'%';"
+for _ in $(seq 1 60); do env -u MYSQL_PWD mariadb --no-defaults -S "$work/db.sock" -uroot -e 'SELECT 1' >/dev/null 2>&1 && break; sleep 1; done
+env -u MYSQL_PWD mariadb --no-defaults -S "$work/db.sock" -uroot -e "CREATE USER 'bench'@'%' IDENTIFIED BY 'bench-pw'; GRANT ALL ON *.* TO 'bench'@'%';"
 
 if [[ ",$backends," == *",azure,"* ]]; then
   if (exec 3<>/dev/tcp/127.0.0.1/10000) 2>/dev/null; then
@@ -69,7 +69,7 @@ azurite_key="Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZ
 # sysbench rows dump to about 190 bytes each.
 prepare_db() { # name size_mb
   local rows=$(( $2 * 1000000 / 190 / 8 ))
-  mariadb --no-defaults -S "$work/db.sock" -uroot -e "DROP DATABASE IF EXISTS $1; CREATE DATABASE $1"
+  env -u MYSQL_PWD mariadb --no-defaults -S "$work/db.sock" -uroot -e "DROP DATABASE IF EXISTS $1; CREATE DATABASE $1"
   sysbench oltp_read_write --db-driver=mysql --mysql-socket="$work/db.sock" --mysql-user=root \
     --mysql-db="$1" --tables=8 --table-size="$rows" --threads=2 prepare >/dev/null
 }
@@ -146,7 +146,7 @@ for backend in "${backend_list[@]}"; do
   added="$(added_bytes "$work/runner-backup.out")"
 
   # Restore: both into fresh databases.
-  mariadb --no-defaults -S "$work/db.sock" -uroot -e "DROP DATABASE IF EXISTS sb_shell; CREATE DATABASE sb_shell; DROP DATABASE IF EXISTS sb_runner"
+  env -u MYSQL_PWD mariadb --no-defaults -S "$work/db.sock" -uroot -e "DROP DATABASE IF EXISTS sb_shell; CREATE DATABASE sb_shell; DROP DATABASE IF EXISTS sb_runner"
   start="$(now)"
   restic dump latest sb.sql --tag shell | mariadb --no-defaults -h 127.0.0.1 -P "$db_port" -u bench sb_shell
   shell_restore="$(awk -v a="$start" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }')"
@@ -169,6 +169,6 @@ if [ -n "$rss_sizes" ]; then
     runner_env "$work/env-rss" local "$work/repo-rss" "rss-$s" "sb$s"
     read -r secs rss <<<"$(run_runner backup "$work/env-rss")"
     printf '%-10s %12s %14s\n' "$(( $(dump_bytes "$work/runner-backup.out") / 1000000 ))" "$((rss / 1024))" "$secs"
-    mariadb --no-defaults -S "$work/db.sock" -uroot -e "DROP DATABASE sb$s"
+    env -u MYSQL_PWD mariadb --no-defaults -S "$work/db.sock" -uroot -e "DROP DATABASE sb$s"
   done
 fi

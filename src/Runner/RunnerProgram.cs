@@ -42,7 +42,7 @@ public static class RunnerProgram
         using var http = new HttpClient();
         var verbName = verb?.ToString().ToLowerInvariant() ?? (args.Length > 0 ? args[0] : "none");
         await using var reporter = new Reporter(
-            EventSinks.Create(settings, http, stdout, log), settings.Session, verbName, settings.Reporting.ProgressInterval, log);
+            EventSinks.Create(settings, verbName, http, stdout, log), settings.Session, verbName, settings.Reporting.ProgressInterval, log);
 
         if (errors.Count > 0)
         {
