@@ -47,13 +47,13 @@ PY
 
 # --- a throwaway MariaDB ----------------------------------------------------------------------
 db_port="$(free_port)"
-mariadb-install-db --no-defaults --datadir="$work/db" --auth-root-authentication-method=normal >/dev/null
+mariadb-install-db --no-defaults --datadir="$work/db" --auth-root-authentication-method=socket --skip-test-db --user=root >/dev/null 2>&1
 mariadbd --no-defaults --datadir="$work/db" --socket="$work/db.sock" --port="$db_port" --bind-address=127.0.0.1 \
-  --user=root --skip-log-bin --innodb-buffer-pool-size=1G --innodb-flush-log-at-trx-commit=0 \
+  --user=root --skip-log-bin --skip-name-resolve --innodb-buffer-pool-size=1G --innodb-flush-log-at-trx-commit=0 \
   --max-allowed-packet=256M >"$work/db.log" 2>&1 &
 db_pid=$!
 for _ in $(seq 1 60); do env -u MYSQL_PWD mariadb --no-defaults -S "$work/db.sock" -uroot -e 'SELECT 1' >/dev/null 2>&1 && break; sleep 1; done
-env -u MYSQL_PWD mariadb --no-defaults -S "$work/db.sock" -uroot -e "CREATE USER 'bench'@'%' IDENTIFIED BY 'bench-pw'; GRANT ALL ON *.* TO 'bench'@'%';"
+env -u MYSQL_PWD mariadb --no-defaults -S "$work/db.sock" -uroot -e "DELETE FROM mysql.global_priv WHERE User=''; FLUSH PRIVILEGES; CREATE USER 'bench'@'%' IDENTIFIED BY 'bench-pw'; GRANT ALL ON *.* TO 'bench'@'%';"
 
 if [[ ",$backends," == *",azure,"* ]]; then
   if (exec 3<>/dev/tcp/127.0.0.1/10000) 2>/dev/null; then
