@@ -108,7 +108,7 @@ runner_env() { # file backend repo-dir-or-container session database [restore-in
       echo "REPOSITORY_BACKEND=azure AZURE_ACCOUNT_NAME=devstoreaccount1 AZURE_ACCOUNT_KEY=$azurite_key"
       echo "AZURE_ENDPOINT=http://127.0.0.1:10000/devstoreaccount1 AZURE_CONTAINER=$3"
     fi
-    [ -n "${6:-}" ] && echo "RESTORE_FROM_SESSION=$4 RESTORE_RENAME=$5=$6"
+    if [ -n "${6:-}" ]; then echo "RESTORE_FROM_SESSION=$4 RESTORE_RENAME=$5=$6"; fi
   } | tr ' ' '\n' >"$1"
 }
 

@@ -53,6 +53,12 @@ public sealed class ResticClient(RepositorySettings settings, ResticRepositoryEn
     /// </summary>
     public async Task EnsureRepositoryAsync(CancellationToken cancellationToken)
     {
+        // A repository whose config object exists needs no restic call here (each costs a key derivation,
+        // about a second): the backup itself reports a wrong password.
+        if (await endpoint.ConfigExistsAsync(cancellationToken))
+        {
+            return;
+        }
         var (code, _, errors) = await RunAsync(["cat", "config", "--no-lock"], cancellationToken);
         if (code == 0)
         {

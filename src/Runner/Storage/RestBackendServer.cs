@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Net;
 using System.Security.Cryptography;
 using System.Text.Json;
@@ -124,37 +125,49 @@ public sealed class RestBackendServer : IAsyncDisposable
 
     private async Task<IResult> PostAsync(HttpContext context, string key, string? name, CancellationToken cancellationToken)
     {
-        var body = await ReadBodyAsync(context.Request, cancellationToken);
-        if (name is not null)
+        // The body is held while its hash is checked, in a pooled buffer: restic's packs (up to 16 MiB) would
+        // otherwise each be a new large-object-heap allocation.
+        var (buffer, length) = await ReadBodyAsync(context.Request, cancellationToken);
+        try
         {
-            var hash = Convert.ToHexStringLower(SHA256.HashData(body.Span));
-            if (hash != name)
+            var body = buffer.AsMemory(0, length);
+            if (name is not null)
             {
-                return Results.Text($"the body's SHA-256 is {hash}, not {name}", statusCode: 400);
+                var hash = Convert.ToHexStringLower(SHA256.HashData(body.Span));
+                if (hash != name)
+                {
+                    return Results.Text($"the body's SHA-256 is {hash}, not {name}", statusCode: 400);
+                }
             }
+            var created = await _store.TryCreateAsync(key, body, cancellationToken);
+            if (created)
+            {
+                Interlocked.Add(ref _bytesUploaded, length);
+                return Results.Ok();
+            }
+            return name is null
+                ? Results.Text("the repository already has a config: it is never overwritten", statusCode: 403)
+                : Results.Ok();
         }
-        var created = await _store.TryCreateAsync(key, body, cancellationToken);
-        if (created)
+        finally
         {
-            Interlocked.Add(ref _bytesUploaded, body.Length);
-            return Results.Ok();
+            ArrayPool<byte>.Shared.Return(buffer);
         }
-        return name is null
-            ? Results.Text("the repository already has a config: it is never overwritten", statusCode: 403)
-            : Results.Ok();
     }
 
-    private static async Task<ReadOnlyMemory<byte>> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)
+    private static async Task<(byte[] Buffer, int Length)> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)
     {
         if (request.ContentLength is { } length)
         {
-            var buffer = new byte[length];
-            await request.Body.ReadExactlyAsync(buffer, cancellationToken);
-            return buffer;
+            var buffer = ArrayPool<byte>.Shared.Rent((int)length);
+            await request.Body.ReadExactlyAsync(buffer.AsMemory(0, (int)length), cancellationToken);
+            return (buffer, (int)length);
         }
         using var copy = new MemoryStream();
         await request.Body.CopyToAsync(copy, cancellationToken);
-        return copy.ToArray();
+        var pooled = ArrayPool<byte>.Shared.Rent((int)copy.Length);
+        copy.GetBuffer().AsSpan(0, (int)copy.Length).CopyTo(pooled);
+        return (pooled, (int)copy.Length);
     }
 
     private async Task<IResult> ListAsync(HttpContext context, string type, CancellationToken cancellationToken)

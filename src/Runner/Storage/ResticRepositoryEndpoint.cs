@@ -16,12 +16,20 @@ public sealed class ResticRepositoryEndpoint : IAsyncDisposable
     public const int RestConnections = 4;
 
     private readonly RestBackendServer? _server;
+    private readonly IObjectStore? _store;
 
-    private ResticRepositoryEndpoint(string repository, RestBackendServer? server)
+    private ResticRepositoryEndpoint(string repository, RestBackendServer? server, IObjectStore? store)
     {
         Repository = repository;
         _server = server;
+        _store = store;
     }
+
+    /// <summary>Whether the repository's config object exists (without opening it: no password involved).</summary>
+    public async Task<bool> ConfigExistsAsync(CancellationToken cancellationToken) =>
+        _store is null
+            ? File.Exists(Path.Combine(Repository, "config"))
+            : await _store.GetSizeAsync("config", cancellationToken) is not null;
 
     /// <summary>What restic gets as RESTIC_REPOSITORY (a path, or rest:http://127.0.0.1:PORT/).</summary>
     public string Repository { get; }
@@ -37,7 +45,7 @@ public sealed class ResticRepositoryEndpoint : IAsyncDisposable
     {
         if (settings.Backend == RepositoryBackend.Local)
         {
-            return new ResticRepositoryEndpoint(CheckLocalPath(settings.Path!), null);
+            return new ResticRepositoryEndpoint(CheckLocalPath(settings.Path!), null, null);
         }
         IObjectStore store = settings.Backend switch
         {
@@ -60,7 +68,7 @@ public sealed class ResticRepositoryEndpoint : IAsyncDisposable
             }
         }
         var server = await RestBackendServer.StartAsync(store, log, cancellationToken);
-        return new ResticRepositoryEndpoint(server.ResticRepository, server);
+        return new ResticRepositoryEndpoint(server.ResticRepository, server, store);
     }
 
     private static string CheckLocalPath(string path)

@@ -128,7 +128,9 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
         {
             return false;
         }
-        using var body = new MemoryStream(content.ToArray(), writable: false);
+        using var body = System.Runtime.InteropServices.MemoryMarshal.TryGetArray(content, out var segment)
+            ? new MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false)
+            : new MemoryStream(content.ToArray(), writable: false);
         await _client.PutObjectAsync(new PutObjectRequest
         {
             BucketName = _bucket,
