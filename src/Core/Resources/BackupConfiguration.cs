@@ -38,9 +38,9 @@ public sealed record TargetSpec
 {
     public TargetRef Ref { get; init; } = new();
     /// <summary>The databases to dump (default: every user database).</summary>
-    public IReadOnlyList<string>? Databases { get; init; }
+    public List<string>? Databases { get; init; }
     /// <summary>Extra mysqldump arguments.</summary>
-    public IReadOnlyList<string>? Args { get; init; }
+    public List<string>? Args { get; init; }
 }
 
 public sealed record TargetRef
@@ -59,7 +59,7 @@ public sealed record RetentionPolicy
     public int? KeepWeekly { get; init; }
     public int? KeepMonthly { get; init; }
     public int? KeepYearly { get; init; }
-    public IReadOnlyList<string>? KeepTags { get; init; }
+    public List<string>? KeepTags { get; init; }
     public bool Prune { get; init; }
     public bool DryRun { get; init; }
 }

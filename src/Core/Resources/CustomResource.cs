@@ -1,6 +1,7 @@
 using System.Text.Json.Serialization;
 using k8s;
 using k8s.Models;
+using YamlDotNet.Serialization;
 
 namespace Serverless.Backup.Core.Resources;
 
@@ -17,8 +18,8 @@ public abstract class CustomResource<TSpec, TStatus> : IKubernetesObject<V1Objec
     [JsonPropertyName("spec")] public TSpec Spec { get; set; } = new();
     [JsonPropertyName("status")] public TStatus? Status { get; set; }
 
-    [JsonIgnore] public string Name => Metadata.Name;
-    [JsonIgnore] public string Namespace => Metadata.NamespaceProperty ?? "default";
+    [JsonIgnore, YamlIgnore] public string Name => Metadata.Name;
+    [JsonIgnore, YamlIgnore] public string Namespace => Metadata.NamespaceProperty ?? "default";
 }
 
 /// <summary>Where a resource type lives in the API.</summary>

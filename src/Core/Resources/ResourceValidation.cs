@@ -5,7 +5,7 @@ namespace Serverless.Backup.Core.Resources;
 /// <summary>Checks of user-written resources; each error names the field and the fix.</summary>
 public static class ResourceValidation
 {
-    public static IReadOnlyList<string> Validate(BackupConfiguration configuration)
+    public static List<string> Validate(BackupConfiguration configuration)
     {
         var errors = new List<string>();
         var spec = configuration.Spec;
@@ -53,7 +53,7 @@ public static class ResourceValidation
         return errors;
     }
 
-    public static IReadOnlyList<string> Validate(RestoreSession restore)
+    public static List<string> Validate(RestoreSession restore)
     {
         var errors = new List<string>();
         var spec = restore.Spec;
@@ -75,7 +75,7 @@ public static class ResourceValidation
                 errors.Add($"spec.snapshots has '{id}', which is not a snapshot id: use 'latest' or 8 to 64 hex digits");
             }
         }
-        foreach (var name in (spec.Databases ?? []).Concat(spec.Rename?.Keys ?? []).Concat(spec.Rename?.Values ?? []))
+        foreach (var name in (spec.Databases ?? []).Concat(spec.Rename?.Keys.AsEnumerable() ?? []).Concat(spec.Rename?.Values.AsEnumerable() ?? []))
         {
             if (!Names.IsDatabaseName(name))
             {

@@ -61,11 +61,11 @@ public sealed record RestoreSessionSpec
     /// <summary>Restore the snapshots of this BackupSession …</summary>
     public string? FromSession { get; init; }
     /// <summary>… or these snapshot ids, or ["latest"] (the default).</summary>
-    public IReadOnlyList<string>? Snapshots { get; init; }
+    public List<string>? Snapshots { get; init; }
     /// <summary>Source databases to restore (default: all of the snapshots').</summary>
-    public IReadOnlyList<string>? Databases { get; init; }
+    public List<string>? Databases { get; init; }
     /// <summary>Restore a source database into another name.</summary>
-    public IReadOnlyDictionary<string, string>? Rename { get; init; }
+    public Dictionary<string, string>? Rename { get; init; }
     public string? TimeOut { get; init; }
 }
 
@@ -84,7 +84,7 @@ public sealed record SessionStatus
     public SessionProgress? Progress { get; init; }
     /// <summary>Unix seconds of the newest webhook event accepted: older or equal ones are replays.</summary>
     public long? LastEventTimestamp { get; init; }
-    public IReadOnlyList<DatabaseStats>? Stats { get; init; }
+    public List<DatabaseStats>? Stats { get; init; }
 }
 
 public sealed record SessionProgress
