@@ -1,1 +1,63 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Logging;
+using Serverless.Backup.Core.Environment;
+using Serverless.Backup.Functions.Cluster;
+using Serverless.Backup.Functions.Hosting;
+using Serverless.Backup.Functions.Settings;
+
+// `handler generate-app <folder>`: writes host.json and the function folders (the publish step).
+if (args is ["generate-app", var folder])
+{
+    FunctionAppLayout.Write(folder);
+    Console.WriteLine($"wrote host.json and {FunctionCatalog.All.Count} functions to {folder}");
+    return 0;
+}
+
+var endpoint = FunctionsHost.CustomHandlerEndpoint();
+var standalone = endpoint is null;
+AppSettings settings;
+try
+{
+    settings = EnvContract.FromProcessEnvironment<AppSettings>();
+}
+catch (SettingsException e)
+{
+    e.Errors.ToList().ForEach(error => Console.Error.WriteLine("error: " + error));
+    return 2;
+}
+var errors = settings.Validate(standalone);
+if (settings.Cluster != ClusterMode.Folder)
+{
+    errors = [.. errors, $"BACKUP_CLUSTER={settings.Cluster.ToString().ToLowerInvariant()} is not available in this build yet: use folder"];
+}
+if (errors.Count > 0)
+{
+    errors.ToList().ForEach(error => Console.Error.WriteLine("error: " + error));
+    return 2;
+}
+
+var cluster = new FolderGateway(settings.ResourcesFolder!, new LocalJobRunner(settings.RunnerCommand, Console.Error));
+var host = new FunctionsHost(settings, cluster, standalone, TimeProvider.System);
+var builder = WebApplication.CreateSlimBuilder(args);
+builder.Logging.ClearProviders();
+builder.WebHost.ConfigureKestrel(kestrel =>
+{
+    if (endpoint is not null)
+    {
+        // The handler port is not protected by the host: bind to loopback only.
+        kestrel.Listen(endpoint);
+    }
+});
+if (standalone)
+{
+    builder.WebHost.UseUrls(settings.ListenUrl);
+}
+var app = builder.Build();
+host.Map(app);
+using var stop = new CancellationTokenSource();
+app.Lifetime.ApplicationStopping.Register(stop.Cancel);
+var timers = standalone ? host.RunTimersAsync(Console.Out, stop.Token) : Task.CompletedTask;
+await app.RunAsync();
+await timers;
 return 0;

@@ -27,8 +27,7 @@ public static class FunctionCatalog
     public static readonly FunctionDefinition ListSessions = new("ListSessions", new HttpTrigger("get", "sessions"));
     // The runner's webhook: no function key (a Job has none); every request is HMAC-signed per session instead.
     public static readonly FunctionDefinition SessionEvents = new("SessionEvents", new HttpTrigger("post", "events", "anonymous"));
-    public static readonly FunctionDefinition Metrics = new("Metrics", new HttpTrigger("get", "metrics"));
 
     public static IReadOnlyList<FunctionDefinition> All { get; } =
-        [ScheduleTick, Reconcile, TriggerBackup, CreateRestore, GetSession, ListSessions, SessionEvents, Metrics];
+        [ScheduleTick, Reconcile, TriggerBackup, CreateRestore, GetSession, ListSessions, SessionEvents];
 }
