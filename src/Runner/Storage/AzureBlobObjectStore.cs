@@ -5,6 +5,8 @@ using Azure.Identity;
 using Azure.Storage;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
+using Azure.Storage.Blobs.Specialized;
+using System.Buffers;
 using Serverless.Backup.Core.Environment;
 
 namespace Serverless.Backup.Runner.Storage;
@@ -89,9 +91,11 @@ public sealed class AzureBlobObjectStore : IObjectStore
         {
             throw new StorageUnreachableException($"no Azure credential for {Description} ({e.Message.Split('\n')[0]}): set {_credentialSetting}", e);
         }
-        catch (RequestFailedException e)
+        catch (Exception e) when (e is RequestFailedException or AggregateException)
         {
-            throw new StorageUnreachableException($"{Description} could not be reached ({e.Message.Split('\n')[0]}): check AZURE_ENDPOINT / AZURE_ACCOUNT_NAME and the network", e);
+            // After its retries the SDK throws the attempts' errors together.
+            var first = e is AggregateException all ? all.InnerExceptions[0] : e;
+            throw new StorageUnreachableException($"{Description} could not be reached ({first.Message.Split('\n')[0]}): check AZURE_ENDPOINT / AZURE_ACCOUNT_NAME and the network", e);
         }
         catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
         {
@@ -141,18 +145,47 @@ public sealed class AzureBlobObjectStore : IObjectStore
         }
     }
 
-    public async Task<bool> TryCreateAsync(string key, ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
+    /// <summary>Blocks of this size are staged as they arrive: memory per upload stays at one block.</summary>
+    public const int BlockSize = 4 * 1024 * 1024;
+
+    public async Task<bool> TryCreateAsync(string key, Stream content, long? length, string? sha256, CancellationToken cancellationToken)
     {
+        var blob = _container.GetBlockBlobClient(_prefix + key);
+        if (await GetSizeAsync(key, cancellationToken) is not null)
+        {
+            return false;
+        }
+        // Stage the content block by block while hashing it, and commit the block list only when the hash
+        // matches: a blob with the wrong content never becomes visible (uncommitted blocks expire on their own).
+        var blocks = new List<string>();
+        var buffer = ArrayPool<byte>.Shared.Rent(BlockSize);
         try
         {
-            await Blob(key).UploadAsync(BinaryData.FromBytes(content), new BlobUploadOptions
+            using var hashing = new HashingStream(content);
+            int read;
+            while ((read = await hashing.ReadChunkAsync(buffer.AsMemory(0, BlockSize), cancellationToken)) > 0)
+            {
+                var id = Convert.ToBase64String(BitConverter.GetBytes((long)blocks.Count));
+                using var block = new MemoryStream(buffer, 0, read, writable: false);
+                await blob.StageBlockAsync(id, block, new BlockBlobStageBlockOptions(), cancellationToken);
+                blocks.Add(id);
+            }
+            hashing.Verify(key, sha256);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+        try
+        {
+            await blob.CommitBlockListAsync(blocks, new CommitBlockListOptions
             {
                 // Create only: an existing blob is never overwritten.
                 Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All },
             }, cancellationToken);
             return true;
         }
-        catch (RequestFailedException e) when (e.Status == 409 || e.ErrorCode == BlobErrorCode.BlobAlreadyExists)
+        catch (RequestFailedException e) when (e.Status is 409 or 412)
         {
             return false;
         }

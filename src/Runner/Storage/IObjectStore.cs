@@ -30,15 +30,23 @@ public interface IObjectStore
 
     /// <summary>
     /// Stores an object unless one exists under the key: an existing object is never overwritten.
-    /// Returns false (and writes nothing) when the key exists.
+    /// Returns false (and writes nothing) when the key exists. When <paramref name="sha256"/> is given, the
+    /// content's SHA-256 must equal it, or nothing is stored and <see cref="ContentMismatchException"/> is thrown.
+    /// The content is streamed: a store holds at most a bounded chunk of it in memory.
     /// </summary>
-    Task<bool> TryCreateAsync(string key, ReadOnlyMemory<byte> content, CancellationToken cancellationToken);
+    Task<bool> TryCreateAsync(string key, Stream content, long? length, string? sha256, CancellationToken cancellationToken);
 
     /// <summary>Deletes the object; returns false when there was none.</summary>
     Task<bool> DeleteAsync(string key, CancellationToken cancellationToken);
 
     /// <summary>Every object whose key starts with <paramref name="prefix"/> (recursively), in no particular order.</summary>
     IAsyncEnumerable<ObjectInfo> ListAsync(string prefix, CancellationToken cancellationToken);
+}
+
+/// <summary>The uploaded content does not hash to the name it was sent under; nothing was stored.</summary>
+public sealed class ContentMismatchException(string key, string actual) : Exception($"the content of '{key}' has SHA-256 {actual}, which is not its name")
+{
+    public string Actual { get; } = actual;
 }
 
 /// <summary>There is no object under the key.</summary>

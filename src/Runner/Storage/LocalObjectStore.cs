@@ -51,12 +51,29 @@ public sealed class LocalObjectStore(string root) : IObjectStore
         return Task.FromResult<Stream>(length is { } n ? new BoundedStream(stream, n) : stream);
     }
 
-    public async Task<bool> TryCreateAsync(string key, ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
+    public async Task<bool> TryCreateAsync(string key, Stream content, long? length, string? sha256, CancellationToken cancellationToken)
     {
         var path = PathOf(key);
+        if (File.Exists(path))
+        {
+            return false;
+        }
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         var temp = path + ".tmp-" + Guid.NewGuid().ToString("N");
-        await File.WriteAllBytesAsync(temp, content.ToArray(), cancellationToken);
+        using var hashing = new HashingStream(content);
+        await using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 64 * 1024, useAsync: true))
+        {
+            await hashing.CopyToAsync(file, cancellationToken);
+        }
+        try
+        {
+            hashing.Verify(key, sha256);
+        }
+        catch
+        {
+            File.Delete(temp);
+            throw;
+        }
         try
         {
             // Rename without overwrite: an existing object stays as it is.

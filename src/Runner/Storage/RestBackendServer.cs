@@ -125,49 +125,24 @@ public sealed class RestBackendServer : IAsyncDisposable
 
     private async Task<IResult> PostAsync(HttpContext context, string key, string? name, CancellationToken cancellationToken)
     {
-        // The body is held while its hash is checked, in a pooled buffer: restic's packs (up to 16 MiB) would
-        // otherwise each be a new large-object-heap allocation.
-        var (buffer, length) = await ReadBodyAsync(context.Request, cancellationToken);
+        // The store streams the body and checks that it hashes to its name before anything becomes visible.
+        var counting = new HashingStream(context.Request.Body);
         try
         {
-            var body = buffer.AsMemory(0, length);
-            if (name is not null)
-            {
-                var hash = Convert.ToHexStringLower(SHA256.HashData(body.Span));
-                if (hash != name)
-                {
-                    return Results.Text($"the body's SHA-256 is {hash}, not {name}", statusCode: 400);
-                }
-            }
-            var created = await _store.TryCreateAsync(key, body, cancellationToken);
+            var created = await _store.TryCreateAsync(key, counting, context.Request.ContentLength, name, cancellationToken);
             if (created)
             {
-                Interlocked.Add(ref _bytesUploaded, length);
+                Interlocked.Add(ref _bytesUploaded, counting.BytesRead);
                 return Results.Ok();
             }
             return name is null
                 ? Results.Text("the repository already has a config: it is never overwritten", statusCode: 403)
                 : Results.Ok();
         }
-        finally
+        catch (ContentMismatchException e)
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            return Results.Text($"the body's SHA-256 is {e.Actual}, not {name}", statusCode: 400);
         }
-    }
-
-    private static async Task<(byte[] Buffer, int Length)> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)
-    {
-        if (request.ContentLength is { } length)
-        {
-            var buffer = ArrayPool<byte>.Shared.Rent((int)length);
-            await request.Body.ReadExactlyAsync(buffer.AsMemory(0, (int)length), cancellationToken);
-            return (buffer, (int)length);
-        }
-        using var copy = new MemoryStream();
-        await request.Body.CopyToAsync(copy, cancellationToken);
-        var pooled = ArrayPool<byte>.Shared.Rent((int)copy.Length);
-        copy.GetBuffer().AsSpan(0, (int)copy.Length).CopyTo(pooled);
-        return (pooled, (int)copy.Length);
     }
 
     private async Task<IResult> ListAsync(HttpContext context, string type, CancellationToken cancellationToken)

@@ -12,8 +12,8 @@ public sealed class ResticRepositoryEndpoint : IAsyncDisposable
     /// <summary>How long the first contact with the storage may take before the run fails as unreachable.</summary>
     public static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(30);
 
-    /// <summary>restic's parallel uploads to the REST server; each holds one pack (up to 16 MiB) in memory here.</summary>
-    public const int RestConnections = 4;
+    /// <summary>restic's parallel connections to the REST server (restic's own default for cloud backends).</summary>
+    public const int RestConnections = 5;
 
     private readonly RestBackendServer? _server;
     private readonly IObjectStore? _store;

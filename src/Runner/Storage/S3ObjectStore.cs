@@ -121,16 +121,21 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
         }
     }
 
-    public async Task<bool> TryCreateAsync(string key, ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
+    public async Task<bool> TryCreateAsync(string key, Stream content, long? length, string? sha256, CancellationToken cancellationToken)
     {
         // Objects other than config are named by their content's hash, so check-then-put cannot lose data.
         if (await GetSizeAsync(key, cancellationToken) is not null)
         {
             return false;
         }
-        using var body = System.Runtime.InteropServices.MemoryMarshal.TryGetArray(content, out var segment)
-            ? new MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false)
-            : new MemoryStream(content.ToArray(), writable: false);
+        // A SigV4 payload hash needs the whole body before sending: it is held once (a pack is at most 16 MiB).
+        using var body = new MemoryStream(length is { } n and < int.MaxValue ? (int)n : 0);
+        using (var hashing = new HashingStream(content))
+        {
+            await hashing.CopyToAsync(body, cancellationToken);
+            hashing.Verify(key, sha256);
+        }
+        body.Position = 0;
         await _client.PutObjectAsync(new PutObjectRequest
         {
             BucketName = _bucket,

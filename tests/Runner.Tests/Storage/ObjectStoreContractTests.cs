@@ -18,6 +18,39 @@ public sealed class ObjectStoreContractTests(RunnerFixture fixture)
         _ => new S3ObjectStore(fixture.Repository("s3", name)),
     };
 
+    private static string Hash(byte[] content) => Convert.ToHexStringLower(SHA256.HashData(content));
+
+    private static MemoryStream Text(string text) => new(Encoding.UTF8.GetBytes(text));
+
+    [Theory]
+    [MemberData(nameof(Backends))]
+    public async Task Content_that_does_not_match_its_hash_is_never_stored(string backend)
+    {
+        var store = Store(backend, Name());
+        await store.EnsureContainerAsync(CancellationToken.None);
+        var content = RandomNumberGenerator.GetBytes(9_000_000);
+
+        var error = await Assert.ThrowsAsync<ContentMismatchException>(() =>
+            store.TryCreateAsync("data/00/claimed", new MemoryStream(content), content.Length, new string('0', 64), CancellationToken.None));
+
+        Assert.Equal(Hash(content), error.Actual);
+        Assert.Null(await store.GetSizeAsync("data/00/claimed", CancellationToken.None));
+        Assert.Empty(await store.ListAsync("data/", CancellationToken.None).ToListAsync());
+    }
+
+    [Theory]
+    [MemberData(nameof(Backends))]
+    public async Task Large_content_streams_through_in_blocks_and_reads_back_whole(string backend)
+    {
+        var store = Store(backend, Name());
+        await store.EnsureContainerAsync(CancellationToken.None);
+        var content = RandomNumberGenerator.GetBytes(AzureBlobObjectStore.BlockSize * 2 + 12345);
+
+        Assert.True(await store.TryCreateAsync("data/11/big", new MemoryStream(content), null, Hash(content), CancellationToken.None));
+
+        Assert.Equal(content, await ReadAllAsync(await store.OpenReadAsync("data/11/big", 0, null, CancellationToken.None)));
+    }
+
     private static string Name() => "c" + Guid.NewGuid().ToString("N")[..20];
 
     private static async Task<byte[]> ReadAllAsync(Stream stream)
@@ -39,7 +72,7 @@ public sealed class ObjectStoreContractTests(RunnerFixture fixture)
         await store.EnsureContainerAsync(CancellationToken.None);
         var content = RandomNumberGenerator.GetBytes(300_000);
 
-        Assert.True(await store.TryCreateAsync("data/ab/object", content, CancellationToken.None));
+        Assert.True(await store.TryCreateAsync("data/ab/object", new MemoryStream(content), content.Length, Hash(content), CancellationToken.None));
 
         Assert.Equal(300_000, await store.GetSizeAsync("data/ab/object", CancellationToken.None));
         Assert.Equal(content, await ReadAllAsync(await store.OpenReadAsync("data/ab/object", 0, null, CancellationToken.None)));
@@ -53,9 +86,9 @@ public sealed class ObjectStoreContractTests(RunnerFixture fixture)
     {
         var store = Store(backend, Name());
         await store.EnsureContainerAsync(CancellationToken.None);
-        Assert.True(await store.TryCreateAsync("config", Encoding.UTF8.GetBytes("first"), CancellationToken.None));
+        Assert.True(await store.TryCreateAsync("config", Text("first"), null, null, CancellationToken.None));
 
-        Assert.False(await store.TryCreateAsync("config", Encoding.UTF8.GetBytes("second"), CancellationToken.None));
+        Assert.False(await store.TryCreateAsync("config", Text("second"), null, null, CancellationToken.None));
 
         Assert.Equal("first", Encoding.UTF8.GetString(await ReadAllAsync(await store.OpenReadAsync("config", 0, null, CancellationToken.None))));
     }
@@ -78,9 +111,9 @@ public sealed class ObjectStoreContractTests(RunnerFixture fixture)
     {
         var store = Store(backend, Name());
         await store.EnsureContainerAsync(CancellationToken.None);
-        await store.TryCreateAsync("data/00/a", new byte[10], CancellationToken.None);
-        await store.TryCreateAsync("data/ff/b", new byte[20], CancellationToken.None);
-        await store.TryCreateAsync("index/c", new byte[30], CancellationToken.None);
+        await store.TryCreateAsync("data/00/a", new MemoryStream(new byte[10]), 10, null, CancellationToken.None);
+        await store.TryCreateAsync("data/ff/b", new MemoryStream(new byte[20]), 20, null, CancellationToken.None);
+        await store.TryCreateAsync("index/c", new MemoryStream(new byte[30]), null, null, CancellationToken.None);
 
         var data = await store.ListAsync("data/", CancellationToken.None).ToListAsync();
 
