@@ -24,7 +24,7 @@ public sealed class ControlPlane(IClusterGateway cluster, AppSettings settings, 
     {
         var now = clock.GetUtcNow();
         var configurations = await cluster.ListAsync<BackupConfiguration>(null, null, cancellationToken);
-        var sessions = await cluster.ListAsync<BackupSession>(null, null, cancellationToken);
+        var sessions = (await cluster.ListAsync<BackupSession>(null, null, cancellationToken)).ToList();
         int created = 0, skipped = 0, failed = 0;
         foreach (var configuration in configurations)
         {
@@ -73,7 +73,7 @@ public sealed class ControlPlane(IClusterGateway cluster, AppSettings settings, 
 
     /// <summary>Creates a BackupSession; Skipped (with the reason) when another session of the repository is active.</summary>
     public async Task<SessionStart> StartSessionAsync(
-        BackupConfiguration configuration, string name, DateTimeOffset? slot, IReadOnlyList<BackupSession> sessions, CancellationToken cancellationToken)
+        BackupConfiguration configuration, string name, DateTimeOffset? slot, List<BackupSession> sessions, CancellationToken cancellationToken)
     {
         var repository = configuration.Spec.Repository.Name!;
         var busy = sessions.FirstOrDefault(s => s.Namespace == configuration.Namespace && s.Name != name
@@ -93,6 +93,8 @@ public sealed class ControlPlane(IClusterGateway cluster, AppSettings settings, 
             return SessionStart.Exists;
         }
         var now = clock.GetUtcNow();
+        // Sessions created in this pass count as active for the ones after them.
+        sessions.Add(session);
         await StatusWriter.UpdateAsync(cluster, session, s =>
         {
             s.Status = busy is null
@@ -107,7 +109,7 @@ public sealed class ControlPlane(IClusterGateway cluster, AppSettings settings, 
         return busy is null ? SessionStart.Created : SessionStart.Skipped;
     }
 
-    private async Task TrimHistoryAsync(BackupConfiguration configuration, IReadOnlyList<BackupSession> sessions, CancellationToken cancellationToken)
+    private async Task TrimHistoryAsync(BackupConfiguration configuration, List<BackupSession> sessions, CancellationToken cancellationToken)
     {
         var finished = sessions
             .Where(s => s.Namespace == configuration.Namespace && Label(s, Api.ConfigurationLabel) == configuration.Name && SessionPhase.IsFinished(s.Status?.Phase))

@@ -34,6 +34,8 @@ public sealed class SessionApi(IClusterGateway cluster, ControlPlane control, Ti
     {
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+        // Error messages quote names: keep them readable for curl users.
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
     private static string SessionPath(string ns, string plural, string name) => $"/api/sessions/{ns}/{plural}/{name}";
@@ -59,7 +61,7 @@ public sealed class SessionApi(IClusterGateway cluster, ControlPlane control, Ti
             return ApiResult.Error(422, string.Join("; ", errors));
         }
         var sessionName = Names.Bounded($"{name}-{clock.GetUtcNow().UtcDateTime:yyyyMMddHHmmss}-manual", 63);
-        var sessions = await cluster.ListAsync<BackupSession>(ns, null, cancellationToken);
+        var sessions = (await cluster.ListAsync<BackupSession>(ns, null, cancellationToken)).ToList();
         var outcome = await control.StartSessionAsync(configuration, sessionName, null, sessions, cancellationToken);
         var location = SessionPath(ns, ResourceType.BackupSession.Plural, sessionName);
         return outcome switch

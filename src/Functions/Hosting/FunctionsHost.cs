@@ -39,6 +39,8 @@ public sealed class FunctionsHost
         _events = new SessionEvents(cluster, settings, clock);
     }
 
+    private static readonly JsonSerializerOptions HostJson = new();
+
     public ControlPlane Control => _control;
 
     /// <summary>Runs a timer function; the summary line goes into the invocation's Logs.</summary>
@@ -91,7 +93,8 @@ public sealed class FunctionsHost
             await Console.Out.WriteLineAsync(JsonSerializer.Serialize(new { function = name, message = line }));
         }
         // Always 200 with the custom-handler response shape.
-        await context.Response.WriteAsJsonAsync(new { Outputs = new { }, Logs = logs, ReturnValue = (object?)null }, context.RequestAborted);
+        // The host reads these exact (PascalCase) names.
+        await context.Response.WriteAsJsonAsync(new { Outputs = new { }, Logs = logs, ReturnValue = (object?)null }, HostJson, context.RequestAborted);
     }
 
     private async Task HttpInvocationAsync(HttpContext context, FunctionDefinition function, HttpTrigger http)

@@ -1,6 +1,6 @@
-using Serverless.Backup.Testing;
 
-namespace Serverless.Backup.Runner.Tests.Pipeline;
+
+namespace Serverless.Backup.Testing;
 
 /// <summary>Databases with every kind of content a dump must carry, and the comparison a user would make.</summary>
 public static class SampleDatabase
