@@ -11,6 +11,7 @@
 #              only reaches it at 127.0.0.1:10000 with account devstoreaccount1, so the shell side uses
 #              that, and the runner reaches the same Azurite through its Blob store)
 # --rss-sizes  dump sizes (MB) at which only the runner's backup is run, to compare peak RSS
+# --rss-backend local or azure (default azure, the path with the most moving parts)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
@@ -18,11 +19,13 @@ cd "$root"
 size_mb=1000
 backends="local,azure"
 rss_sizes="200,2000"
+rss_backend="azure"
 while [ $# -gt 0 ]; do
   case "$1" in
     --size-mb) size_mb="$2"; shift 2 ;;
     --backends) backends="$2"; shift 2 ;;
     --rss-sizes) rss_sizes="$2"; shift 2 ;;
+    --rss-backend) rss_backend="$2"; shift 2 ;;
     *) echo "unknown option $1 (see the header of $0)" >&2; exit 2 ;;
   esac
 done
@@ -55,7 +58,7 @@ db_pid=$!
 for _ in $(seq 1 60); do env -u MYSQL_PWD mariadb --no-defaults -S "$work/db.sock" -uroot -e 'SELECT 1' >/dev/null 2>&1 && break; sleep 1; done
 env -u MYSQL_PWD mariadb --no-defaults -S "$work/db.sock" -uroot -e "DELETE FROM mysql.global_priv WHERE User=''; FLUSH PRIVILEGES; CREATE USER 'bench'@'%' IDENTIFIED BY 'bench-pw'; GRANT ALL ON *.* TO 'bench'@'%';"
 
-if [[ ",$backends," == *",azure,"* ]]; then
+if [[ ",$backends,$rss_backend," == *",azure,"* ]]; then
   if (exec 3<>/dev/tcp/127.0.0.1/10000) 2>/dev/null; then
     echo "port 10000 is taken: the azure comparison needs it for restic 0.14's native azure backend" >&2; exit 2
   fi
@@ -159,14 +162,15 @@ done
 printf '\n'
 printf '%s\n' "${results[@]}"
 
-# Peak RSS against database size (backup only, local repository).
+# Peak RSS against database size (backup only).
 if [ -n "$rss_sizes" ]; then
-  printf '\n%-10s %12s %14s\n' dump_mb runner_rss_mb backup_seconds
+  printf '\n%-10s %12s %14s  (%s backend)\n' dump_mb runner_rss_mb backup_seconds "$rss_backend"
   IFS=, read -ra sizes <<<"$rss_sizes"
   for s in "${sizes[@]}"; do
     prepare_db "sb$s" "$s"
     rm -rf "$work/repo-rss"
-    runner_env "$work/env-rss" local "$work/repo-rss" "rss-$s" "sb$s"
+    if [ "$rss_backend" = local ]; then rss_repo="$work/repo-rss"; else rss_repo="rss$s"; fi
+    runner_env "$work/env-rss" "$rss_backend" "$rss_repo" "rss-$s" "sb$s"
     read -r secs rss <<<"$(run_runner backup "$work/env-rss")"
     printf '%-10s %12s %14s\n' "$(( $(dump_bytes "$work/runner-backup.out") / 1000000 ))" "$((rss / 1024))" "$secs"
     env -u MYSQL_PWD mariadb --no-defaults -S "$work/db.sock" -uroot -e "DROP DATABASE sb$s"

@@ -145,49 +145,56 @@ public sealed class AzureBlobObjectStore : IObjectStore
         }
     }
 
-    /// <summary>Blocks of this size are staged as they arrive: memory per upload stays at one block.</summary>
-    public const int BlockSize = 4 * 1024 * 1024;
+    /// <summary>
+    /// Uploads up to this size go as one request once their hash is checked; larger ones are staged in blocks of
+    /// this size as they arrive. Memory per upload stays at one block.
+    /// </summary>
+    public const int BlockSize = 8 * 1024 * 1024;
 
     public async Task<bool> TryCreateAsync(string key, Stream content, long? length, string? sha256, CancellationToken cancellationToken)
     {
         var blob = _container.GetBlockBlobClient(_prefix + key);
-        if (await GetSizeAsync(key, cancellationToken) is not null)
-        {
-            return false;
-        }
-        // Stage the content block by block while hashing it, and commit the block list only when the hash
-        // matches: a blob with the wrong content never becomes visible (uncommitted blocks expire on their own).
-        var blocks = new List<string>();
+        // Create only: an existing blob is never overwritten (and an existing one means the same content).
+        var createOnly = new BlobRequestConditions { IfNoneMatch = ETag.All };
         var buffer = ArrayPool<byte>.Shared.Rent(BlockSize);
         try
         {
             using var hashing = new HashingStream(content);
-            int read;
-            while ((read = await hashing.ReadChunkAsync(buffer.AsMemory(0, BlockSize), cancellationToken)) > 0)
+            var read = await hashing.ReadChunkAsync(buffer.AsMemory(0, BlockSize), cancellationToken);
+            // A full buffer with an unknown length may have more behind it: stage it (one block is fine too).
+            var more = read == BlockSize && (length is null || length > BlockSize);
+            if (!more)
+            {
+                // The whole object is in hand: check it, then one request.
+                hashing.Verify(key, sha256);
+                using var whole = new MemoryStream(buffer, 0, read, writable: false);
+                await blob.UploadAsync(whole, new BlobUploadOptions { Conditions = createOnly }, cancellationToken);
+                return true;
+            }
+            // Stage block by block while hashing, and commit the block list only when the hash matches: a blob with
+            // the wrong content never becomes visible (uncommitted blocks expire on their own).
+            var blocks = new List<string>();
+            while (read > 0)
             {
                 var id = Convert.ToBase64String(BitConverter.GetBytes((long)blocks.Count));
-                using var block = new MemoryStream(buffer, 0, read, writable: false);
-                await blob.StageBlockAsync(id, block, new BlockBlobStageBlockOptions(), cancellationToken);
+                using (var block = new MemoryStream(buffer, 0, read, writable: false))
+                {
+                    await blob.StageBlockAsync(id, block, new BlockBlobStageBlockOptions(), cancellationToken);
+                }
                 blocks.Add(id);
+                read = await hashing.ReadChunkAsync(buffer.AsMemory(0, BlockSize), cancellationToken);
             }
             hashing.Verify(key, sha256);
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
-        try
-        {
-            await blob.CommitBlockListAsync(blocks, new CommitBlockListOptions
-            {
-                // Create only: an existing blob is never overwritten.
-                Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All },
-            }, cancellationToken);
+            await blob.CommitBlockListAsync(blocks, new CommitBlockListOptions { Conditions = createOnly }, cancellationToken);
             return true;
         }
         catch (RequestFailedException e) when (e.Status is 409 or 412)
         {
             return false;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 

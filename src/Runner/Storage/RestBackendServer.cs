@@ -126,13 +126,12 @@ public sealed class RestBackendServer : IAsyncDisposable
     private async Task<IResult> PostAsync(HttpContext context, string key, string? name, CancellationToken cancellationToken)
     {
         // The store streams the body and checks that it hashes to its name before anything becomes visible.
-        var counting = new HashingStream(context.Request.Body);
         try
         {
-            var created = await _store.TryCreateAsync(key, counting, context.Request.ContentLength, name, cancellationToken);
+            var created = await _store.TryCreateAsync(key, context.Request.Body, context.Request.ContentLength, name, cancellationToken);
             if (created)
             {
-                Interlocked.Add(ref _bytesUploaded, counting.BytesRead);
+                Interlocked.Add(ref _bytesUploaded, context.Request.ContentLength ?? 0);
                 return Results.Ok();
             }
             return name is null
