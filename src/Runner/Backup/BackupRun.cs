@@ -21,9 +21,6 @@ namespace Serverless.Backup.Runner.Backup;
 public sealed class BackupRun(
     SessionSettings session, MySqlServer server, MySqlTools tools, ResticClient restic, Reporter reporter, TextWriter log)
 {
-    /// <summary>How long restic may take to stop after SIGINT before it is killed.</summary>
-    private static readonly TimeSpan InterruptGrace = TimeSpan.FromSeconds(30);
-
     public string Host => $"{session.Namespace}.{session.Configuration ?? "adhoc"}";
 
     public async Task<IReadOnlyList<DatabaseResult>> RunAsync(IReadOnlyList<string> databases, CancellationToken stop)
@@ -45,13 +42,6 @@ public sealed class BackupRun(
         var dumpErrors = new OutputTail();
         var resticErrors = new OutputTail();
         ResticSummary? summary = null;
-        int? dumpExitCode = null;
-        Exception? pipeError = null;
-
-        // interrupt: SIGINT to restic (graceful); forceful: kill, a grace period after an interrupt.
-        using var interrupt = CancellationTokenSource.CreateLinkedTokenSource(stop);
-        using var forceful = new CancellationTokenSource();
-        await using var escalate = interrupt.Token.Register(() => forceful.CancelAfter(InterruptGrace));
 
         var dump = Cli.Wrap(tools.DumpPath)
             .WithArguments(tools.DumpArguments(database))
@@ -69,41 +59,6 @@ public sealed class BackupRun(
                 "--tag", ResticTags.Of(ResticTags.CharacterSet, characterSet),
                 "--tag", ResticTags.Of(ResticTags.Collation, collation),
             ])
-            .WithStandardInputPipe(PipeSource.Create(async (stdin, stdinClosed) =>
-            {
-                using var killDump = CancellationTokenSource.CreateLinkedTokenSource(stdinClosed, stop);
-                var complete = false;
-                try
-                {
-                    var result = await dump
-                        .WithStandardOutputPipe(PipeTarget.Create(async (stdout, token) =>
-                        {
-                            try
-                            {
-                                await meter.CopyAsync(stdout, stdin, token);
-                            }
-                            catch
-                            {
-                                // restic stopped reading: stop the dump instead of leaving it blocked on a full pipe.
-                                await killDump.CancelAsync();
-                                throw;
-                            }
-                        }))
-                        .ExecuteAsync(killDump.Token);
-                    dumpExitCode = result.ExitCode;
-                    complete = result.ExitCode == 0 && meter.EndsWithCompletionTrailer;
-                }
-                catch (Exception e)
-                {
-                    pipeError = e;
-                }
-                if (!complete)
-                {
-                    // Never let restic see the end of a partial stream: interrupt it and hold stdin open until it exits.
-                    await interrupt.CancelAsync();
-                    await Task.Delay(Timeout.Infinite, stdinClosed);
-                }
-            }))
             .WithStandardOutputPipe(PipeTarget.ToDelegate(line =>
             {
                 if (line.Contains("\"summary\"", StringComparison.Ordinal))
@@ -113,15 +68,8 @@ public sealed class BackupRun(
             }))
             .WithStandardErrorPipe(PipeTarget.ToDelegate(resticErrors.Add));
 
-        int? resticExitCode = null;
-        try
-        {
-            resticExitCode = (await backup.ExecuteAsync(forceful.Token, interrupt.Token)).ExitCode;
-        }
-        catch (OperationCanceledException) when (interrupt.IsCancellationRequested)
-        {
-            // Interrupted on purpose (failed dump) or stopped (SIGTERM): decided below.
-        }
+        var outcome = await GuardedPipe.RunAsync(dump, backup, meter, stop);
+        var (dumpExitCode, pipeError, resticExitCode) = (outcome.ProducerExitCode, outcome.PipeError, outcome.ConsumerExitCode);
 
         var failure = Classify(database, tool, meter, dumpExitCode, pipeError, resticExitCode, resticErrors, dumpErrors, stop);
         if (failure is not null || summary?.SnapshotId is null)

@@ -19,8 +19,6 @@ namespace Serverless.Backup.Runner.Restore;
 public sealed class RestoreRun(
     RunnerSettings settings, MySqlServer server, MySqlTools tools, ResticClient restic, Reporter reporter, TextWriter log)
 {
-    private static readonly TimeSpan InterruptGrace = TimeSpan.FromSeconds(30);
-
     /// <summary>Picks one snapshot per database from RESTORE_FROM_SESSION, RESTORE_SNAPSHOTS or the latest ones.</summary>
     public async Task<IReadOnlyList<ResticSnapshot>> SelectAsync(CancellationToken cancellationToken)
     {
@@ -108,13 +106,6 @@ public sealed class RestoreRun(
         using var meter = new SqlStreamMeter(source, reporter);
         var clientErrors = new OutputTail();
         var resticErrors = new OutputTail();
-        int? dumpExitCode = null;
-        Exception? pipeError = null;
-
-        using var interrupt = CancellationTokenSource.CreateLinkedTokenSource(stop);
-        using var forceful = new CancellationTokenSource();
-        await using var escalate = interrupt.Token.Register(() => forceful.CancelAfter(InterruptGrace));
-
         var dump = restic.Command(["dump", "--no-lock", snapshot.Id, snapshot.FileName])
             .WithStandardErrorPipe(PipeTarget.ToDelegate(resticErrors.Add));
 
@@ -123,49 +114,10 @@ public sealed class RestoreRun(
             .WithEnvironmentVariables(ChildEnvironment.With())
             .WithValidation(CommandResultValidation.None)
             .WithStandardOutputPipe(PipeTarget.Null)
-            .WithStandardErrorPipe(PipeTarget.ToDelegate(clientErrors.Add))
-            .WithStandardInputPipe(PipeSource.Create(async (stdin, stdinClosed) =>
-            {
-                using var killDump = CancellationTokenSource.CreateLinkedTokenSource(stdinClosed, stop);
-                var complete = false;
-                try
-                {
-                    var result = await dump
-                        .WithStandardOutputPipe(PipeTarget.Create(async (stdout, token) =>
-                        {
-                            try
-                            {
-                                await meter.CopyAsync(stdout, stdin, token);
-                            }
-                            catch
-                            {
-                                await killDump.CancelAsync();
-                                throw;
-                            }
-                        }))
-                        .ExecuteAsync(killDump.Token);
-                    dumpExitCode = result.ExitCode;
-                    complete = result.ExitCode == 0 && meter.EndsWithCompletionTrailer;
-                }
-                catch (Exception e)
-                {
-                    pipeError = e;
-                }
-                if (!complete)
-                {
-                    await interrupt.CancelAsync();
-                    await Task.Delay(Timeout.Infinite, stdinClosed);
-                }
-            }));
+            .WithStandardErrorPipe(PipeTarget.ToDelegate(clientErrors.Add));
 
-        int? clientExitCode = null;
-        try
-        {
-            clientExitCode = (await apply.ExecuteAsync(forceful.Token, interrupt.Token)).ExitCode;
-        }
-        catch (OperationCanceledException) when (interrupt.IsCancellationRequested)
-        {
-        }
+        var outcome = await GuardedPipe.RunAsync(dump, apply, meter, stop);
+        var (dumpExitCode, pipeError, clientExitCode) = (outcome.ProducerExitCode, outcome.PipeError, outcome.ConsumerExitCode);
 
         stop.ThrowIfCancellationRequested();
         if (clientExitCode is { } code && code != 0)

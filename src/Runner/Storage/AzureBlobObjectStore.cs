@@ -151,12 +151,18 @@ public sealed class AzureBlobObjectStore : IObjectStore
     /// </summary>
     public const int BlockSize = 8 * 1024 * 1024;
 
+    /// <summary>
+    /// A pool of its own: the shared pool keeps several large arrays per core, which shows up as resident memory;
+    /// this one keeps at most one block per REST connection.
+    /// </summary>
+    private static readonly ArrayPool<byte> Blocks = ArrayPool<byte>.Create(BlockSize, ResticRepositoryEndpoint.RestConnections);
+
     public async Task<bool> TryCreateAsync(string key, Stream content, long? length, string? sha256, CancellationToken cancellationToken)
     {
         var blob = _container.GetBlockBlobClient(_prefix + key);
         // Create only: an existing blob is never overwritten (and an existing one means the same content).
         var createOnly = new BlobRequestConditions { IfNoneMatch = ETag.All };
-        var buffer = ArrayPool<byte>.Shared.Rent(BlockSize);
+        var buffer = Blocks.Rent(BlockSize);
         try
         {
             using var hashing = new HashingStream(content);
@@ -194,7 +200,7 @@ public sealed class AzureBlobObjectStore : IObjectStore
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            Blocks.Return(buffer);
         }
     }
 
