@@ -19,6 +19,20 @@ public static partial class Names
 
     public static bool IsAzureContainer(string name) => name.Length is >= 3 and <= 63 && AzureContainer().IsMatch(name) && !name.Contains("--");
 
+    /// <summary>
+    /// A name cut to <paramref name="max"/> characters with a short hash of the whole, so that two long names
+    /// stay distinct and the result is still a valid Kubernetes name.
+    /// </summary>
+    public static string Bounded(string name, int max)
+    {
+        if (name.Length <= max)
+        {
+            return name;
+        }
+        var hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(name)))[..8];
+        return name[..(max - 9)].TrimEnd('-', '.') + "-" + hash;
+    }
+
     [GeneratedRegex("^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")]
     private static partial Regex DnsSubdomain();
 

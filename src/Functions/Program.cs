@@ -1,60 +1,63 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Logging;
 using Serverless.Backup.Core.Environment;
 using Serverless.Backup.Functions.Cluster;
 using Serverless.Backup.Functions.Hosting;
-using Serverless.Backup.Functions.Jobs;
-using Serverless.Backup.Functions.Reconcile;
-using Serverless.Backup.Functions.Schedules;
 using Serverless.Backup.Functions.Settings;
-using Serverless.Backup.Functions.Webhook;
 
-// Publish step: `handler write-function-json <app root>` writes each function's function.json next to host.json.
-if (args is ["write-function-json", var appRoot])
+// `handler generate-app <folder>`: writes host.json and the function folders (the publish step).
+if (args is ["generate-app", var folder])
 {
-    foreach (var path in FunctionJsonWriter.Write(appRoot))
-    {
-        Console.WriteLine(path);
-    }
+    FunctionAppLayout.Write(folder);
+    Console.WriteLine($"wrote host.json and {FunctionCatalog.All.Count} functions to {folder}");
     return 0;
 }
 
-FunctionsOptions options;
+var endpoint = FunctionsHost.CustomHandlerEndpoint();
+var standalone = endpoint is null;
+AppSettings settings;
 try
 {
-    options = FunctionsOptions.FromProcessEnvironment();
+    settings = EnvContract.FromProcessEnvironment<AppSettings>();
 }
 catch (SettingsException e)
 {
-    foreach (var error in e.Errors)
-    {
-        Console.Error.WriteLine(error);
-    }
+    e.Errors.ToList().ForEach(error => Console.Error.WriteLine("error: " + error));
+    return 2;
+}
+var errors = settings.Validate(standalone);
+if (settings.Cluster != ClusterMode.Folder)
+{
+    errors = [.. errors, $"BACKUP_CLUSTER={settings.Cluster.ToString().ToLowerInvariant()} is not available in this build yet: use folder"];
+}
+if (errors.Count > 0)
+{
+    errors.ToList().ForEach(error => Console.Error.WriteLine("error: " + error));
     return 2;
 }
 
-using var kubernetes = ClusterConnection.Create(options);
-if (kubernetes is null)
+var cluster = new FolderGateway(settings.ResourcesFolder!, new LocalJobRunner(settings.RunnerCommand, Console.Error));
+var host = new FunctionsHost(settings, cluster, standalone, TimeProvider.System);
+var builder = WebApplication.CreateSlimBuilder(args);
+builder.Logging.ClearProviders();
+builder.WebHost.ConfigureKestrel(kestrel =>
 {
-    Console.Error.WriteLine("BACKUP_CLUSTER=folder is not available in this build: set BACKUP_CLUSTER to incluster, kubeconfig or aks");
-    return 2;
+    if (endpoint is not null)
+    {
+        // The handler port is not protected by the host: bind to loopback only.
+        kestrel.Listen(endpoint);
+    }
+});
+if (standalone)
+{
+    builder.WebHost.UseUrls(settings.ListenUrl);
 }
-var gateway = new KubernetesGateway(kubernetes);
-var tick = new ScheduleTick(gateway, options.TimeZone);
-var reconciler = new Reconciler(gateway, new JobSettings
-{
-    Image = options.RunnerImage!,
-    WebhookBaseUrl = options.WebhookBaseUrl,
-    PushgatewayUrl = options.PushgatewayUrl,
-}, options.WebhookMasterKey!, TimeProvider.System);
-var timers = new Dictionary<string, TimerHandler>
-{
-    [FunctionCatalog.ScheduleTick.Name] = (invocation, cancellationToken) => tick.RunAsync(invocation.UtcNow, cancellationToken),
-    [FunctionCatalog.Reconcile.Name] = (_, cancellationToken) => reconciler.RunAsync(cancellationToken),
-};
-var app = FunctionsApp.Build(options, timers, a => SessionEventsEndpoint.Map(a, gateway, options.WebhookMasterKey!, TimeProvider.System));
-if (options.Standalone)
-{
-    var standaloneTimers = new StandaloneTimers(timers, app.Logger, TimeProvider.System);
-    _ = standaloneTimers.RunAsync(app.Lifetime.ApplicationStopping);
-}
+var app = builder.Build();
+host.Map(app);
+using var stop = new CancellationTokenSource();
+app.Lifetime.ApplicationStopping.Register(stop.Cancel);
+var timers = standalone ? host.RunTimersAsync(Console.Out, stop.Token) : Task.CompletedTask;
 await app.RunAsync();
+await timers;
 return 0;

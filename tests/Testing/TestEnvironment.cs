@@ -20,7 +20,7 @@ public static class TestEnvironment
     /// <summary>A new empty folder under the system's temporary folder.</summary>
     public static string TempFolder(string purpose)
     {
-        var path = Path.Combine(Path.GetTempPath(), $"sbk-{purpose}-{Guid.NewGuid():N}"[..Math.Min(48, purpose.Length + 41)]);
+        var path = Path.Combine(Path.GetTempPath(), $"sbk-{purpose}-{Guid.NewGuid():N}");
         Directory.CreateDirectory(path);
         return path;
     }

@@ -277,6 +277,9 @@ public sealed record ReportingSettings
     [Env("WEBHOOK_TOKEN", Secret = true, Hint = "the session's webhook token (from the session's Secret)")]
     public string? WebhookToken { get; init; }
 
+    [Env("WEBHOOK_RETRY_SECONDS", Hint = "how long to keep retrying the final event, in whole seconds (default 120)")]
+    public TimeSpan WebhookRetry { get; init; } = TimeSpan.FromSeconds(120);
+
     [Env("PUSHGATEWAY_URL", Hint = "the Pushgateway base URL such as http://pushgateway:9091, or leave it unset")]
     public string? PushgatewayUrl { get; init; }
 

@@ -1,58 +1,66 @@
 namespace Serverless.Backup.Core.Resources;
 
-/// <summary>A restic repository (Stash's Repository): where backups go and the secret that opens it.</summary>
-public sealed class Repository : Resource<RepositorySpec, RepositoryStatus>
+/// <summary>A restic repository on Azure Blob, S3 or a volume (Stash's Repository, same field names).</summary>
+public sealed class Repository : CustomResource<RepositorySpec, RepositoryStatus>
 {
-    public const string KindName = "Repository";
-    public const string Plural = "repositories";
-
-    public Repository() => Kind = KindName;
+    public Repository()
+    {
+        ApiVersion = Api.ApiVersion;
+        Kind = ResourceType.Repository.Kind;
+    }
 }
 
 public sealed record RepositorySpec
 {
-    public RepositoryBackendSpec Backend { get; init; } = new();
+    public BackendSpec Backend { get; init; } = new();
+    /// <summary>Whether deleting the Repository deletes its data (not acted on by this system; kept for Stash compatibility).</summary>
     public bool WipeOut { get; init; }
 }
 
-/// <summary>Stash's <c>spec.backend</c>: one of azure, s3 or local, plus the storage secret (RESTIC_PASSWORD and credentials).</summary>
-public sealed record RepositoryBackendSpec
+public sealed record BackendSpec
 {
+    /// <summary>The Secret with RESTIC_PASSWORD and the storage credentials (AZURE_ACCOUNT_KEY, AWS_SECRET_ACCESS_KEY…).</summary>
     public string? StorageSecretName { get; init; }
-    public AzureBackendSpec? Azure { get; init; }
-    public S3BackendSpec? S3 { get; init; }
-    public LocalBackendSpec? Local { get; init; }
+    public AzureSpec? Azure { get; init; }
+    public S3Spec? S3 { get; init; }
+    public LocalSpec? Local { get; init; }
 }
 
-public sealed record AzureBackendSpec
+public sealed record AzureSpec
 {
-    public string Container { get; init; } = "";
+    public string? Container { get; init; }
     public string? Prefix { get; init; }
-    /// <summary>The blob service URL (default: from the account name); used for sovereign clouds and emulators.</summary>
+    /// <summary>The storage account (else AZURE_ACCOUNT_NAME in the storage secret).</summary>
+    public string? StorageAccount { get; init; }
+    /// <summary>The blob endpoint URL, for sovereign clouds, private endpoints or Azurite.</summary>
     public string? Endpoint { get; init; }
     public int? MaxConnections { get; init; }
 }
 
-public sealed record S3BackendSpec
+public sealed record S3Spec
 {
     public string? Endpoint { get; init; }
-    public string Bucket { get; init; } = "";
+    public string? Bucket { get; init; }
     public string? Prefix { get; init; }
     public string? Region { get; init; }
-    public bool InsecureTls { get; init; }
     public bool ForcePathStyle { get; init; }
 }
 
-public sealed record LocalBackendSpec
+public sealed record LocalSpec
 {
-    public string MountPath { get; init; } = "";
+    /// <summary>The folder inside the runner (a mounted volume in a cluster; a plain folder in folder mode).</summary>
+    public string? MountPath { get; init; }
     public string? SubPath { get; init; }
+    /// <summary>In a cluster: the PersistentVolumeClaim mounted at <see cref="MountPath"/>.</summary>
+    public string? ClaimName { get; init; }
 }
 
 public sealed record RepositoryStatus
 {
     public DateTimeOffset? LastBackupTime { get; init; }
     public bool? Integrity { get; init; }
+    public DateTimeOffset? LastCheckTime { get; init; }
     public string? TotalSize { get; init; }
     public long? SnapshotCount { get; init; }
+    public long? SnapshotsRemovedOnLastCleanup { get; init; }
 }

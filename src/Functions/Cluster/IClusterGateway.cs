@@ -1,43 +1,61 @@
+using k8s;
+using k8s.Models;
 using Serverless.Backup.Core.Resources;
 
 namespace Serverless.Backup.Functions.Cluster;
 
 /// <summary>
-/// Where the resources live: the Kubernetes API, or a local folder of the same YAML documents. The scheduling,
-/// reconcile and webhook logic is written once over this contract. Every method takes the CancellationToken last.
+/// What the control plane needs of a cluster. Two implementations: the Kubernetes API (KubernetesClient) and
+/// a folder of YAML documents with local runner processes. Both keep the API's semantics: a create of an
+/// existing name is refused (false), a status write with a stale resourceVersion throws
+/// <see cref="ConflictException"/>, a missing object is null.
 /// </summary>
 public interface IClusterGateway
 {
-    /// <summary>Every BackupConfiguration of every namespace, in one list call.</summary>
-    Task<IReadOnlyList<BackupConfiguration>> ListConfigurationsAsync(CancellationToken cancellationToken);
+    Task<T?> GetAsync<T>(string @namespace, string name, CancellationToken cancellationToken) where T : class, IKubernetesObject<V1ObjectMeta>, new();
 
-    /// <summary>Every BackupSession of every namespace, in one list call.</summary>
-    Task<IReadOnlyList<BackupSession>> ListBackupSessionsAsync(CancellationToken cancellationToken);
+    /// <summary>One list call: all namespaces when <paramref name="namespace"/> is null, filtered by labels.</summary>
+    Task<IReadOnlyList<T>> ListAsync<T>(string? @namespace, IReadOnlyDictionary<string, string>? labels, CancellationToken cancellationToken) where T : class, IKubernetesObject<V1ObjectMeta>, new();
 
-    /// <summary>The session, or null when it does not exist.</summary>
-    Task<BackupSession?> GetBackupSessionAsync(string @namespace, string name, CancellationToken cancellationToken);
+    /// <summary>Creates the object; false when one of that name exists. Sets uid and resourceVersion on <paramref name="resource"/>.</summary>
+    Task<bool> TryCreateAsync<T>(T resource, CancellationToken cancellationToken) where T : class, IKubernetesObject<V1ObjectMeta>, new();
 
-    /// <summary>Creates the session and returns it as stored (with uid); null when a session of that name exists already (409).</summary>
-    Task<BackupSession?> CreateBackupSessionAsync(BackupSession session, CancellationToken cancellationToken);
+    /// <summary>Writes the status subresource; the spec is not changed. Throws ConflictException on a stale resourceVersion.</summary>
+    Task<T> ReplaceStatusAsync<T>(T resource, CancellationToken cancellationToken) where T : class, IKubernetesObject<V1ObjectMeta>, new();
 
-    /// <summary>Writes the status subresource; throws <see cref="ConflictException"/> when the session changed since it was read.</summary>
-    Task<BackupSession> ReplaceBackupSessionStatusAsync(BackupSession session, CancellationToken cancellationToken);
+    /// <summary>Deletes the object and what it owns (its Job and Secret); false when there was none.</summary>
+    Task<bool> DeleteAsync<T>(string @namespace, string name, CancellationToken cancellationToken) where T : class, IKubernetesObject<V1ObjectMeta>, new();
 
-    /// <summary>Deletes the session (its Job and Secret go with it, through owner references); a missing one is fine.</summary>
-    Task DeleteBackupSessionAsync(string @namespace, string name, CancellationToken cancellationToken);
+    Task<bool> TryCreateSecretAsync(V1Secret secret, CancellationToken cancellationToken);
 
-    /// <summary>Writes a configuration's status subresource; throws <see cref="ConflictException"/> on a stale resourceVersion.</summary>
-    Task ReplaceConfigurationStatusAsync(BackupConfiguration configuration, CancellationToken cancellationToken);
+    Task<bool> TryCreateJobAsync(V1Job job, CancellationToken cancellationToken);
 
-    Task<BackupConfiguration?> GetConfigurationAsync(string @namespace, string name, CancellationToken cancellationToken);
+    Task<JobState?> GetJobAsync(string @namespace, string name, CancellationToken cancellationToken);
+}
 
-    Task<Repository?> GetRepositoryAsync(string @namespace, string name, CancellationToken cancellationToken);
+/// <summary>What a Job is doing, with the reason when it failed (Job condition, or the pod's termination message).</summary>
+public sealed record JobState(JobOutcome Outcome, string? Reason = null, string? Message = null);
 
-    Task<AppBinding?> GetAppBindingAsync(string @namespace, string name, CancellationToken cancellationToken);
+public enum JobOutcome
+{
+    Running,
+    Succeeded,
+    Failed,
+}
 
-    /// <summary>Creates the session's Secret, then its Job; either existing already (409) is fine.</summary>
-    Task CreateJobAsync(Jobs.JobPlan plan, CancellationToken cancellationToken);
+/// <summary>The object changed since it was read (HTTP 409): read it again and retry.</summary>
+public sealed class ConflictException(string message) : Exception(message);
 
-    /// <summary>The Job, or null when it does not exist (never created, or deleted).</summary>
-    Task<k8s.Models.V1Job?> GetJobAsync(string @namespace, string name, CancellationToken cancellationToken);
+/// <summary>The resource type of a model class.</summary>
+public static class ResourceTypes
+{
+    public static ResourceType Of<T>() => typeof(T).Name switch
+    {
+        nameof(Repository) => ResourceType.Repository,
+        nameof(BackupConfiguration) => ResourceType.BackupConfiguration,
+        nameof(BackupSession) => ResourceType.BackupSession,
+        nameof(RestoreSession) => ResourceType.RestoreSession,
+        nameof(AppBinding) => ResourceType.AppBinding,
+        _ => throw new NotSupportedException($"{typeof(T).Name} is not a resource of this app"),
+    };
 }

@@ -1,18 +1,32 @@
-using Serverless.Backup.Functions.Api;
-
 namespace Serverless.Backup.Functions.Hosting;
 
-/// <summary>The app's functions, written once.</summary>
+/// <summary>How a function is triggered.</summary>
+public abstract record FunctionTrigger;
+
+/// <summary>A timer, with the Functions host's 6-field NCRONTAB schedule (second minute hour day month day-of-week).</summary>
+public sealed record TimerTrigger(string Schedule) : FunctionTrigger;
+
+/// <summary>An HTTP route under the host's "api" prefix; authLevel "function" means a function key is required.</summary>
+public sealed record HttpTrigger(string Method, string Route, string AuthLevel = "function") : FunctionTrigger;
+
+public sealed record FunctionDefinition(string Name, FunctionTrigger Trigger);
+
+/// <summary>
+/// The app's functions, listed once: the handler maps its endpoints from this list and the publish step
+/// generates each function.json from it, so code and bindings cannot drift.
+/// </summary>
 public static class FunctionCatalog
 {
-    public static FunctionDefinition ScheduleTick { get; } = new() { Name = "ScheduleTick", Schedule = "0 * * * * *" };
-    public static FunctionDefinition Reconcile { get; } = new() { Name = "Reconcile", Schedule = "30 * * * * *" };
-    public static FunctionDefinition TriggerBackup { get; } = new() { Name = "TriggerBackup", Route = Routes.TriggerBackup, Methods = ["post"] };
-    public static FunctionDefinition CreateRestore { get; } = new() { Name = "CreateRestore", Route = Routes.CreateRestore, Methods = ["post"] };
-    public static FunctionDefinition GetSession { get; } = new() { Name = "GetSession", Route = Routes.GetSession, Methods = ["get"] };
-    public static FunctionDefinition ListSessions { get; } = new() { Name = "ListSessions", Route = Routes.ListSessions, Methods = ["get"] };
-    /// <summary>Anonymous at the host: the runner has no function key; each request is HMAC-signed with its session's token.</summary>
-    public static FunctionDefinition SessionEvents { get; } = new() { Name = "SessionEvents", Route = Routes.SessionEvents, Methods = ["post"], AuthLevel = "anonymous" };
+    public const string RoutePrefix = "api";
+
+    public static readonly FunctionDefinition ScheduleTick = new("ScheduleTick", new TimerTrigger("0 */1 * * * *"));
+    public static readonly FunctionDefinition Reconcile = new("Reconcile", new TimerTrigger("30 */1 * * * *"));
+    public static readonly FunctionDefinition TriggerBackup = new("TriggerBackup", new HttpTrigger("post", "backups/{namespace}/{name}"));
+    public static readonly FunctionDefinition CreateRestore = new("CreateRestore", new HttpTrigger("post", "restores/{namespace}"));
+    public static readonly FunctionDefinition GetSession = new("GetSession", new HttpTrigger("get", "sessions/{namespace}/{kind}/{name}"));
+    public static readonly FunctionDefinition ListSessions = new("ListSessions", new HttpTrigger("get", "sessions"));
+    // The runner's webhook: no function key (a Job has none); every request is HMAC-signed per session instead.
+    public static readonly FunctionDefinition SessionEvents = new("SessionEvents", new HttpTrigger("post", "events", "anonymous"));
 
     public static IReadOnlyList<FunctionDefinition> All { get; } =
         [ScheduleTick, Reconcile, TriggerBackup, CreateRestore, GetSession, ListSessions, SessionEvents];

@@ -3,82 +3,44 @@ using System.Text.Json;
 
 namespace Serverless.Backup.Functions.Hosting;
 
-/// <summary>
-/// A timer invocation as the host sends it: <c>{"Data":{"timer":{...,"IsPastDue":..}},"Metadata":{"sys":{"UtcNow":..}}}</c>.
-/// Timestamps come with an offset, without one (taken as UTC), or with Z; ScheduleStatus is null without useMonitor.
-/// </summary>
-public sealed record TimerInvocation
+/// <summary>What the Functions host sends when a timer fires (custom handler, non-proxied invocation).</summary>
+public sealed record TimerInvocation(DateTimeOffset? Last, DateTimeOffset? Next, bool IsPastDue, DateTimeOffset UtcNow)
 {
-    public required string FunctionName { get; init; }
-    public DateTimeOffset UtcNow { get; init; }
-    public bool IsPastDue { get; init; }
-    public DateTimeOffset? Last { get; init; }
-    public DateTimeOffset? Next { get; init; }
-
-    /// <summary>Reads the body; missing parts fall back to <paramref name="now"/> (the host's clock is only a hint).</summary>
-    public static TimerInvocation Parse(string functionName, ReadOnlySpan<byte> body, DateTimeOffset now)
+    /// <summary>
+    /// Reads {"Data": {"timer": {"ScheduleStatus": {...} | null, "IsPastDue": bool}}, "Metadata": {"sys": {"UtcNow": ...}}}.
+    /// Timestamps come with an offset, with Z or with none (taken as UTC); anything missing is tolerated.
+    /// </summary>
+    public static TimerInvocation Parse(JsonElement payload, DateTimeOffset fallbackNow)
     {
-        var result = new TimerInvocation { FunctionName = functionName, UtcNow = now };
-        if (body.IsEmpty)
+        JsonElement timer = default;
+        if (payload.ValueKind == JsonValueKind.Object && payload.TryGetProperty("Data", out var data) && data.ValueKind == JsonValueKind.Object)
         {
-            return result;
-        }
-        using var document = JsonDocument.Parse(body.ToArray());
-        var root = document.RootElement;
-        if (root.ValueKind != JsonValueKind.Object)
-        {
-            throw new JsonException("the invocation body is not a JSON object");
-        }
-        if (Get(root, "Metadata") is { } metadata && Get(metadata, "sys") is { } sys && Time(Get(sys, "UtcNow")) is { } utcNow)
-        {
-            result = result with { UtcNow = utcNow };
-        }
-        if (Get(root, "Data") is { } data && Get(data, "timer") is { } timerElement)
-        {
-            var timer = timerElement;
-            // Some hosts pass the timer as a JSON string.
-            if (timer.ValueKind == JsonValueKind.String)
+            foreach (var binding in data.EnumerateObject())
             {
-                using var inner = JsonDocument.Parse(timer.GetString() ?? "{}");
-                return Read(result, inner.RootElement.Clone());
-            }
-            return Read(result, timer);
-        }
-        return result;
-    }
-
-    private static TimerInvocation Read(TimerInvocation result, JsonElement timer)
-    {
-        if (Get(timer, "IsPastDue") is { ValueKind: JsonValueKind.True or JsonValueKind.False } pastDue)
-        {
-            result = result with { IsPastDue = pastDue.GetBoolean() };
-        }
-        if (Get(timer, "ScheduleStatus") is { ValueKind: JsonValueKind.Object } status)
-        {
-            result = result with { Last = Time(Get(status, "Last")), Next = Time(Get(status, "Next")) };
-        }
-        return result;
-    }
-
-    private static JsonElement? Get(JsonElement element, string name)
-    {
-        if (element.ValueKind != JsonValueKind.Object)
-        {
-            return null;
-        }
-        foreach (var property in element.EnumerateObject())
-        {
-            if (string.Equals(property.Name, name, StringComparison.OrdinalIgnoreCase))
-            {
-                return property.Value.ValueKind == JsonValueKind.Null ? null : property.Value;
+                timer = binding.Value;
+                break;
             }
         }
-        return null;
+        DateTimeOffset? last = null, next = null;
+        var pastDue = false;
+        if (timer.ValueKind == JsonValueKind.Object)
+        {
+            if (timer.TryGetProperty("ScheduleStatus", out var status) && status.ValueKind == JsonValueKind.Object)
+            {
+                last = Time(status, "Last");
+                next = Time(status, "Next");
+            }
+            pastDue = timer.TryGetProperty("IsPastDue", out var due) && due.ValueKind == JsonValueKind.True;
+        }
+        var now = payload.ValueKind == JsonValueKind.Object && payload.TryGetProperty("Metadata", out var metadata)
+            && metadata.ValueKind == JsonValueKind.Object && metadata.TryGetProperty("sys", out var sys) && sys.ValueKind == JsonValueKind.Object
+            ? Time(sys, "UtcNow") : null;
+        return new TimerInvocation(last is { Year: > 1 } ? last : null, next, pastDue, now ?? fallbackNow);
     }
 
-    private static DateTimeOffset? Time(JsonElement? element) =>
-        element is { ValueKind: JsonValueKind.String } e
-        && DateTimeOffset.TryParse(e.GetString(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var t)
-            ? t
+    private static DateTimeOffset? Time(JsonElement parent, string name) =>
+        parent.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String
+            && DateTimeOffset.TryParse(value.GetString(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var time)
+            ? time
             : null;
 }

@@ -1,281 +1,106 @@
-using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
 using k8s.Models;
+using Serverless.Backup.Core;
 using Serverless.Backup.Core.Environment;
 using Serverless.Backup.Core.Resources;
 using Serverless.Backup.Core.Schedules;
-using Serverless.Backup.Functions.Api;
 
 namespace Serverless.Backup.Functions.Jobs;
 
 /// <summary>
-/// Builds the runner Job of a session: a pure function of the session, its configuration, repository and AppBinding
-/// and the app settings. Credentials reach the Job only through secretKeyRefs (the AppBinding's secret, the
-/// repository's storage secret, and the session's own Secret holding its webhook token), never as literal values.
+/// Builds the runner Job of a session: a pure function of the session, its configuration, repository and
+/// AppBinding. The Job's environment is the runner's contract (<see cref="RunnerSettings"/>): plain values for
+/// what is not secret, and every credential through a secretKeyRef (the app never reads or copies a secret).
 /// </summary>
 public static class JobFactory
 {
-    public const string WebhookTokenKey = "token";
-    private const string TmpVolume = "tmp";
+    /// <summary>Keys read from the Repository's storage secret (Stash's key names), all optional but RESTIC_PASSWORD.</summary>
+    private static readonly string[] StorageSecretKeys =
+    [
+        "RESTIC_PASSWORD", "AZURE_ACCOUNT_NAME", "AZURE_ACCOUNT_KEY", "AZURE_ACCOUNT_SAS", "AZURE_STORAGE_CONNECTION_STRING",
+        "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
+    ];
 
-    /// <summary>Storage-secret keys (Stash's names) that are not credentials but live in the storage secret.</summary>
-    private static readonly string[] StorageSecretPlainKeys = ["AZURE_ACCOUNT_NAME", "AWS_ACCESS_KEY_ID"];
+    public const string WebhookTokenKey = "WEBHOOK_TOKEN";
+    public const string SessionEventsRoute = "api/events";
 
-    public static JobPlan ForBackup(BackupSession session, BackupConfiguration configuration, Repository repository, AppBinding target, string webhookToken, JobSettings settings)
+    /// <summary>The Job's deterministic name: creating it twice is a 409, not a second Job.</summary>
+    public static string JobName(string sessionName) => Names.Bounded(sessionName, 63);
+
+    /// <summary>The per-session Secret that carries the webhook token.</summary>
+    public static string SecretName(string sessionName) => Names.Bounded(sessionName + "-webhook", 253);
+
+    public static V1Job Build(JobRequest request, RunnerJobOptions options)
     {
-        var databases = configuration.Spec.Target.Databases ?? [];
-        var runner = new RunnerSettings
-        {
-            Session = Session(session, configuration.Metadata.Name, repository.Metadata.Name),
-            Database = Database(target, "BackupConfiguration.spec.target.ref") with
-            {
-                Databases = databases,
-                DumpArgs = configuration.Spec.Target.Args ?? [],
-            },
-            Repository = RepositoryFor(repository),
-            Reporting = Reporting(session, "backup", settings),
-        };
-        var timeout = Timeout(configuration.Spec.TimeOut, "BackupConfiguration.spec.timeOut", settings);
-        return Build(session, "backup", runner, repository, target, webhookToken, timeout, settings, configuration.Metadata.Name);
-    }
-
-    public static JobPlan ForRestore(RestoreSession session, Repository repository, AppBinding target, string webhookToken, JobSettings settings)
-    {
-        var rule = session.Spec.Target.Rules.FirstOrDefault() ?? new RestoreRule { Snapshots = ["latest"] };
-        var runner = new RunnerSettings
-        {
-            Session = Session(session, null, repository.Metadata.Name),
-            Database = Database(target, "RestoreSession.spec.target.ref"),
-            Repository = RepositoryFor(repository),
-            Restore = new RestoreSettings
-            {
-                FromSession = rule.FromSession,
-                Snapshots = rule.FromSession is null ? rule.Snapshots ?? ["latest"] : [],
-                Databases = rule.Databases ?? [],
-                Rename = rule.Rename ?? new Dictionary<string, string>(),
-            },
-            Reporting = Reporting(session, "restore", settings),
-        };
-        var errors = runner.Validate(RunnerVerb.Restore).Where(e => e.StartsWith("RESTORE_", StringComparison.Ordinal)).ToList();
-        if (errors.Count > 0)
-        {
-            throw new JobInputException("RestoreSession.spec.target.rules: " + string.Join("; ", errors));
-        }
-        var timeout = Timeout(session.Spec.TimeOut, "RestoreSession.spec.timeOut", settings);
-        return Build(session, "restore", runner, repository, target, webhookToken, timeout, settings, null);
-    }
-
-    private static SessionSettings Session<TSpec>(Resource<TSpec, SessionStatus> session, string? configuration, string? repository) where TSpec : new() => new()
-    {
-        Namespace = session.Metadata.NamespaceProperty ?? "default",
-        Name = session.Metadata.Name,
-        Configuration = configuration,
-        RepositoryName = repository,
-    };
-
-    private static ReportingSettings Reporting<TSpec>(Resource<TSpec, SessionStatus> session, string kind, JobSettings settings) where TSpec : new() => new()
-    {
-        WebhookUrl = settings.WebhookBaseUrl is { } baseUrl
-            ? new Uri(baseUrl, Routes.EventsPath(session.Metadata.NamespaceProperty ?? "default", kind, session.Metadata.Name)).ToString()
-            : null,
-        PushgatewayUrl = settings.PushgatewayUrl?.ToString(),
-    };
-
-    private static TimeSpan Timeout(string? text, string field, JobSettings settings)
-    {
-        if (text is null)
-        {
-            return settings.DefaultTimeout;
-        }
-        return GoDuration.TryParse(text, out var timeout)
-            ? timeout
-            : throw new JobInputException($"{field}='{text}' is not a duration: use a value such as 30m, 2h or 1h30m");
-    }
-
-    /// <summary>Host and port from the AppBinding's clientConfig (url, or service name.namespace.svc).</summary>
-    public static DatabaseSettings Database(AppBinding binding, string referencedBy)
-    {
-        var field = $"AppBinding {binding.Key} spec.clientConfig";
-        var config = binding.Spec.ClientConfig;
-        string host;
-        var port = 3306;
-        if (config.Service is { } service)
-        {
-            if (string.IsNullOrWhiteSpace(service.Name))
-            {
-                throw new JobInputException($"{field}.service.name is empty: set it to the database's Service name");
-            }
-            host = $"{service.Name}.{service.Namespace ?? binding.Metadata.NamespaceProperty ?? "default"}.svc";
-            port = service.Port ?? 3306;
-        }
-        else if (config.Url is { } url)
-        {
-            // mysql://host:port/, tcp(host:port)/ (KubeDB's Go DSN form) or host:port.
-            var text = url.Trim();
-            if (text.StartsWith("tcp(", StringComparison.Ordinal) && text.IndexOf(')') is var close and > 4)
-            {
-                text = "mysql://" + text[4..close];
-            }
-            else if (!text.Contains("://", StringComparison.Ordinal))
-            {
-                text = "mysql://" + text;
-            }
-            if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || string.IsNullOrEmpty(uri.Host))
-            {
-                throw new JobInputException($"{field}.url='{url}' is not valid: use mysql://HOST:PORT or tcp(HOST:PORT)/");
-            }
-            host = uri.Host;
-            port = uri.IsDefaultPort || uri.Port < 0 ? 3306 : uri.Port;
-        }
-        else
-        {
-            throw new JobInputException($"{field} has neither url nor service: set clientConfig.url (mysql://HOST:PORT) or clientConfig.service (referenced by {referencedBy})");
-        }
-        if (binding.Spec.Secret?.Name is not { Length: > 0 })
-        {
-            throw new JobInputException($"AppBinding {binding.Key} spec.secret.name is empty: set it to the secret with the keys username and password");
-        }
-        return new DatabaseSettings { Host = host, Port = port, User = "from-secret" };
-    }
-
-    /// <summary>The repository's location (credentials come from its storage secret).</summary>
-    public static RepositorySettings RepositoryFor(Repository repository)
-    {
-        var backend = repository.Spec.Backend;
-        var field = $"Repository {repository.Key} spec.backend";
-        if (backend.Azure is { } azure)
-        {
-            if (!Core.Names.IsAzureContainer(azure.Container))
-            {
-                throw new JobInputException($"{field}.azure.container='{azure.Container}' is not valid: use 3-63 lower-case letters, digits and '-'");
-            }
-            return new RepositorySettings { Backend = RepositoryBackend.Azure, AzureContainer = azure.Container, Prefix = azure.Prefix, AzureEndpoint = azure.Endpoint };
-        }
-        if (backend.S3 is { } s3)
-        {
-            if (string.IsNullOrWhiteSpace(s3.Bucket))
-            {
-                throw new JobInputException($"{field}.s3.bucket is empty: set it to the bucket name");
-            }
-            return new RepositorySettings
-            {
-                Backend = RepositoryBackend.S3,
-                S3Bucket = s3.Bucket,
-                S3Endpoint = s3.Endpoint,
-                Prefix = s3.Prefix,
-                S3Region = s3.Region ?? "us-east-1",
-                S3ForcePathStyle = s3.ForcePathStyle,
-            };
-        }
-        if (backend.Local is { } local)
-        {
-            if (string.IsNullOrWhiteSpace(local.MountPath))
-            {
-                throw new JobInputException($"{field}.local.mountPath is empty: set it to the repository folder");
-            }
-            var path = local.SubPath is { Length: > 0 } sub ? Path.Combine(local.MountPath, sub) : local.MountPath;
-            return new RepositorySettings { Backend = RepositoryBackend.Local, Path = path };
-        }
-        throw new JobInputException($"{field} has no storage: set one of azure, s3 or local");
-    }
-
-    private static JobPlan Build<TSpec>(Resource<TSpec, SessionStatus> session, string verb, RunnerSettings runner, Repository repository, AppBinding target,
-        string webhookToken, TimeSpan timeout, JobSettings settings, string? configuration) where TSpec : new()
-    {
-        var ns = session.Metadata.NamespaceProperty ?? "default";
-        var name = SessionNames.JobFor(session.Metadata.Name);
-        if (repository.Spec.Backend.StorageSecretName is not { Length: > 0 } storageSecret)
-        {
-            throw new JobInputException($"Repository {repository.Key} spec.backend.storageSecretName is empty: set it to the secret with RESTIC_PASSWORD and the storage credentials");
-        }
+        var (session, verb, kind, timeOut) = request.Backup is { } backup
+            ? ((k8s.IKubernetesObject<V1ObjectMeta>)backup, "backup", backup.Kind, request.Configuration?.Spec.TimeOut)
+            : ((k8s.IKubernetesObject<V1ObjectMeta>)request.Restore!, "restore", request.Restore!.Kind, request.Restore.Spec.TimeOut);
+        var meta = session.Metadata;
+        var name = JobName(meta.Name);
         var labels = new Dictionary<string, string>
         {
-            [ResourceGroup.SessionLabel] = session.Metadata.Name,
-            ["app.kubernetes.io/name"] = "backup-runner",
-            ["app.kubernetes.io/managed-by"] = "backup-functions",
+            [Api.SessionLabel] = meta.Name,
+            [Api.KindLabel] = kind,
+            [Api.RepositoryLabel] = request.Repository.Name,
+            ["app.kubernetes.io/name"] = "mysql-backup-runner",
+            ["app.kubernetes.io/managed-by"] = "mysql-backup-functions",
         };
-        if (configuration is not null)
+        if (request.Configuration is { } configuration)
         {
-            labels[ResourceGroup.ConfigurationLabel] = configuration;
+            labels[Api.ConfigurationLabel] = configuration.Name;
         }
-        var owner = new V1OwnerReference
-        {
-            ApiVersion = session.ApiVersion,
-            Kind = session.Kind,
-            Name = session.Metadata.Name,
-            Uid = session.Metadata.Uid,
-            Controller = true,
-            BlockOwnerDeletion = true,
-        };
+        var deadline = GoDuration.TryParse(timeOut, out var parsed) ? parsed : options.DefaultTimeout;
+        var (volumes, mounts) = Volumes(request.Repository);
 
-        var secretRefs = new Dictionary<string, V1EnvVarSource>(StringComparer.Ordinal)
-        {
-            ["MYSQL_USER"] = Ref(target.Spec.Secret!.Name, "username", optional: false),
-            ["MYSQL_PASSWORD"] = Ref(target.Spec.Secret!.Name, "password", optional: false),
-            ["WEBHOOK_TOKEN"] = Ref(name, WebhookTokenKey, optional: false),
-        };
-        var variables = EnvContract.Variables<RunnerSettings>();
-        foreach (var variable in variables.Where(v => v.Path[0].Name == nameof(RunnerSettings.Repository) && (v.Secret || StorageSecretPlainKeys.Contains(v.Name))))
-        {
-            secretRefs[variable.Name] = Ref(storageSecret, variable.Name, optional: variable.Name != "RESTIC_PASSWORD");
-        }
-        if (runner.Reporting.WebhookUrl is null)
-        {
-            secretRefs.Remove("WEBHOOK_TOKEN");
-        }
-
-        var env = new List<V1EnvVar>
-        {
-            new V1EnvVar { Name = "HOME", Value = "/tmp" },
-            new V1EnvVar { Name = "TMPDIR", Value = "/tmp" },
-        };
-        foreach (var (key, value) in EnvContract.ToEnvironment(runner).Where(kv => !secretRefs.ContainsKey(kv.Key)))
-        {
-            env.Add(new V1EnvVar { Name = key, Value = value });
-        }
-        foreach (var (key, source) in secretRefs)
-        {
-            env.Add(new V1EnvVar { Name = key, ValueFrom = source });
-        }
-        var secretNames = variables.Where(v => v.Secret).Select(v => v.Name).ToHashSet();
-        if (env.FirstOrDefault(e => e.Value is not null && secretNames.Contains(e.Name)) is { } leaked)
-        {
-            throw new InvalidOperationException($"{leaked.Name} would be a literal value in the Job spec");
-        }
-
-        var job = new V1Job
+        return new V1Job
         {
             ApiVersion = "batch/v1",
             Kind = "Job",
-            Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = ns, Labels = labels, OwnerReferences = [owner] },
+            Metadata = new V1ObjectMeta
+            {
+                Name = name,
+                NamespaceProperty = meta.NamespaceProperty,
+                Labels = labels,
+                OwnerReferences =
+                [
+                    new V1OwnerReference
+                    {
+                        ApiVersion = Api.ApiVersion, Kind = kind, Name = meta.Name, Uid = meta.Uid,
+                        Controller = true, BlockOwnerDeletion = true,
+                    },
+                ],
+            },
             Spec = new V1JobSpec
             {
+                // The runner retries what is safe to retry; a second pod would only repeat a failure or race it.
                 BackoffLimit = 0,
-                ActiveDeadlineSeconds = (long)Math.Ceiling(timeout.TotalSeconds),
-                TtlSecondsAfterFinished = settings.TtlSecondsAfterFinished,
+                ActiveDeadlineSeconds = (long)deadline.TotalSeconds,
+                TtlSecondsAfterFinished = options.TtlSecondsAfterFinished,
                 Template = new V1PodTemplateSpec
                 {
-                    Metadata = new V1ObjectMeta { Labels = new Dictionary<string, string>(labels) },
+                    Metadata = new V1ObjectMeta { Labels = new Dictionary<string, string>(labels) { ["azure.workload.identity/use"] = "true" } },
                     Spec = new V1PodSpec
                     {
                         RestartPolicy = "Never",
-                        ServiceAccountName = settings.ServiceAccountName,
+                        ServiceAccountName = options.ServiceAccountName,
+                        // The runner needs no Kubernetes API access.
                         AutomountServiceAccountToken = false,
                         SecurityContext = new V1PodSecurityContext
                         {
-                            RunAsNonRoot = true,
-                            RunAsUser = settings.RunAsUser,
-                            RunAsGroup = settings.RunAsUser,
-                            FsGroup = settings.RunAsUser,
+                            RunAsNonRoot = true, RunAsUser = options.RunAsUser, RunAsGroup = options.RunAsUser, FsGroup = options.RunAsUser,
                             SeccompProfile = new V1SeccompProfile { Type = "RuntimeDefault" },
                         },
+                        Volumes = volumes,
                         Containers =
                         [
                             new V1Container
                             {
                                 Name = "runner",
-                                Image = settings.Image,
+                                Image = options.Image,
                                 Args = [verb],
-                                Env = env,
+                                Env = Environment(request, options, meta, verb),
+                                VolumeMounts = mounts,
                                 TerminationMessagePolicy = "FallbackToLogsOnError",
                                 SecurityContext = new V1SecurityContext
                                 {
@@ -284,28 +109,133 @@ public static class JobFactory
                                     RunAsNonRoot = true,
                                     Capabilities = new V1Capabilities { Drop = ["ALL"] },
                                 },
-                                VolumeMounts = [new V1VolumeMount { Name = TmpVolume, MountPath = "/tmp" }],
+                                Resources = new V1ResourceRequirements
+                                {
+                                    Requests = new Dictionary<string, ResourceQuantity> { ["cpu"] = new("250m"), ["memory"] = new("192Mi") },
+                                    Limits = new Dictionary<string, ResourceQuantity> { ["memory"] = new("512Mi") },
+                                },
                             },
                         ],
-                        Volumes = [new V1Volume { Name = TmpVolume, EmptyDir = new V1EmptyDirVolumeSource() }],
                     },
                 },
             },
         };
-        var secret = new V1Secret
-        {
-            ApiVersion = "v1",
-            Kind = "Secret",
-            Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = ns, Labels = new Dictionary<string, string>(labels), OwnerReferences = [owner] },
-            Type = "Opaque",
-            StringData = new Dictionary<string, string> { [WebhookTokenKey] = webhookToken },
-        };
-        return new JobPlan(secret, job);
     }
 
-    private static V1EnvVarSource Ref(string secret, string key, bool optional) =>
-        new() { SecretKeyRef = new V1SecretKeySelector { Name = secret, Key = key, Optional = optional ? true : null } };
+    private static (List<V1Volume>, List<V1VolumeMount>) Volumes(Repository repository)
+    {
+        // The root filesystem is read-only: the runner's temp files (MySQL option file, restic cache) go here.
+        var volumes = new List<V1Volume> { new() { Name = "tmp", EmptyDir = new V1EmptyDirVolumeSource() } };
+        var mounts = new List<V1VolumeMount> { new() { Name = "tmp", MountPath = "/tmp" } };
+        if (repository.Spec.Backend.Local is { ClaimName: { } claim, MountPath: { } path })
+        {
+            volumes.Add(new V1Volume { Name = "repository", PersistentVolumeClaim = new V1PersistentVolumeClaimVolumeSource { ClaimName = claim } });
+            mounts.Add(new V1VolumeMount { Name = "repository", MountPath = path });
+        }
+        return (volumes, mounts);
+    }
 
-    /// <summary>The time the session must be done by, for status.sessionDeadline.</summary>
-    public static string Describe(TimeSpan timeout) => timeout.TotalSeconds.ToString(CultureInfo.InvariantCulture) + "s";
+    private static List<V1EnvVar> Environment(JobRequest request, RunnerJobOptions options, V1ObjectMeta session, string verb)
+    {
+        var settings = RunnerSettingsFor(request, options, session);
+        var env = EnvContract.ToEnvironment(settings).Select(kv => new V1EnvVar { Name = kv.Key, Value = kv.Value }).ToList();
+        env.Add(new V1EnvVar { Name = "TMPDIR", Value = "/tmp" });
+
+        var appSecret = request.AppBinding.Spec.Secret?.Name;
+        if (appSecret is not null)
+        {
+            env.Add(FromSecret("MYSQL_USER", appSecret, "username", optional: false));
+            env.Add(FromSecret("MYSQL_PASSWORD", appSecret, "password", optional: false));
+        }
+        if (request.Repository.Spec.Backend.StorageSecretName is { } storageSecret)
+        {
+            foreach (var key in StorageSecretKeys.Where(k => env.All(e => e.Name != k)))
+            {
+                env.Add(FromSecret(key, storageSecret, key, optional: key != "RESTIC_PASSWORD"));
+            }
+        }
+        if (options.WebhookBaseUrl is not null)
+        {
+            env.Add(FromSecret(WebhookTokenKey, request.SessionSecretName, WebhookTokenKey, optional: false));
+        }
+        return env;
+    }
+
+    private static V1EnvVar FromSecret(string name, string secret, string key, bool optional) =>
+        new() { Name = name, ValueFrom = new V1EnvVarSource { SecretKeyRef = new V1SecretKeySelector { Key = key, Name = secret, Optional = optional } } };
+
+    /// <summary>The non-secret part of the runner's settings for this session.</summary>
+    public static RunnerSettings RunnerSettingsFor(JobRequest request, RunnerJobOptions options, V1ObjectMeta session)
+    {
+        var backend = request.Repository.Spec.Backend;
+        var (host, port) = Endpoint(request.AppBinding, session.NamespaceProperty ?? "default");
+        var target = request.Configuration?.Spec.Target ?? request.Restore?.Spec.Target;
+        var restore = request.Restore?.Spec;
+        return new RunnerSettings
+        {
+            Session = new SessionSettings
+            {
+                Namespace = session.NamespaceProperty ?? "default",
+                Name = session.Name,
+                Configuration = request.Configuration?.Name,
+                RepositoryName = request.Repository.Name,
+            },
+            Database = new DatabaseSettings
+            {
+                Host = host,
+                Port = port,
+                Databases = target?.Databases ?? [],
+                DumpArgs = request.Configuration?.Spec.Target.Args ?? [],
+                RestoreArgs = request.Restore?.Spec.Target.Args ?? [],
+            },
+            Repository = new RepositorySettings
+            {
+                Backend = backend.Azure is not null ? RepositoryBackend.Azure : backend.S3 is not null ? RepositoryBackend.S3 : RepositoryBackend.Local,
+                Path = backend.Local is { MountPath: { } mount } ? Path.Combine(mount, backend.Local.SubPath ?? "") : null,
+                Prefix = backend.Azure?.Prefix ?? backend.S3?.Prefix,
+                AzureContainer = backend.Azure?.Container,
+                AzureAccountName = backend.Azure?.StorageAccount,
+                AzureEndpoint = backend.Azure?.Endpoint,
+                S3Bucket = backend.S3?.Bucket,
+                S3Endpoint = backend.S3?.Endpoint,
+                S3Region = backend.S3?.Region ?? "us-east-1",
+                S3ForcePathStyle = backend.S3?.ForcePathStyle ?? false,
+            },
+            Restore = new RestoreSettings
+            {
+                FromSession = restore?.FromSession,
+                Snapshots = restore?.Snapshots ?? [],
+                Databases = restore?.Databases ?? [],
+                Rename = restore?.Rename ?? new Dictionary<string, string>(),
+            },
+            Reporting = new ReportingSettings
+            {
+                WebhookUrl = options.WebhookBaseUrl is { } baseUrl ? baseUrl.TrimEnd('/') + "/" + SessionEventsRoute : null,
+                PushgatewayUrl = options.PushgatewayUrl,
+            },
+        };
+    }
+
+    /// <summary>The database's host and port from the AppBinding (a Service, or a URL such as tcp(host:port)/ or mysql://host:port).</summary>
+    public static (string Host, int Port) Endpoint(AppBinding binding, string defaultNamespace)
+    {
+        var config = binding.Spec.ClientConfig;
+        if (config.Service is { Name: { } service } svc)
+        {
+            return ($"{service}.{svc.Namespace ?? binding.Metadata.NamespaceProperty ?? defaultNamespace}.svc", svc.Port ?? 3306);
+        }
+        if (config.Url is { } url)
+        {
+            var text = url.StartsWith("tcp(", StringComparison.Ordinal) ? url[4..url.IndexOf(')')] : url;
+            if (!text.Contains("://", StringComparison.Ordinal))
+            {
+                text = "mysql://" + text;
+            }
+            if (Uri.TryCreate(text, UriKind.Absolute, out var uri) && uri.Host.Length > 0)
+            {
+                return (uri.Host, uri.Port > 0 ? uri.Port : 3306);
+            }
+        }
+        throw new ArgumentException($"AppBinding {binding.Namespace}/{binding.Name} has neither spec.clientConfig.service.name nor a spec.clientConfig.url with a host: set one of them");
+    }
 }

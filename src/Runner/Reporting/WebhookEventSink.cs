@@ -1,76 +1,72 @@
 using System.Net.Http.Headers;
 using System.Text;
-using Microsoft.Extensions.Logging;
+using Serverless.Backup.Core.Environment;
 using Serverless.Backup.Core.Events;
 using Serverless.Backup.Core.Webhook;
 
 namespace Serverless.Backup.Runner.Reporting;
 
 /// <summary>
-/// POSTs each event to the Functions app's SessionEvents webhook, signed with the session's token.
-/// Retries transient failures (network errors, 408, 429, 5xx) with exponential backoff, then logs a warning and
-/// carries on: a webhook that is down never fails a good backup (the reconciler still sees the Job's result).
-/// A 4xx other than 408/429 is not retried: the app refused the event and will refuse it again.
+/// POSTs each event to the Functions app's webhook, signed with the session's token. The final event is retried
+/// with exponential backoff for WEBHOOK_RETRY_SECONDS (two minutes by default); a progress event is tried once (the next one supersedes it).
+/// A webhook that stays down never fails the run: the control plane settles the session from the Job's status.
 /// </summary>
-public sealed class WebhookEventSink(HttpClient http, Uri webhookUrl, string token, ILogger logger, int maxAttempts = 5, TimeSpan? firstDelay = null)
-    : IEventSink
+public sealed class WebhookEventSink(Uri url, string token, SessionSettings session, string verb, TimeSpan retryFor, HttpClient http, TextWriter log) : IEventSink
 {
-    private readonly TimeSpan firstDelay = firstDelay ?? TimeSpan.FromMilliseconds(500);
+    /// <summary>Waits between attempts: 1, 2, 4 … s (at most 60 s each), adding up to about <c>retryFor</c>.</summary>
+    public IReadOnlyList<TimeSpan> Delays { get; } = BackoffFor(retryFor);
+
+    private static List<TimeSpan> BackoffFor(TimeSpan total)
+    {
+        var delays = new List<TimeSpan>();
+        var next = TimeSpan.FromSeconds(1);
+        for (var sum = TimeSpan.Zero; sum < total; sum += next, next = TimeSpan.FromSeconds(Math.Min(60, next.TotalSeconds * 2)))
+        {
+            delays.Add(next < total - sum ? next : total - sum);
+        }
+        return delays;
+    }
+
+    public string SessionKind => verb == "restore" ? "RestoreSession" : "BackupSession";
 
     public async ValueTask PublishAsync(RunnerEvent runnerEvent, CancellationToken cancellationToken)
     {
         var body = Encoding.UTF8.GetBytes(RunnerJson.Serialize(runnerEvent));
-        var delay = firstDelay;
-        for (var attempt = 1; ; attempt++)
+        var attempts = runnerEvent is ProgressEvent ? 1 : Delays.Count + 1;
+        string? lastError = null;
+        for (var attempt = 0; attempt < attempts; attempt++)
         {
-            string? problem;
+            if (attempt > 0)
+            {
+                await Task.Delay(Delays[attempt - 1], cancellationToken);
+            }
             try
             {
-                // Signed per attempt: a retry a few seconds later carries a fresh timestamp (the app only accepts
-                // an event newer than the last one it accepted, and a retry of a refused-as-replay event is harmless).
-                using var request = new HttpRequestMessage(HttpMethod.Post, webhookUrl);
-                var timestamp = WebhookSigner.Timestamp(DateTimeOffset.UtcNow);
-                request.Content = new ByteArrayContent(body);
+                using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new ByteArrayContent(body) };
                 request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-                request.Headers.Add(WebhookHeaders.Timestamp, timestamp);
-                request.Headers.Add(WebhookHeaders.Signature, WebhookSigner.Sign(token, timestamp, body));
-                using var response = await http.SendAsync(request, cancellationToken);
-                var status = (int)response.StatusCode;
+                var timestamp = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+                request.Headers.Add(WebhookSignature.SessionHeader, $"{session.Namespace}/{SessionKind}/{session.Name}");
+                request.Headers.Add(WebhookSignature.TimestampHeader, timestamp.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                request.Headers.Add(WebhookSignature.SignatureHeader, WebhookSignature.Sign(token, timestamp, body));
+                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                timeout.CancelAfter(TimeSpan.FromSeconds(15));
+                using var response = await http.SendAsync(request, timeout.Token);
                 if (response.IsSuccessStatusCode)
                 {
                     return;
                 }
-                problem = $"HTTP {status}";
-                if (status is >= 400 and < 500 and not 408 and not 429)
+                lastError = $"HTTP {(int)response.StatusCode}";
+                // 4xx other than 408/429 will not change by retrying (bad signature, unknown session).
+                if ((int)response.StatusCode is >= 400 and < 500 and not 408 and not 429)
                 {
-                    logger.LogWarning("The webhook refused the {EventType} event of {Session} with {Status}; not retrying", EventType(runnerEvent), runnerEvent.Session, status);
-                    return;
+                    break;
                 }
             }
-            catch (HttpRequestException e)
+            catch (Exception e) when (e is HttpRequestException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
             {
-                problem = e.Message;
+                lastError = e.Message;
             }
-            catch (TaskCanceledException e) when (!cancellationToken.IsCancellationRequested)
-            {
-                problem = "timed out: " + e.Message;
-            }
-            if (attempt >= maxAttempts)
-            {
-                logger.LogWarning("The webhook could not take the {EventType} event of {Session} after {Attempts} attempts ({Problem}); the run carries on", EventType(runnerEvent), runnerEvent.Session, attempt, problem);
-                return;
-            }
-            await Task.Delay(delay, cancellationToken);
-            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(10).Ticks));
         }
+        await log.WriteLineAsync($"warning: the webhook at {url} did not take the {runnerEvent.GetType().Name} ({lastError}); the run goes on and the control plane will settle the session from the Job's status (check WEBHOOK_URL and WEBHOOK_TOKEN)");
     }
-
-    private static string EventType(RunnerEvent e) => e switch
-    {
-        StartedEvent => "started",
-        ProgressEvent => "progress",
-        SucceededEvent => "succeeded",
-        FailedEvent => "failed",
-        _ => "unknown",
-    };
 }

@@ -4,31 +4,89 @@ namespace Serverless.Backup.Runner.Storage;
 
 /// <summary>
 /// The value of RESTIC_REPOSITORY for a run. A local repository is restic's own local backend; Azure Blob and S3
-/// are served to restic by a loopback REST-backend server inside the runner (see <c>RestBackendServer</c>), which
-/// lives as long as this object.
+/// are served to restic by a loopback REST-backend server inside the runner (<see cref="RestBackendServer"/>)
+/// over the backend's <see cref="IObjectStore"/>, which lives as long as this object.
 /// </summary>
 public sealed class ResticRepositoryEndpoint : IAsyncDisposable
 {
-    private readonly IAsyncDisposable? _server;
+    /// <summary>How long the first contact with the storage may take before the run fails as unreachable.</summary>
+    public static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(30);
 
-    private ResticRepositoryEndpoint(string repository, IAsyncDisposable? server)
+    /// <summary>restic's parallel connections to the REST server (restic's own default for cloud backends).</summary>
+    public const int RestConnections = 5;
+
+    private readonly RestBackendServer? _server;
+    private readonly IObjectStore? _store;
+
+    private ResticRepositoryEndpoint(string repository, RestBackendServer? server, IObjectStore? store)
     {
         Repository = repository;
         _server = server;
+        _store = store;
     }
+
+    /// <summary>Whether the repository's config object exists (without opening it: no password involved).</summary>
+    public async Task<bool> ConfigExistsAsync(CancellationToken cancellationToken) =>
+        _store is null
+            ? File.Exists(Path.Combine(Repository, "config"))
+            : await _store.GetSizeAsync("config", cancellationToken) is not null;
 
     /// <summary>What restic gets as RESTIC_REPOSITORY (a path, or rest:http://127.0.0.1:PORT/).</summary>
     public string Repository { get; }
 
-    public static Task<ResticRepositoryEndpoint> OpenAsync(RepositorySettings settings, CancellationToken cancellationToken)
+    /// <summary>restic options this endpoint needs (-o …).</summary>
+    public IReadOnlyList<string> ResticOptions => _server is null ? [] : ["-o", $"rest.connections={RestConnections}"];
+
+    /// <summary>Bytes restic uploaded and downloaded through the REST server (0 for a local repository).</summary>
+    public long BytesUploaded => _server?.BytesUploaded ?? 0;
+    public long BytesDownloaded => _server?.BytesDownloaded ?? 0;
+
+    public static async Task<ResticRepositoryEndpoint> OpenAsync(RepositorySettings settings, TextWriter log, CancellationToken cancellationToken)
     {
-        cancellationToken.ThrowIfCancellationRequested();
-        return settings.Backend switch
+        if (settings.Backend == RepositoryBackend.Local)
         {
-            RepositoryBackend.Local => Task.FromResult(new ResticRepositoryEndpoint(Path.GetFullPath(settings.Path!), null)),
-            // Filled in by the storage work: start RestBackendServer over the backend's IObjectStore.
-            _ => throw new NotSupportedException($"REPOSITORY_BACKEND={settings.Backend} is not supported yet"),
+            return new ResticRepositoryEndpoint(CheckLocalPath(settings.Path!), null, null);
+        }
+        IObjectStore store = settings.Backend switch
+        {
+            RepositoryBackend.Azure => new AzureBlobObjectStore(settings),
+            RepositoryBackend.S3 => new S3ObjectStore(settings),
+            _ => throw new ArgumentException($"REPOSITORY_BACKEND={settings.Backend} is not supported: set it to local, azure or s3"),
         };
+
+        using (var connect = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+        {
+            connect.CancelAfter(ConnectTimeout);
+            try
+            {
+                await store.EnsureContainerAsync(connect.Token);
+            }
+            catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
+            {
+                var settingNames = settings.Backend == RepositoryBackend.Azure ? "AZURE_ENDPOINT and AZURE_ACCOUNT_NAME" : "S3_ENDPOINT and S3_REGION";
+                throw new StorageUnreachableException($"{store.Description} did not answer within {ConnectTimeout.TotalSeconds:0} s: check {settingNames} and the network", e);
+            }
+        }
+        var server = await RestBackendServer.StartAsync(store, log, cancellationToken);
+        return new ResticRepositoryEndpoint(server.ResticRepository, server, store);
+    }
+
+    private static string CheckLocalPath(string path)
+    {
+        var full = Path.GetFullPath(path);
+        if (File.Exists(full))
+        {
+            throw new StorageUnreachableException($"REPOSITORY_PATH '{path}' is a file: set it to a folder (restic creates it when missing)");
+        }
+        try
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(full) ?? full);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new StorageUnreachableException($"REPOSITORY_PATH '{path}' cannot be created ({e.Message}): set it to a writable folder, such as one on a mounted volume", e);
+        }
+        return full;
     }
 
     public async ValueTask DisposeAsync()

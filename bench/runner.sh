@@ -1,0 +1,197 @@
+#!/usr/bin/env bash
+# Benchmark: the runner's backup and restore against the plain shell pipelines
+#   mariadb-dump … | restic backup --stdin        and        restic dump … | mariadb
+# on the same backend, in one run. Prints wall-time ratios (runner / shell), the runner's peak RSS,
+# and the bytes a second backup of unchanged data adds.
+#
+#   bash bench/runner.sh [--size-mb 1000] [--backends local,azure] [--rss-sizes 200,2000]
+#
+# --size-mb    approximate dump size of the sysbench database for the timed comparison
+# --backends   local (restic's local backend) and/or azure (Azurite: restic 0.14's native azure backend
+#              only reaches it at 127.0.0.1:10000 with account devstoreaccount1, so the shell side uses
+#              that, and the runner reaches the same Azurite through its Blob store)
+# --rss-sizes  dump sizes (MB) at which only the runner's backup is run, to compare peak RSS
+# --rss-backend local or azure (default azure, the path with the most moving parts)
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+
+size_mb=1000
+backends="local,azure"
+rss_sizes="200,2000"
+rss_backend="azure"
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --size-mb) size_mb="$2"; shift 2 ;;
+    --backends) backends="$2"; shift 2 ;;
+    --rss-sizes) rss_sizes="$2"; shift 2 ;;
+    --rss-backend) rss_backend="$2"; shift 2 ;;
+    *) echo "unknown option $1 (see the header of $0)" >&2; exit 2 ;;
+  esac
+done
+
+bash scripts/install.sh >/dev/null
+work="$root/bench/.work"
+rm -rf "$work"; mkdir -p "$work"
+dotnet publish src/Runner -c Release -o "$work/runner" --verbosity quiet >/dev/null
+runner="$work/runner/backup-runner"
+
+cleanup() {
+  [ -n "${db_pid:-}" ] && kill "$db_pid" 2>/dev/null || true
+  [ -n "${azurite_pid:-}" ] && kill "$azurite_pid" 2>/dev/null || true
+  wait 2>/dev/null || true
+}
+trap cleanup EXIT
+
+free_port() { python3 - <<'PY' 2>/dev/null || shuf -i 20000-60000 -n 1
+import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()
+PY
+}
+
+# --- a throwaway MariaDB ----------------------------------------------------------------------
+db_port="$(free_port)"
+mariadb-install-db --no-defaults --datadir="$work/db" --auth-root-authentication-method=socket --skip-test-db --user=root >/dev/null 2>&1
+mariadbd --no-defaults --datadir="$work/db" --socket="$work/db.sock" --port="$db_port" --bind-address=127.0.0.1 \
+  --user=root --skip-log-bin --skip-name-resolve --innodb-buffer-pool-size=1G --innodb-flush-log-at-trx-commit=0 \
+  --max-allowed-packet=256M >"$work/db.log" 2>&1 &
+db_pid=$!
+for _ in $(seq 1 60); do env -u MYSQL_PWD mariadb --no-defaults -S "$work/db.sock" -uroot -e 'SELECT 1' >/dev/null 2>&1 && break; sleep 1; done
+env -u MYSQL_PWD mariadb --no-defaults -S "$work/db.sock" -uroot -e "DELETE FROM mysql.global_priv WHERE User=''; FLUSH PRIVILEGES; CREATE USER 'bench'@'%' IDENTIFIED BY 'bench-pw'; GRANT ALL ON *.* TO 'bench'@'%';"
+
+if [[ ",$backends,$rss_backend," == *",azure,"* ]]; then
+  if (exec 3<>/dev/tcp/127.0.0.1/10000) 2>/dev/null; then
+    echo "port 10000 is taken: the azure comparison needs it for restic 0.14's native azure backend" >&2; exit 2
+  fi
+  node_modules/.bin/azurite-blob --blobHost 127.0.0.1 --blobPort 10000 --location "$work/azurite" --silent \
+    --skipApiVersionCheck --loose >"$work/azurite.log" 2>&1 &
+  azurite_pid=$!
+  for _ in $(seq 1 30); do (exec 3<>/dev/tcp/127.0.0.1/10000) 2>/dev/null && break; sleep 1; done
+fi
+azurite_key="Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
+
+# sysbench rows dump to about 190 bytes each.
+prepare_db() { # name size_mb
+  local rows=$(( $2 * 1000000 / 190 / 8 ))
+  env -u MYSQL_PWD mariadb --no-defaults -S "$work/db.sock" -uroot -e "DROP DATABASE IF EXISTS $1; CREATE DATABASE $1"
+  sysbench oltp_read_write --db-driver=mysql --mysql-socket="$work/db.sock" --mysql-user=root \
+    --mysql-db="$1" --tables=8 --table-size="$rows" --threads=2 prepare >/dev/null
+}
+
+now() { date +%s.%N; }
+min() { if [ -z "$1" ]; then echo "$2"; else awk -v a="$1" -v b="$2" 'BEGIN { print (a < b) ? a : b }'; fi; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
+
+export RESTIC_PASSWORD=bench-restic-pw
+export MYSQL_PWD=bench-pw
+dump_args=(--no-defaults -h 127.0.0.1 -P "$db_port" -u bench --single-transaction --routines --triggers --events --hex-blob --skip-dump-date)
+
+# Runs the runner with its environment; prints "seconds peak_rss_kb".
+run_runner() { # verb envfile
+  local start end pid hwm=0
+  start="$(now)"
+  env -i PATH="$PATH" HOME="$HOME" TMPDIR="${TMPDIR:-/tmp}" $(cat "$2") "$runner" "$1" >"$work/runner-$1.out" 2>"$work/runner-$1.err" &
+  pid=$!
+  while kill -0 "$pid" 2>/dev/null; do
+    h="$(awk '/VmHWM/ { print $2 }' "/proc/$pid/status" 2>/dev/null || true)"
+    [ -n "$h" ] && [ "$h" -gt "$hwm" ] && hwm="$h"
+    sleep 0.1
+  done
+  wait "$pid" || { echo "runner $1 failed:" >&2; tail -5 "$work/runner-$1.err" >&2; tail -3 "$work/runner-$1.out" >&2; exit 1; }
+  end="$(now)"
+  echo "$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.2f", b - a }') $hwm"
+}
+
+runner_env() { # file backend repo-dir-or-container session database [restore-into]
+  {
+    echo "BACKUP_SESSION=$4 BACKUP_NAMESPACE=bench BACKUP_CONFIGURATION=bench"
+    echo "MYSQL_HOST=127.0.0.1 MYSQL_PORT=$db_port MYSQL_USER=bench MYSQL_PASSWORD=bench-pw MYSQL_DATABASES=$5"
+    echo "RESTIC_PASSWORD=bench-restic-pw"
+    if [ "$2" = local ]; then
+      echo "REPOSITORY_BACKEND=local REPOSITORY_PATH=$3"
+    else
+      echo "REPOSITORY_BACKEND=azure AZURE_ACCOUNT_NAME=devstoreaccount1 AZURE_ACCOUNT_KEY=$azurite_key"
+      echo "AZURE_ENDPOINT=http://127.0.0.1:10000/devstoreaccount1 AZURE_CONTAINER=$3"
+    fi
+    if [ -n "${6:-}" ]; then echo "RESTORE_FROM_SESSION=$4 RESTORE_RENAME=$5=$6"; fi
+  } | tr ' ' '\n' >"$1"
+}
+
+added_bytes() { grep -o '"dataAdded":[0-9]*' "$1" | head -1 | cut -d: -f2; }
+dump_bytes() { grep -o '"bytes":[0-9]*' "$1" | head -1 | cut -d: -f2; }
+
+echo "preparing a sysbench database of about ${size_mb} MB of dump"
+prepare_db sb "$size_mb"
+# Let the server settle after the load and warm its buffer pool the same way for both sides.
+mariadb-dump "${dump_args[@]}" sb >/dev/null
+sleep 10
+
+printf '\n%-8s %-8s %10s %10s %8s\n' backend step runner_s shell_s ratio
+results=()
+IFS=, read -ra backend_list <<<"$backends"
+for backend in "${backend_list[@]}"; do
+  # Backup, twice each in the order shell, runner, runner, shell, each into a fresh repository (the minimum
+  # counts): this box's timings drift with the database's background work, and alternating cancels the drift.
+  shell_backup=""; runner_backup=""; rss_backup=0
+  for round in 1 2; do
+    if [ "$backend" = local ]; then
+      shell_repo="$work/repo-shell-$round"; runner_repo="$work/repo-runner-$round"
+      export RESTIC_REPOSITORY="$shell_repo"
+      RESTIC_REPOSITORY="$runner_repo" restic init >/dev/null
+    else
+      shell_repo="azure:shell$round:/"; runner_repo="runner$round"
+      export AZURE_ACCOUNT_NAME=devstoreaccount1 AZURE_ACCOUNT_KEY="$azurite_key" RESTIC_REPOSITORY="$shell_repo"
+      # The runner's repository is initialised outside the timing too, as the shell's is.
+      RESTIC_REPOSITORY="azure:$runner_repo:/" restic init >/dev/null
+    fi
+    restic init >/dev/null
+    order="shell runner"; [ "$round" = 2 ] && order="runner shell"
+    for who in $order; do
+      if [ "$who" = shell ]; then
+        start="$(now)"
+        mariadb-dump "${dump_args[@]}" sb | restic backup --stdin --stdin-filename sb.sql --host bench --tag shell -q >/dev/null
+        t="$(awk -v a="$start" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }')"
+        shell_backup="$(min "$shell_backup" "$t")"
+      else
+        runner_env "$work/env-backup" "$backend" "$runner_repo" "bench-1" sb
+        read -r t rss <<<"$(run_runner backup "$work/env-backup")"
+        runner_backup="$(min "$runner_backup" "$t")"
+        [ "$rss" -gt "$rss_backup" ] && rss_backup="$rss"
+        bytes="$(dump_bytes "$work/runner-backup.out")"
+      fi
+    done
+  done
+  printf '%-8s %-8s %10s %10s %8s\n' "$backend" backup "$runner_backup" "$shell_backup" "$(ratio "$runner_backup" "$shell_backup")"
+
+  # A second backup of unchanged data.
+  runner_env "$work/env-backup2" "$backend" "$runner_repo" "bench-2" sb
+  read -r _ _ <<<"$(run_runner backup "$work/env-backup2")"
+  added="$(added_bytes "$work/runner-backup.out")"
+
+  # Restore: both into fresh databases.
+  env -u MYSQL_PWD mariadb --no-defaults -S "$work/db.sock" -uroot -e "DROP DATABASE IF EXISTS sb_shell; CREATE DATABASE sb_shell; DROP DATABASE IF EXISTS sb_runner"
+  start="$(now)"
+  restic dump latest sb.sql --tag shell | mariadb --no-defaults -h 127.0.0.1 -P "$db_port" -u bench sb_shell
+  shell_restore="$(awk -v a="$start" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }')"
+  runner_env "$work/env-restore" "$backend" "$runner_repo" "bench-1" sb sb_runner
+  read -r runner_restore rss_restore <<<"$(run_runner restore "$work/env-restore")"
+  printf '%-8s %-8s %10s %10s %8s\n' "$backend" restore "$runner_restore" "$shell_restore" "$(ratio "$runner_restore" "$shell_restore")"
+  results+=("$backend: dump ${bytes} bytes; second unchanged backup added ${added} bytes ($(awk -v a="$added" -v b="$bytes" 'BEGIN { printf "%.3f%%", 100 * a / b }')); runner peak RSS backup $((rss_backup / 1024)) MB, restore $((rss_restore / 1024)) MB")
+  unset AZURE_ACCOUNT_NAME AZURE_ACCOUNT_KEY
+done
+printf '\n'
+printf '%s\n' "${results[@]}"
+
+# Peak RSS against database size (backup only).
+if [ -n "$rss_sizes" ]; then
+  printf '\n%-10s %12s %14s  (%s backend)\n' dump_mb runner_rss_mb backup_seconds "$rss_backend"
+  IFS=, read -ra sizes <<<"$rss_sizes"
+  for s in "${sizes[@]}"; do
+    prepare_db "sb$s" "$s"
+    rm -rf "$work/repo-rss"
+    if [ "$rss_backend" = local ]; then rss_repo="$work/repo-rss"; else rss_repo="rss$s"; fi
+    runner_env "$work/env-rss" "$rss_backend" "$rss_repo" "rss-$s" "sb$s"
+    read -r secs rss <<<"$(run_runner backup "$work/env-rss")"
+    printf '%-10s %12s %14s\n' "$(( $(dump_bytes "$work/runner-backup.out") / 1000000 ))" "$((rss / 1024))" "$secs"
+    env -u MYSQL_PWD mariadb --no-defaults -S "$work/db.sock" -uroot -e "DROP DATABASE sb$s"
+  done
+fi

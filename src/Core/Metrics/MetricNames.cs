@@ -1,0 +1,49 @@
+namespace Serverless.Backup.Core.Metrics;
+
+/// <summary>
+/// The Prometheus metric names of the system, in one place: the runner pushes the per-run ones to a Pushgateway,
+/// the Functions app serves the control-plane ones on /api/metrics, and the alert rules and dashboard in
+/// infra/k8s/monitoring query them (a test checks the rules use only these names).
+/// </summary>
+public static class MetricNames
+{
+    public const string Prefix = "mysql_backup_";
+
+    // Pushed by the runner (job "mysql-backup", grouped by namespace and configuration).
+    /// <summary>1 when the last run of a configuration succeeded, 0 when it failed (pushed on failure too).</summary>
+    public const string SessionSuccess = Prefix + "session_success";
+    public const string SessionDurationSeconds = Prefix + "session_duration_seconds";
+    /// <summary>Per database: 1/0.</summary>
+    public const string DatabaseSuccess = Prefix + "database_success";
+    public const string DatabaseDurationSeconds = Prefix + "database_duration_seconds";
+    public const string DumpBytes = Prefix + "dump_bytes";
+    public const string AddedBytes = Prefix + "repository_added_bytes";
+    public const string RestoredBytes = Prefix + "restored_bytes";
+    public const string LastSuccessTimestampSeconds = Prefix + "last_success_timestamp_seconds";
+    public const string RepositorySnapshots = Prefix + "repository_snapshots";
+    public const string RepositorySizeBytes = Prefix + "repository_size_bytes";
+    /// <summary>1 when the last check passed, 0 when it found damage.</summary>
+    public const string RepositoryIntegrity = Prefix + "repository_integrity";
+
+    // Served by the Functions app from resource status.
+    public const string Sessions = Prefix + "sessions";
+    public const string ConfigurationLastSuccessTimestampSeconds = Prefix + "configuration_last_success_timestamp_seconds";
+    public const string ConfigurationScheduleIntervalSeconds = Prefix + "configuration_schedule_interval_seconds";
+    public const string ConfigurationLastSessionFailed = Prefix + "configuration_last_session_failed";
+    public const string WebhookEventsTotal = Prefix + "webhook_events_total";
+    public const string TickDurationSeconds = Prefix + "schedule_tick_duration_seconds";
+    public const string ReconcileDurationSeconds = Prefix + "reconcile_duration_seconds";
+    public const string ApiServerErrorsTotal = Prefix + "api_server_errors_total";
+
+    /// <summary>Label names shared by every metric that has them.</summary>
+    public static class Labels
+    {
+        public const string Namespace = "namespace";
+        public const string Configuration = "configuration";
+        public const string Repository = "repository";
+        public const string Database = "database";
+        public const string Phase = "phase";
+        public const string Kind = "kind";
+        public const string Reason = "reason";
+    }
+}

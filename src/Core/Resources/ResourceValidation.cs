@@ -1,0 +1,103 @@
+using Serverless.Backup.Core.Schedules;
+
+namespace Serverless.Backup.Core.Resources;
+
+/// <summary>Checks of user-written resources; each error names the field and the fix.</summary>
+public static class ResourceValidation
+{
+    public static List<string> Validate(BackupConfiguration configuration)
+    {
+        var errors = new List<string>();
+        var spec = configuration.Spec;
+        CheckName(errors, configuration.Name, "metadata.name");
+        if (!BackupSchedule.TryParse(spec.Schedule, spec.TimeZone, out _, out var scheduleError))
+        {
+            errors.Add(scheduleError!);
+        }
+        CheckName(errors, spec.Repository.Name, "spec.repository.name");
+        CheckName(errors, spec.Target.Ref.Name, "spec.target.ref.name");
+        if (spec.Target.Ref.Kind != "AppBinding")
+        {
+            errors.Add($"spec.target.ref.kind '{spec.Target.Ref.Kind}' is not supported: use AppBinding");
+        }
+        foreach (var database in spec.Target.Databases ?? [])
+        {
+            if (!Names.IsDatabaseName(database))
+            {
+                errors.Add($"spec.target.databases has '{database}', which is not a database name: use letters, digits, '_' and '$'");
+            }
+        }
+        if (spec.BackupHistoryLimit < 0)
+        {
+            errors.Add($"spec.backupHistoryLimit {spec.BackupHistoryLimit} is negative: set 0 or more finished sessions to keep");
+        }
+        if (spec.TimeOut is not null && !GoDuration.TryParse(spec.TimeOut, out _))
+        {
+            errors.Add($"spec.timeOut '{spec.TimeOut}' is not a duration: use a form such as 30m or 2h");
+        }
+        if (spec.RetentionPolicy is { } retention)
+        {
+            int?[] keeps = [retention.KeepLast, retention.KeepHourly, retention.KeepDaily, retention.KeepWeekly, retention.KeepMonthly, retention.KeepYearly];
+            if (keeps.All(k => k is null or <= 0) && (retention.KeepTags?.Count ?? 0) == 0)
+            {
+                errors.Add("spec.retentionPolicy keeps nothing (every keep field is empty, zero or negative), which would delete every snapshot: set keepLast or another keep field above 0, or remove the retentionPolicy");
+            }
+            foreach (var (value, field) in keeps.Zip(new[] { "keepLast", "keepHourly", "keepDaily", "keepWeekly", "keepMonthly", "keepYearly" }))
+            {
+                if (value < 0)
+                {
+                    errors.Add($"spec.retentionPolicy.{field} {value} is negative: use 0 or more");
+                }
+            }
+        }
+        return errors;
+    }
+
+    public static List<string> Validate(RestoreSession restore)
+    {
+        var errors = new List<string>();
+        var spec = restore.Spec;
+        CheckName(errors, restore.Name, "metadata.name");
+        CheckName(errors, spec.Repository.Name, "spec.repository.name");
+        CheckName(errors, spec.Target.Ref.Name, "spec.target.ref.name");
+        if (spec.FromSession is not null && spec.Snapshots is { Count: > 0 })
+        {
+            errors.Add("spec.fromSession and spec.snapshots are both set: set only one of them");
+        }
+        if (spec.FromSession is not null && !Names.IsDnsSubdomain(spec.FromSession))
+        {
+            errors.Add($"spec.fromSession '{spec.FromSession}' is not a session name");
+        }
+        foreach (var id in spec.Snapshots ?? [])
+        {
+            if (id != "latest" && !Names.IsSnapshotId(id))
+            {
+                errors.Add($"spec.snapshots has '{id}', which is not a snapshot id: use 'latest' or 8 to 64 hex digits");
+            }
+        }
+        foreach (var name in (spec.Databases ?? []).Concat(spec.Rename?.Keys.AsEnumerable() ?? []).Concat(spec.Rename?.Values.AsEnumerable() ?? []))
+        {
+            if (!Names.IsDatabaseName(name))
+            {
+                errors.Add($"spec.databases or spec.rename has '{name}', which is not a database name: use letters, digits, '_' and '$'");
+            }
+        }
+        if (spec.TimeOut is not null && !GoDuration.TryParse(spec.TimeOut, out _))
+        {
+            errors.Add($"spec.timeOut '{spec.TimeOut}' is not a duration: use a form such as 30m or 2h");
+        }
+        return errors;
+    }
+
+    private static void CheckName(List<string> errors, string? name, string field)
+    {
+        if (string.IsNullOrWhiteSpace(name))
+        {
+            errors.Add($"{field} is empty: set it to the name of the object");
+        }
+        else if (!Names.IsDnsSubdomain(name))
+        {
+            errors.Add($"{field} '{name}' is not a valid Kubernetes name: use lower-case letters, digits, '-' and '.'");
+        }
+    }
+}

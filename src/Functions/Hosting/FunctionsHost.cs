@@ -1,0 +1,213 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Cronos;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Serverless.Backup.Core.Webhook;
+using Serverless.Backup.Functions.Cluster;
+using Serverless.Backup.Functions.Control;
+using Serverless.Backup.Functions.Jobs;
+using Serverless.Backup.Functions.Settings;
+
+namespace Serverless.Backup.Functions.Hosting;
+
+/// <summary>
+/// The Functions app as an ASP.NET Core program. Under the Functions host (FUNCTIONS_CUSTOMHANDLER_PORT set) it is
+/// a custom handler: timers arrive as POST /{FunctionName} and must always get a 200 JSON body (an empty body
+/// hangs the invocation); HTTP functions arrive proxied with their /api route. Standalone, it fires its own timers
+/// on the same schedules and requires BACKUP_API_KEY (x-functions-key) where the host would require a function key.
+/// </summary>
+public sealed class FunctionsHost
+{
+    private readonly ControlPlane _control;
+    private readonly SessionApi _api;
+    private readonly SessionEvents _events;
+    private readonly AppSettings _settings;
+    private readonly bool _standalone;
+    private readonly TimeProvider _clock;
+
+    public FunctionsHost(AppSettings settings, IClusterGateway cluster, bool standalone, TimeProvider clock)
+    {
+        _settings = settings;
+        _standalone = standalone;
+        _clock = clock;
+        var jobOptions = new RunnerJobOptions { Image = settings.RunnerImage, WebhookBaseUrl = settings.WebhookBaseUrl, PushgatewayUrl = settings.PushgatewayUrl };
+        _control = new ControlPlane(cluster, settings, jobOptions, clock);
+        _api = new SessionApi(cluster, _control, clock);
+        _events = new SessionEvents(cluster, settings, clock);
+    }
+
+    private static readonly JsonSerializerOptions HostJson = new();
+
+    public ControlPlane Control => _control;
+
+    /// <summary>Runs a timer function; the summary line goes into the invocation's Logs.</summary>
+    public Task<string> RunTimerAsync(string name, CancellationToken cancellationToken) => name switch
+    {
+        nameof(FunctionCatalog.ScheduleTick) => _control.ScheduleTickAsync(cancellationToken),
+        nameof(FunctionCatalog.Reconcile) => _control.ReconcileAsync(cancellationToken),
+        _ => throw new ArgumentException($"no timer function {name}"),
+    };
+
+    public void Map(WebApplication app)
+    {
+        // The host's readiness probe.
+        app.MapGet("/", () => Results.Ok(new { status = "ready", functions = FunctionCatalog.All.Select(f => f.Name) }));
+
+        foreach (var function in FunctionCatalog.All)
+        {
+            switch (function.Trigger)
+            {
+                case TimerTrigger:
+                    app.MapPost("/" + function.Name, (Delegate)((HttpContext context) => TimerInvocationAsync(context, function.Name)));
+                    break;
+                case HttpTrigger http:
+                    app.MapMethods($"/{FunctionCatalog.RoutePrefix}/{http.Route}", [http.Method.ToUpperInvariant()],
+                        (Delegate)((HttpContext context) => HttpInvocationAsync(context, function, http)));
+                    break;
+            }
+        }
+    }
+
+    private async Task TimerInvocationAsync(HttpContext context, string name)
+    {
+        var logs = new List<string>();
+        try
+        {
+            using var payload = await JsonDocument.ParseAsync(context.Request.Body, cancellationToken: context.RequestAborted);
+            var invocation = TimerInvocation.Parse(payload.RootElement, _clock.GetUtcNow());
+            if (invocation.IsPastDue)
+            {
+                logs.Add($"{name}: past due (last run {invocation.Last?.ToString("u") ?? "never"})");
+            }
+            logs.Add(await RunTimerAsync(name, context.RequestAborted));
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            logs.Add($"{name} failed: {e.GetType().Name}: {e.Message}");
+        }
+        foreach (var line in logs)
+        {
+            await Console.Out.WriteLineAsync(JsonSerializer.Serialize(new { function = name, message = line }));
+        }
+        // Always 200 with the custom-handler response shape.
+        // The host reads these exact (PascalCase) names.
+        await context.Response.WriteAsJsonAsync(new { Outputs = new { }, Logs = logs, ReturnValue = (object?)null }, HostJson, context.RequestAborted);
+    }
+
+    private async Task HttpInvocationAsync(HttpContext context, FunctionDefinition function, HttpTrigger http)
+    {
+        if (_standalone && http.AuthLevel != "anonymous" && !HasApiKey(context.Request))
+        {
+            await Write(context, ApiResult.Error(401, "missing or wrong function key: send it in the x-functions-key header"));
+            return;
+        }
+        if (context.Request.ContentLength > SessionEvents.MaxBodyBytes)
+        {
+            await Write(context, ApiResult.Error(413, $"the body is larger than {SessionEvents.MaxBodyBytes} bytes"));
+            return;
+        }
+        var body = await ReadBodyAsync(context.Request, context.RequestAborted);
+        if (body is null)
+        {
+            await Write(context, ApiResult.Error(413, $"the body is larger than {SessionEvents.MaxBodyBytes} bytes"));
+            return;
+        }
+        var route = context.Request.RouteValues;
+        string Value(string key) => route[key]?.ToString() ?? "";
+        var ct = context.RequestAborted;
+        ApiResult result;
+        if (function == FunctionCatalog.SessionEvents)
+        {
+            var headers = context.Request.Headers;
+            var outcome = await _events.HandleAsync(headers[WebhookSignature.SessionHeader], headers[WebhookSignature.TimestampHeader], headers[WebhookSignature.SignatureHeader], body, ct);
+            result = outcome.Status == 200 ? new ApiResult(200, new { message = outcome.Message }) : ApiResult.Error(outcome.Status, outcome.Message);
+        }
+        else if (function == FunctionCatalog.TriggerBackup)
+        {
+            result = await _api.TriggerBackupAsync(Value("namespace"), Value("name"), ct);
+        }
+        else if (function == FunctionCatalog.CreateRestore)
+        {
+            result = await _api.CreateRestoreAsync(Value("namespace"), body, ct);
+        }
+        else if (function == FunctionCatalog.GetSession)
+        {
+            result = await _api.GetSessionAsync(Value("namespace"), Value("kind"), Value("name"), ct);
+        }
+        else
+        {
+            result = await _api.ListSessionsAsync(context.Request.Query["namespace"].FirstOrDefault(), context.Request.Query["configuration"].FirstOrDefault(), ct);
+        }
+        await Write(context, result);
+    }
+
+    private bool HasApiKey(HttpRequest request)
+    {
+        var given = request.Headers["x-functions-key"].FirstOrDefault() ?? request.Query["code"].FirstOrDefault();
+        return given is not null && _settings.ApiKey is { } key
+            && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(given), Encoding.UTF8.GetBytes(key));
+    }
+
+    private static async Task<byte[]?> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        using var buffer = new MemoryStream();
+        var chunk = new byte[16384];
+        int read;
+        while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
+        {
+            if (buffer.Length + read > SessionEvents.MaxBodyBytes)
+            {
+                return null;
+            }
+            buffer.Write(chunk, 0, read);
+        }
+        return buffer.ToArray();
+    }
+
+    private static async Task Write(HttpContext context, ApiResult result)
+    {
+        context.Response.StatusCode = result.Status;
+        if (result.Location is not null)
+        {
+            context.Response.Headers.Location = result.Location;
+        }
+        await context.Response.WriteAsJsonAsync(result.Body, SessionApi.Json, context.RequestAborted);
+    }
+
+    /// <summary>Standalone mode: fire the timer functions on their NCRONTAB schedules, one run at a time each.</summary>
+    public async Task RunTimersAsync(TextWriter log, CancellationToken cancellationToken)
+    {
+        var timers = FunctionCatalog.All.Where(f => f.Trigger is TimerTrigger).Select(f => RunTimerLoopAsync(f, log, cancellationToken));
+        await Task.WhenAll(timers);
+    }
+
+    private async Task RunTimerLoopAsync(FunctionDefinition function, TextWriter log, CancellationToken cancellationToken)
+    {
+        var cron = CronExpression.Parse(((TimerTrigger)function.Trigger).Schedule, CronFormat.IncludeSeconds);
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            var now = _clock.GetUtcNow();
+            var next = cron.GetNextOccurrence(now.UtcDateTime, TimeZoneInfo.Utc) ?? now.UtcDateTime.AddMinutes(1);
+            try
+            {
+                await Task.Delay(next - now.UtcDateTime, _clock, cancellationToken);
+                var summary = await RunTimerAsync(function.Name, cancellationToken);
+                await log.WriteLineAsync(JsonSerializer.Serialize(new { function = function.Name, message = summary }));
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                await log.WriteLineAsync(JsonSerializer.Serialize(new { function = function.Name, message = $"failed: {e.Message}" }));
+            }
+        }
+    }
+
+    public static IPEndPoint? CustomHandlerEndpoint() =>
+        int.TryParse(System.Environment.GetEnvironmentVariable("FUNCTIONS_CUSTOMHANDLER_PORT"), out var port) ? new IPEndPoint(IPAddress.Loopback, port) : null;
+}

@@ -1,0 +1,155 @@
+using System.Diagnostics;
+using System.Text.Json;
+using CliWrap;
+using Serverless.Backup.Core.Environment;
+using Serverless.Backup.Core.Events;
+using Serverless.Backup.Runner.Database;
+using Serverless.Backup.Runner.Processes;
+using Serverless.Backup.Runner.Reporting;
+using Serverless.Backup.Runner.Restic;
+using Serverless.Backup.Runner.Streaming;
+
+namespace Serverless.Backup.Runner.Backup;
+
+/// <summary>
+/// Streams each database's dump into its own restic snapshot: mysqldump -> the runner (count, SHA-256, trailer)
+/// -> restic backup --stdin. restic 0.14 saves whatever reached its stdin when the input ends, so the runner closes
+/// restic's stdin only after the dump exited 0 and ended with its completion trailer; otherwise it interrupts
+/// restic (SIGINT: exit 130, nothing saved, lock removed) while the input is still open, and as a second line of
+/// defence forgets any snapshot of the session's database that got written anyway.
+/// </summary>
+public sealed class BackupRun(
+    SessionSettings session, MySqlServer server, MySqlTools tools, ResticClient restic, Reporter reporter, TextWriter log)
+{
+    public string Host => $"{session.Namespace}.{session.Configuration ?? "adhoc"}";
+
+    public async Task<IReadOnlyList<DatabaseResult>> RunAsync(IReadOnlyList<string> databases, CancellationToken stop)
+    {
+        var results = new List<DatabaseResult>();
+        foreach (var database in databases)
+        {
+            results.Add(await BackupDatabaseAsync(database, stop));
+        }
+        return results;
+    }
+
+    private async Task<DatabaseResult> BackupDatabaseAsync(string database, CancellationToken stop)
+    {
+        var clock = Stopwatch.StartNew();
+        var (characterSet, collation) = await server.GetDefaultsAsync(database, stop);
+        var tool = Path.GetFileName(tools.DumpPath);
+        using var meter = new SqlStreamMeter(database, reporter);
+        var dumpErrors = new OutputTail();
+        var resticErrors = new OutputTail();
+        ResticSummary? summary = null;
+
+        var dump = Cli.Wrap(tools.DumpPath)
+            .WithArguments(tools.DumpArguments(database))
+            .WithEnvironmentVariables(ChildEnvironment.With())
+            .WithStandardErrorPipe(PipeTarget.ToDelegate(dumpErrors.Add))
+            .WithValidation(CommandResultValidation.None);
+
+        var backup = restic.Command(
+            [
+                "backup", "--stdin", "--stdin-filename", $"{database}.sql", "--json", "--host", Host,
+                "--tag", ResticTags.Of(ResticTags.Session, session.Name!),
+                "--tag", ResticTags.Of(ResticTags.Namespace, session.Namespace),
+                "--tag", ResticTags.Of(ResticTags.Configuration, session.Configuration ?? "adhoc"),
+                "--tag", ResticTags.Of(ResticTags.Database, database),
+                "--tag", ResticTags.Of(ResticTags.CharacterSet, characterSet),
+                "--tag", ResticTags.Of(ResticTags.Collation, collation),
+            ])
+            .WithStandardOutputPipe(PipeTarget.ToDelegate(line =>
+            {
+                if (line.Contains("\"summary\"", StringComparison.Ordinal))
+                {
+                    summary = JsonSerializer.Deserialize<ResticSummary>(line);
+                }
+            }))
+            .WithStandardErrorPipe(PipeTarget.ToDelegate(resticErrors.Add));
+
+        var outcome = await GuardedPipe.RunAsync(dump, backup, meter, stop);
+        var (dumpExitCode, pipeError, resticExitCode) = (outcome.ProducerExitCode, outcome.PipeError, outcome.ConsumerExitCode);
+
+        var failure = Classify(database, tool, meter, dumpExitCode, pipeError, resticExitCode, resticErrors, dumpErrors, stop);
+        if (failure is not null || summary?.SnapshotId is null)
+        {
+            // When restic itself failed it saved nothing (and listing would fail the same way); otherwise check.
+            if (summary?.SnapshotId is not null || failure?.Reason is not (FailureReason.RepositoryError or FailureReason.RepositoryPasswordWrong))
+            {
+                await ForgetPartialAsync(database, summary?.SnapshotId);
+            }
+            stop.ThrowIfCancellationRequested();
+            throw failure ?? new RunnerFailure(FailureReason.RepositoryError,
+                $"restic reported no snapshot for '{database}': {resticErrors}", database);
+        }
+
+        await log.WriteLineAsync($"backed up '{database}': {meter.Bytes} bytes, snapshot {summary.SnapshotId}, {summary.DataAdded} bytes added");
+        return new DatabaseResult
+        {
+            Database = database,
+            SnapshotId = summary.SnapshotId,
+            Bytes = meter.Bytes,
+            Sha256 = meter.Sha256,
+            DataAdded = summary.DataAdded,
+            DurationSeconds = Math.Round(clock.Elapsed.TotalSeconds, 3),
+        };
+    }
+
+    private RunnerFailure? Classify(
+        string database, string tool, SqlStreamMeter meter, int? dumpExitCode, Exception? pipeError,
+        int? resticExitCode, OutputTail resticErrors, OutputTail dumpErrors, CancellationToken stop)
+    {
+        if (stop.IsCancellationRequested)
+        {
+            return new RunnerFailure(FailureReason.Cancelled, $"stopped while backing up '{database}'", database);
+        }
+        // restic failed on its own (not interrupted by us): its error explains the rest.
+        if (resticExitCode is { } code && code != 0 && code != 130)
+        {
+            return restic.Failure("back up to", resticErrors, database);
+        }
+        if (dumpExitCode is null || pipeError is not null)
+        {
+            return new RunnerFailure(FailureReason.DumpFailed,
+                $"the dump of '{database}' broke off after {meter.Bytes} bytes ({pipeError?.Message ?? "no exit code"}); restic: {resticErrors}; nothing was kept", database, pipeError);
+        }
+        if (dumpExitCode != 0)
+        {
+            return new RunnerFailure(FailureReason.DumpFailed,
+                $"{tool} exited {dumpExitCode} while dumping '{database}' after {meter.Bytes} bytes: {dumpErrors}; nothing was kept (check the user's privileges: it needs SELECT, SHOW VIEW, TRIGGER, EVENT and LOCK TABLES)", database);
+        }
+        if (!meter.EndsWithCompletionTrailer)
+        {
+            return new RunnerFailure(FailureReason.DumpTruncated,
+                $"the dump of '{database}' ended after {meter.Bytes} bytes without {tool}'s completion trailer ('{MySqlTools.CompletionTrailer}'): it is incomplete and nothing was kept", database);
+        }
+        return null;
+    }
+
+    /// <summary>Removes any snapshot this session wrote for the database: after a failure it can only hold a partial stream.</summary>
+    private async Task ForgetPartialAsync(string database, string? reported)
+    {
+        try
+        {
+            var ids = new HashSet<string>(StringComparer.Ordinal);
+            if (reported is not null)
+            {
+                ids.Add(reported);
+            }
+            using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+            foreach (var snapshot in await restic.SnapshotsAsync(timeout.Token))
+            {
+                if (snapshot.Tag(ResticTags.Session) == session.Name && snapshot.Database == database)
+                {
+                    ids.Add(snapshot.Id);
+                }
+            }
+            await restic.ForgetAsync(ids, timeout.Token);
+        }
+        catch (Exception e) when (e is RunnerFailure or OperationCanceledException or IOException)
+        {
+            await log.WriteLineAsync($"warning: could not check for a partial snapshot of '{database}': {e.Message}");
+        }
+    }
+}

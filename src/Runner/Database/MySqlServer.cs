@@ -1,0 +1,154 @@
+using MySqlConnector;
+using Serverless.Backup.Core.Environment;
+using Serverless.Backup.Core.Events;
+
+namespace Serverless.Backup.Runner.Database;
+
+/// <summary>The database server the run works on, through MySqlConnector (the dump and apply go through the MySQL tools).</summary>
+public sealed class MySqlServer(DatabaseSettings settings, TextWriter log)
+{
+    /// <summary>Databases that are never dumped by default: the server's own. List one explicitly to dump it.</summary>
+    public static readonly IReadOnlySet<string> SystemDatabases =
+        new HashSet<string>(StringComparer.OrdinalIgnoreCase) { "information_schema", "performance_schema", "sys", "mysql" };
+
+    private static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(2);
+
+    private string Endpoint => $"{settings.Host}:{settings.Port}";
+
+    private string ConnectionString(string? database = null)
+    {
+        var builder = new MySqlConnectionStringBuilder
+        {
+            Server = settings.Host,
+            Port = (uint)settings.Port,
+            UserID = settings.User,
+            Password = settings.Password ?? "",
+            ConnectionTimeout = 5,
+            DefaultCommandTimeout = 60,
+            AllowPublicKeyRetrieval = true,
+            Pooling = false,
+            SslMode = settings.SslCa is null ? MySqlSslMode.Preferred : MySqlSslMode.VerifyCA,
+        };
+        if (settings.SslCa is not null)
+        {
+            builder.SslCa = settings.SslCa;
+        }
+        if (database is not null)
+        {
+            builder.Database = database;
+        }
+        return builder.ConnectionString;
+    }
+
+    /// <summary>
+    /// Polls SELECT 1 until it answers or the wait timeout passes. Refused credentials fail at once (waiting does
+    /// not fix them); an unreachable host is retried until the timeout.
+    /// </summary>
+    public async Task WaitUntilReadyAsync(CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow + settings.WaitTimeout;
+        while (true)
+        {
+            try
+            {
+                await using var connection = new MySqlConnection(ConnectionString());
+                await connection.OpenAsync(cancellationToken);
+                await using var command = new MySqlCommand("SELECT 1", connection);
+                await command.ExecuteScalarAsync(cancellationToken);
+                return;
+            }
+            catch (MySqlException e) when (e.ErrorCode is MySqlErrorCode.AccessDenied or MySqlErrorCode.DatabaseAccessDenied)
+            {
+                throw new RunnerFailure(FailureReason.DatabaseAccessDenied,
+                    $"the database at {Endpoint} refused user '{settings.User}' ({e.Message}): check MYSQL_USER and MYSQL_PASSWORD (the AppBinding's secret)", inner: e);
+            }
+            catch (MySqlException e) when (!cancellationToken.IsCancellationRequested)
+            {
+                if (DateTime.UtcNow + PollInterval > deadline)
+                {
+                    throw new RunnerFailure(FailureReason.DatabaseUnreachable,
+                        $"the database at {Endpoint} could not be reached within {settings.WaitTimeout.TotalSeconds:0} s ({e.Message}): check MYSQL_HOST and MYSQL_PORT, that the server is running, or raise MYSQL_WAIT_TIMEOUT_SECONDS", inner: e);
+                }
+                await log.WriteLineAsync($"waiting for the database at {Endpoint}: {e.Message}");
+                await Task.Delay(PollInterval, cancellationToken);
+            }
+        }
+    }
+
+    /// <summary>The databases to dump: the listed ones (each must exist), or every user database.</summary>
+    public async Task<IReadOnlyList<string>> ResolveDatabasesAsync(CancellationToken cancellationToken)
+    {
+        var existing = await ListDatabasesAsync(cancellationToken);
+        if (settings.Databases.Count == 0)
+        {
+            var user = existing.Where(d => !SystemDatabases.Contains(d)).ToList();
+            return user.Count > 0
+                ? user
+                : throw new RunnerFailure(FailureReason.DatabaseNotFound,
+                    $"the server at {Endpoint} has no user database to back up: create one, or list databases in MYSQL_DATABASES");
+        }
+        var missing = settings.Databases.Where(d => !existing.Contains(d, StringComparer.Ordinal)).ToList();
+        return missing.Count == 0
+            ? settings.Databases
+            : throw new RunnerFailure(FailureReason.DatabaseNotFound,
+                $"database {string.Join(", ", missing.Select(m => $"'{m}'"))} does not exist on {Endpoint} (or user '{settings.User}' cannot see it): fix MYSQL_DATABASES; the server has {string.Join(", ", existing.Where(d => !SystemDatabases.Contains(d)))}",
+                missing[0]);
+    }
+
+    public async Task<IReadOnlyList<string>> ListDatabasesAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = new MySqlConnection(ConnectionString());
+        await connection.OpenAsync(cancellationToken);
+        await using var command = new MySqlCommand("SHOW DATABASES", connection);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var result = new List<string>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            result.Add(reader.GetString(0));
+        }
+        return result;
+    }
+
+    /// <summary>The database's default character set and collation, carried with the snapshot so a restore recreates them.</summary>
+    public async Task<(string CharacterSet, string Collation)> GetDefaultsAsync(string database, CancellationToken cancellationToken)
+    {
+        await using var connection = new MySqlConnection(ConnectionString());
+        await connection.OpenAsync(cancellationToken);
+        await using var command = new MySqlCommand(
+            "SELECT DEFAULT_CHARACTER_SET_NAME, DEFAULT_COLLATION_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = @name", connection);
+        command.Parameters.AddWithValue("@name", database);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken)
+            ? (reader.GetString(0), reader.GetString(1))
+            : throw new RunnerFailure(FailureReason.DatabaseNotFound, $"database '{database}' disappeared from {Endpoint} during the run", database);
+    }
+
+    /// <summary>Creates the target database of a restore if it does not exist yet.</summary>
+    public async Task CreateDatabaseAsync(string database, string? characterSet, string? collation, CancellationToken cancellationToken)
+    {
+        // Names are checked by Names.IsDatabaseName and the charset/collation come from our own tags, but quote anyway.
+        var sql = $"CREATE DATABASE IF NOT EXISTS `{database.Replace("`", "``")}`";
+        if (characterSet is not null && IsIdentifier(characterSet))
+        {
+            sql += $" CHARACTER SET {characterSet}";
+            if (collation is not null && IsIdentifier(collation))
+            {
+                sql += $" COLLATE {collation}";
+            }
+        }
+        try
+        {
+            await using var connection = new MySqlConnection(ConnectionString());
+            await connection.OpenAsync(cancellationToken);
+            await using var command = new MySqlCommand(sql, connection);
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+        catch (MySqlException e)
+        {
+            throw new RunnerFailure(FailureReason.RestoreFailed,
+                $"could not create database '{database}' on {Endpoint} ({e.Message}): grant user '{settings.User}' CREATE, or create the database first", database, e);
+        }
+    }
+
+    private static bool IsIdentifier(string value) => value.All(c => char.IsAsciiLetterOrDigit(c) || c == '_');
+}

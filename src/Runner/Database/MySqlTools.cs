@@ -1,0 +1,79 @@
+using System.Text;
+using Serverless.Backup.Core.Environment;
+using Serverless.Backup.Core.Events;
+
+namespace Serverless.Backup.Runner.Database;
+
+/// <summary>
+/// The MySQL command-line tools: mariadb-dump or mysqldump, mariadb or mysql, whichever is on PATH. The password
+/// reaches them through a 0600 option file in the temp folder (named with --defaults-file), never through argv.
+/// </summary>
+public sealed class MySqlTools : IDisposable
+{
+    /// <summary>Options a safe logical backup needs; --skip-dump-date keeps unchanged data byte-identical (deduplication).</summary>
+    public static readonly IReadOnlyList<string> SafeDumpOptions =
+        ["--single-transaction", "--routines", "--triggers", "--events", "--hex-blob", "--skip-dump-date"];
+
+    /// <summary>mysqldump's last line when it finished (with --skip-dump-date it carries no date).</summary>
+    public const string CompletionTrailer = "-- Dump completed";
+
+    private readonly DatabaseSettings _settings;
+    private readonly string _optionFile;
+
+    public MySqlTools(DatabaseSettings settings, string tempFolder)
+    {
+        _settings = settings;
+        DumpPath = Find("mariadb-dump", "mysqldump");
+        ClientPath = Find("mariadb", "mysql");
+        _optionFile = Path.Combine(tempFolder, $"client-{Guid.NewGuid():N}.cnf");
+        File.WriteAllText(_optionFile, "");
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(_optionFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+        var text = new StringBuilder()
+            .AppendLine("[client]")
+            .AppendLine($"host={_settings.Host}")
+            .AppendLine($"port={_settings.Port}")
+            .AppendLine($"user={Quote(_settings.User ?? "")}")
+            .AppendLine($"password={Quote(_settings.Password ?? "")}")
+            .AppendLine("protocol=TCP");
+        if (_settings.SslCa is not null)
+        {
+            text.AppendLine($"ssl-ca={_settings.SslCa}");
+        }
+        File.WriteAllText(_optionFile, text.ToString());
+    }
+
+    public string DumpPath { get; }
+    public string ClientPath { get; }
+
+    /// <summary>The dump of one database: no --databases, so the stream has no CREATE DATABASE/USE and restores under any name.</summary>
+    public IReadOnlyList<string> DumpArguments(string database) =>
+        [$"--defaults-file={_optionFile}", .. SafeDumpOptions, .. _settings.DumpArgs, "--", database];
+
+    public IReadOnlyList<string> ClientArguments(string database) =>
+        [$"--defaults-file={_optionFile}", .. _settings.RestoreArgs, $"--database={database}"];
+
+    public void Dispose() => File.Delete(_optionFile);
+
+    private static string Quote(string value) => "\"" + value.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
+
+    private static string Find(params string[] names)
+    {
+        var path = System.Environment.GetEnvironmentVariable("PATH") ?? "";
+        foreach (var name in names)
+        {
+            foreach (var dir in path.Split(':', StringSplitOptions.RemoveEmptyEntries))
+            {
+                var candidate = Path.Combine(dir, name);
+                if (File.Exists(candidate))
+                {
+                    return candidate;
+                }
+            }
+        }
+        throw new RunnerFailure(FailureReason.InvalidSettings,
+            $"neither {string.Join(" nor ", names)} is on PATH: install the MySQL or MariaDB client tools in the runner image");
+    }
+}

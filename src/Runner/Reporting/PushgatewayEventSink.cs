@@ -1,0 +1,103 @@
+using System.Net.Http.Headers;
+using Prometheus;
+using Serverless.Backup.Core.Environment;
+using Serverless.Backup.Core.Events;
+using Serverless.Backup.Core.Metrics;
+
+namespace Serverless.Backup.Runner.Reporting;
+
+/// <summary>
+/// Pushes a run's outcome to a Prometheus Pushgateway when the run ends. The group is
+/// job="mysql-backup-{verb}", namespace, configuration. Pushes use POST, which replaces only the metrics of the
+/// same name in the group: a failed run pushes success=0 and leaves the last success timestamp of the previous
+/// good run in place, so "time since last success" stays true. An unreachable Pushgateway is a warning on stderr,
+/// never a failed backup.
+/// </summary>
+public sealed class PushgatewayEventSink(Uri pushgateway, SessionSettings session, HttpClient http, TextWriter warnings) : IEventSink
+{
+    private static readonly TimeSpan PushTimeout = TimeSpan.FromSeconds(10);
+
+    public async ValueTask PublishAsync(RunnerEvent runnerEvent, CancellationToken cancellationToken)
+    {
+        if (runnerEvent is not (SucceededEvent or FailedEvent))
+        {
+            return;
+        }
+        var registry = Metrics.NewCustomRegistry();
+        Record(Metrics.WithCustomRegistry(registry), runnerEvent);
+
+        using var body = new MemoryStream();
+        await registry.CollectAndExportAsTextAsync(body, cancellationToken);
+        body.Position = 0;
+        var url = GroupUrl(runnerEvent.Verb);
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(PushTimeout);
+            using var content = new StreamContent(body);
+            content.Headers.ContentType = MediaTypeHeaderValue.Parse("text/plain; version=0.0.4");
+            using var response = await http.PostAsync(url, content, timeout.Token);
+            if (!response.IsSuccessStatusCode)
+            {
+                await warnings.WriteLineAsync($"warning: the Pushgateway at {pushgateway} answered {(int)response.StatusCode} to the metrics push; the run's result stands (check PUSHGATEWAY_URL)");
+            }
+        }
+        catch (Exception e) when (e is HttpRequestException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            await warnings.WriteLineAsync($"warning: could not push metrics to the Pushgateway at {pushgateway} ({e.Message}); the run's result stands (check PUSHGATEWAY_URL)");
+        }
+    }
+
+    private Uri GroupUrl(string verb)
+    {
+        static string Segment(string name, string value) =>
+            value.Length == 0 ? $"{name}@base64/=" : $"{name}/{Uri.EscapeDataString(value)}";
+        var path = string.Join('/',
+            "metrics",
+            Segment("job", $"mysql-backup-{verb}"),
+            Segment(MetricNames.Labels.Namespace, session.Namespace),
+            Segment(MetricNames.Labels.Configuration, session.Configuration ?? ""));
+        return new Uri(pushgateway, path);
+    }
+
+    private void Record(MetricFactory factory, RunnerEvent runnerEvent)
+    {
+        string[] sessionLabels = [MetricNames.Labels.Repository];
+        string[] databaseLabels = [MetricNames.Labels.Repository, MetricNames.Labels.Database];
+        var repository = session.RepositoryName ?? "";
+        var success = factory.CreateGauge(MetricNames.SessionSuccess, "1 when the last run succeeded, 0 when it failed.", sessionLabels);
+        var databaseSuccess = factory.CreateGauge(MetricNames.DatabaseSuccess, "1 when the last run of the database succeeded, 0 when it failed.", databaseLabels);
+
+        switch (runnerEvent)
+        {
+            case SucceededEvent succeeded:
+                success.WithLabels(repository).Set(1);
+                factory.CreateGauge(MetricNames.SessionDurationSeconds, "Duration of the last successful run.", sessionLabels)
+                    .WithLabels(repository).Set(succeeded.DurationSeconds);
+                factory.CreateGauge(MetricNames.LastSuccessTimestampSeconds, "Unix time of the last successful run.", sessionLabels)
+                    .WithLabels(repository).Set(runnerEvent.Time.ToUnixTimeMilliseconds() / 1000.0);
+                var duration = factory.CreateGauge(MetricNames.DatabaseDurationSeconds, "Seconds the database took in the last successful run.", databaseLabels);
+                var bytes = runnerEvent.Verb == "restore"
+                    ? factory.CreateGauge(MetricNames.RestoredBytes, "Bytes of SQL applied by the last restore.", databaseLabels)
+                    : factory.CreateGauge(MetricNames.DumpBytes, "Bytes of the database's dump in the last backup.", databaseLabels);
+                var added = runnerEvent.Verb == "restore"
+                    ? null
+                    : factory.CreateGauge(MetricNames.AddedBytes, "Bytes the last backup added to the repository.", databaseLabels);
+                foreach (var database in succeeded.Databases)
+                {
+                    databaseSuccess.WithLabels(repository, database.Database).Set(1);
+                    duration.WithLabels(repository, database.Database).Set(database.DurationSeconds);
+                    bytes.WithLabels(repository, database.Database).Set(database.Bytes);
+                    added?.WithLabels(repository, database.Database).Set(database.DataAdded);
+                }
+                break;
+            case FailedEvent failed:
+                success.WithLabels(repository).Set(0);
+                if (failed.Database is not null)
+                {
+                    databaseSuccess.WithLabels(repository, failed.Database).Set(0);
+                }
+                break;
+        }
+    }
+}

@@ -1,0 +1,129 @@
+using System.Text;
+using System.Text.Json;
+using CliWrap;
+using Serverless.Backup.Core.Environment;
+using Serverless.Backup.Core.Events;
+using Serverless.Backup.Runner.Processes;
+using Serverless.Backup.Runner.Storage;
+
+namespace Serverless.Backup.Runner.Restic;
+
+/// <summary>
+/// Runs restic (0.14 or later) against one repository. restic gets the repository and its password through its
+/// environment only, a cache under the run's temp folder (the Job's root filesystem is read-only), and no other secret.
+/// </summary>
+public sealed class ResticClient(RepositorySettings settings, ResticRepositoryEndpoint endpoint, string tempFolder, TextWriter log)
+{
+    public const string Executable = "restic";
+
+    // restic 0.14's messages (it has no distinct exit codes for these before 0.17).
+    private const string NoRepository = "Is there a repository at the following location?";
+    private const string NoConfig = "unable to open config file";
+    private const string WrongPassword = "wrong password or no key found";
+
+    private readonly IReadOnlyDictionary<string, string?> _environment = ChildEnvironment.With(
+        ("RESTIC_REPOSITORY", endpoint.Repository),
+        ("RESTIC_PASSWORD", settings.Password),
+        ("RESTIC_CACHE_DIR", Path.Combine(tempFolder, "restic-cache")),
+        // The runner counts bytes itself; restic's status lines would otherwise come 60 times a second.
+        ("RESTIC_PROGRESS_FPS", "0.0167"));
+
+    /// <summary>A restic command with the repository environment, exit code left to the caller.</summary>
+    public Command Command(IEnumerable<string> arguments) =>
+        Cli.Wrap(Executable)
+            .WithArguments([.. arguments, "--compression", settings.Compression, .. endpoint.ResticOptions])
+            .WithEnvironmentVariables(_environment)
+            .WithValidation(CommandResultValidation.None);
+
+    /// <summary>Runs a short restic command and returns its exit code, stdout and the tail of stderr.</summary>
+    public async Task<(int ExitCode, string Output, OutputTail Errors)> RunAsync(IEnumerable<string> arguments, CancellationToken cancellationToken)
+    {
+        var output = new StringBuilder();
+        var errors = new OutputTail();
+        var result = await Command(arguments)
+            .WithStandardOutputPipe(PipeTarget.ToStringBuilder(output))
+            .WithStandardErrorPipe(PipeTarget.ToDelegate(errors.Add))
+            .ExecuteAsync(cancellationToken);
+        return (result.ExitCode, output.ToString(), errors);
+    }
+
+    /// <summary>
+    /// Opens the repository, initialising it when there is none. A wrong password is an error and never leads to
+    /// a second repository.
+    /// </summary>
+    public async Task EnsureRepositoryAsync(CancellationToken cancellationToken)
+    {
+        // A repository whose config object exists needs no restic call here (each costs a key derivation,
+        // about a second): the backup itself reports a wrong password.
+        if (await endpoint.ConfigExistsAsync(cancellationToken))
+        {
+            return;
+        }
+        var (code, _, errors) = await RunAsync(["cat", "config", "--no-lock"], cancellationToken);
+        if (code == 0)
+        {
+            return;
+        }
+        if (errors.Contains(WrongPassword))
+        {
+            throw WrongPasswordFailure();
+        }
+        if (!errors.Contains(NoRepository) && !errors.Contains(NoConfig))
+        {
+            throw Failure("open", errors);
+        }
+        await log.WriteLineAsync($"no repository at {Describe()}: initialising one");
+        (code, _, errors) = await RunAsync(["init"], cancellationToken);
+        if (code != 0)
+        {
+            // Another runner may have initialised it meanwhile: opening again tells.
+            var (again, _, againErrors) = await RunAsync(["cat", "config", "--no-lock"], cancellationToken);
+            if (again != 0)
+            {
+                throw againErrors.Contains(WrongPassword) ? WrongPasswordFailure() : Failure("initialise", errors);
+            }
+        }
+    }
+
+    public async Task<IReadOnlyList<ResticSnapshot>> SnapshotsAsync(CancellationToken cancellationToken)
+    {
+        var (code, output, errors) = await RunAsync(["snapshots", "--json", "--no-lock"], cancellationToken);
+        if (code != 0)
+        {
+            throw errors.Contains(WrongPassword) ? WrongPasswordFailure() : Failure("list the snapshots of", errors);
+        }
+        return JsonSerializer.Deserialize<List<ResticSnapshot>>(output.Trim() is { Length: > 0 } json ? json : "[]") ?? [];
+    }
+
+    /// <summary>Removes snapshots (of partial streams); a failure here is logged, the run already failed.</summary>
+    public async Task ForgetAsync(IReadOnlyCollection<string> snapshotIds, CancellationToken cancellationToken)
+    {
+        if (snapshotIds.Count == 0)
+        {
+            return;
+        }
+        var (code, _, errors) = await RunAsync(["forget", .. snapshotIds], cancellationToken);
+        await log.WriteLineAsync(code == 0
+            ? $"forgot partial snapshot {string.Join(", ", snapshotIds)}"
+            : $"could not forget partial snapshot {string.Join(", ", snapshotIds)}: {errors}");
+    }
+
+    /// <summary>Turns restic's stderr into the failure a user can act on.</summary>
+    public RunnerFailure Failure(string action, OutputTail errors, string? database = null) =>
+        errors.Contains(WrongPassword)
+            ? WrongPasswordFailure()
+            : new RunnerFailure(FailureReason.RepositoryError,
+                $"restic could not {action} the repository at {Describe()}: {errors}", database);
+
+    private RunnerFailure WrongPasswordFailure() =>
+        new(FailureReason.RepositoryPasswordWrong,
+            $"RESTIC_PASSWORD does not open the repository at {Describe()}: set it to the password the repository was created with (the storage secret's RESTIC_PASSWORD)");
+
+    private string Describe() => settings.Backend switch
+    {
+        RepositoryBackend.Local => settings.Path ?? endpoint.Repository,
+        RepositoryBackend.Azure => $"azure container '{settings.AzureContainer}'" + (settings.Prefix is { Length: > 0 } p ? $" prefix '{p}'" : ""),
+        RepositoryBackend.S3 => $"s3 bucket '{settings.S3Bucket}'" + (settings.Prefix is { Length: > 0 } p ? $" prefix '{p}'" : ""),
+        _ => endpoint.Repository,
+    };
+}

@@ -1,0 +1,11 @@
+using Serverless.Backup.Core.Events;
+
+namespace Serverless.Backup.Runner;
+
+/// <summary>A run failed for a reason the user can act on; the message says what and how to fix it.</summary>
+public sealed class RunnerFailure(FailureReason reason, string message, string? database = null, Exception? inner = null)
+    : Exception(message, inner)
+{
+    public FailureReason Reason { get; } = reason;
+    public string? Database { get; } = database;
+}

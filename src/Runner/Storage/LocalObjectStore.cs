@@ -1,0 +1,118 @@
+using System.Runtime.CompilerServices;
+
+namespace Serverless.Backup.Runner.Storage;
+
+/// <summary>
+/// Objects as files under a folder. The runner gives local repositories to restic's own local backend; this
+/// store exists for the shared contract suite and for serving a folder through the REST server.
+/// </summary>
+public sealed class LocalObjectStore(string root) : IObjectStore
+{
+    private readonly string _root = Path.GetFullPath(root);
+
+    public string Description => $"folder '{_root}'";
+
+    private string PathOf(string key)
+    {
+        var path = Path.GetFullPath(Path.Combine(_root, key));
+        return path.StartsWith(_root + Path.DirectorySeparatorChar, StringComparison.Ordinal)
+            ? path
+            : throw new ArgumentException($"key '{key}' leaves the store's folder", nameof(key));
+    }
+
+    public Task EnsureContainerAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            Directory.CreateDirectory(_root);
+            return Task.CompletedTask;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new StorageUnreachableException($"{Description} cannot be created ({e.Message}): set REPOSITORY_PATH to a writable folder", e);
+        }
+    }
+
+    public Task<long?> GetSizeAsync(string key, CancellationToken cancellationToken)
+    {
+        var file = new FileInfo(PathOf(key));
+        return Task.FromResult(file.Exists ? file.Length : (long?)null);
+    }
+
+    public Task<Stream> OpenReadAsync(string key, long offset, long? length, CancellationToken cancellationToken)
+    {
+        var path = PathOf(key);
+        if (!File.Exists(path))
+        {
+            throw new ObjectNotFoundException(key);
+        }
+        var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 64 * 1024, useAsync: true);
+        stream.Seek(offset, SeekOrigin.Begin);
+        return Task.FromResult<Stream>(length is { } n ? new BoundedStream(stream, n) : stream);
+    }
+
+    public async Task<bool> TryCreateAsync(string key, Stream content, long? length, string? sha256, CancellationToken cancellationToken)
+    {
+        var path = PathOf(key);
+        if (File.Exists(path))
+        {
+            return false;
+        }
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var temp = path + ".tmp-" + Guid.NewGuid().ToString("N");
+        using var hashing = new HashingStream(content);
+        await using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 64 * 1024, useAsync: true))
+        {
+            await hashing.CopyToAsync(file, cancellationToken);
+        }
+        try
+        {
+            hashing.Verify(key, sha256);
+        }
+        catch
+        {
+            File.Delete(temp);
+            throw;
+        }
+        try
+        {
+            // Rename without overwrite: an existing object stays as it is.
+            File.Move(temp, path, overwrite: false);
+            return true;
+        }
+        catch (IOException) when (File.Exists(path))
+        {
+            File.Delete(temp);
+            return false;
+        }
+    }
+
+    public Task<bool> DeleteAsync(string key, CancellationToken cancellationToken)
+    {
+        var path = PathOf(key);
+        if (!File.Exists(path))
+        {
+            return Task.FromResult(false);
+        }
+        File.Delete(path);
+        return Task.FromResult(true);
+    }
+
+    public async IAsyncEnumerable<ObjectInfo> ListAsync(string prefix, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await Task.Yield();
+        if (!Directory.Exists(_root))
+        {
+            yield break;
+        }
+        foreach (var file in Directory.EnumerateFiles(_root, "*", SearchOption.AllDirectories))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var key = Path.GetRelativePath(_root, file).Replace(Path.DirectorySeparatorChar, '/');
+            if (key.StartsWith(prefix, StringComparison.Ordinal) && !key.Contains(".tmp-", StringComparison.Ordinal))
+            {
+                yield return new ObjectInfo(key, new FileInfo(file).Length);
+            }
+        }
+    }
+}

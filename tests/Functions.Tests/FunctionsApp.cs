@@ -1,0 +1,183 @@
+using System.Diagnostics;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using k8s;
+using Serverless.Backup.Core.Resources;
+using Serverless.Backup.Testing;
+
+namespace Serverless.Backup.Functions.Tests;
+
+/// <summary>
+/// The real Functions handler process in custom-handler mode (as the Functions host starts it), in folder mode
+/// over a temporary folder, with runner Jobs as real runner processes against a real MariaDB. Tests invoke the
+/// timers the way the host does (POST /{FunctionName}) and call the HTTP functions on their /api routes.
+/// </summary>
+public sealed class FunctionsApp : IAsyncLifetime
+{
+    public const string MasterKey = "test-master-key-0123456789abcdefghijklmnop";
+    public const string Namespace = "shop";
+    private Process _process = null!;
+    private readonly StringBuilder _output = new();
+
+    public MariaDbServer Database { get; private set; } = null!;
+    public string Folder { get; } = TestEnvironment.TempFolder("functions");
+    public string RepositoryPath { get; } = Path.Combine(TestEnvironment.TempFolder("repo"), "restic");
+    public HttpClient Http { get; private set; } = null!;
+    public Uri BaseUrl { get; private set; } = null!;
+
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _output.ToString();
+            }
+        }
+    }
+
+    public async Task InitializeAsync()
+    {
+        Database = await MariaDbServer.StartAsync();
+        var port = TestEnvironment.FreePort();
+        BaseUrl = new Uri($"http://127.0.0.1:{port}/");
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "handler.dll"));
+        start.Environment["FUNCTIONS_CUSTOMHANDLER_PORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        start.Environment["BACKUP_CLUSTER"] = "folder";
+        start.Environment["BACKUP_RESOURCES_FOLDER"] = Folder;
+        start.Environment["BACKUP_RUNNER_COMMAND"] = $"dotnet {RunnerProcess.RunnerDll}";
+        start.Environment["BACKUP_WEBHOOK_BASE_URL"] = BaseUrl.ToString();
+        start.Environment["BACKUP_WEBHOOK_MASTER_KEY"] = MasterKey;
+        _process = Process.Start(start)!;
+        _process.OutputDataReceived += (_, e) => { lock (_output) { _output.AppendLine(e.Data); } };
+        _process.ErrorDataReceived += (_, e) => { lock (_output) { _output.AppendLine(e.Data); } };
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+        Http = new HttpClient { BaseAddress = BaseUrl };
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            try
+            {
+                (await Http.GetAsync("/")).EnsureSuccessStatusCode();
+                break;
+            }
+            catch (HttpRequestException) when (DateTime.UtcNow < deadline && !_process.HasExited)
+            {
+                await Task.Delay(100);
+            }
+        }
+        await WriteBaseResourcesAsync();
+    }
+
+    /// <summary>The Repository, AppBinding and Secrets every test uses (kubectl-style YAML in the folder).</summary>
+    private async Task WriteBaseResourcesAsync()
+    {
+        await WriteAsync("repositories", "local", $$"""
+            apiVersion: backup.serverless.dev/v1alpha1
+            kind: Repository
+            metadata: { name: local, namespace: {{Namespace}} }
+            spec:
+              backend:
+                storageSecretName: repo-secret
+                local: { mountPath: "{{RepositoryPath}}" }
+            """);
+        await WriteAsync("secrets", "repo-secret", $$"""
+            apiVersion: v1
+            kind: Secret
+            metadata: { name: repo-secret, namespace: {{Namespace}} }
+            stringData: { RESTIC_PASSWORD: "functions-test-password" }
+            """);
+        await WriteAsync("appbindings", "shop-db", $$"""
+            apiVersion: appcatalog.appscode.com/v1alpha1
+            kind: AppBinding
+            metadata: { name: shop-db, namespace: {{Namespace}} }
+            spec:
+              clientConfig: { url: "tcp(127.0.0.1:{{Database.Port}})/" }
+              secret: { name: shop-db-auth }
+            """);
+        await WriteAsync("secrets", "shop-db-auth", $$"""
+            apiVersion: v1
+            kind: Secret
+            metadata: { name: shop-db-auth, namespace: {{Namespace}} }
+            stringData: { username: "{{MariaDbServer.User}}", password: {{JsonSerializer.Serialize(MariaDbServer.Password)}} }
+            """);
+    }
+
+    public async Task WriteAsync(string plural, string name, string yaml)
+    {
+        var folder = Path.Combine(Folder, Namespace, plural);
+        Directory.CreateDirectory(folder);
+        await File.WriteAllTextAsync(Path.Combine(folder, name + ".yaml"), yaml);
+    }
+
+    public T? Read<T>(string plural, string name) where T : class
+    {
+        var path = Path.Combine(Folder, Namespace, plural, name + ".yaml");
+        return File.Exists(path) ? KubernetesYaml.Deserialize<T>(File.ReadAllText(path)) : null;
+    }
+
+    public IReadOnlyList<BackupSession> BackupSessions() =>
+        Directory.Exists(Path.Combine(Folder, Namespace, "backupsessions"))
+            ? Directory.GetFiles(Path.Combine(Folder, Namespace, "backupsessions"), "*.yaml").Select(f => KubernetesYaml.Deserialize<BackupSession>(File.ReadAllText(f))).ToList()
+            : [];
+
+    /// <summary>Fires a timer function exactly as the Functions host does, and returns the response body.</summary>
+    public async Task<JsonElement> InvokeTimerAsync(string function, string? payload = null)
+    {
+        payload ??= JsonSerializer.Serialize(new
+        {
+            Data = new { timer = new { Schedule = new { AdjustForDST = true }, ScheduleStatus = new { Last = "0001-01-01T00:00:00", Next = DateTime.UtcNow.AddMinutes(1).ToString("O"), LastUpdated = DateTime.UtcNow.ToString("O") }, IsPastDue = false } },
+            Metadata = new { sys = new { MethodName = function, UtcNow = DateTime.UtcNow.ToString("O"), RandGuid = Guid.NewGuid() } },
+        });
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/" + function) { Content = new StringContent(payload, Encoding.UTF8, "application/json") };
+        request.Headers.Add("X-Azure-Functions-InvocationId", Guid.NewGuid().ToString());
+        using var response = await Http.SendAsync(request);
+        Assert.Equal(200, (int)response.StatusCode);
+        return await response.Content.ReadFromJsonAsync<JsonElement>();
+    }
+
+    /// <summary>Runs Reconcile until the session reaches a final phase (the host would fire it every minute).</summary>
+    public async Task<JsonElement> WaitForSessionAsync(string plural, string name, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        JsonElement session = default;
+        while (DateTime.UtcNow < deadline)
+        {
+            await InvokeTimerAsync("Reconcile");
+            var response = await Http.GetAsync($"/api/sessions/{Namespace}/{plural}/{name}");
+            if (response.IsSuccessStatusCode)
+            {
+                session = await response.Content.ReadFromJsonAsync<JsonElement>();
+                if (session.GetProperty("phase").GetString() is "Succeeded" or "Failed" or "Skipped")
+                {
+                    return session;
+                }
+            }
+            await Task.Delay(500);
+        }
+        throw new TimeoutException($"session {name} did not finish: {session}\n{Output}");
+    }
+
+    public async Task DisposeAsync()
+    {
+        Http?.Dispose();
+        if (_process is { HasExited: false })
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+        if (Database is not null)
+        {
+            await Database.DisposeAsync();
+        }
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class FunctionsCollection : ICollectionFixture<FunctionsApp>
+{
+    public const string Name = "functions";
+}
