@@ -27,17 +27,16 @@ catch (SettingsException e)
     return 2;
 }
 var errors = settings.Validate(standalone);
-if (settings.Cluster != ClusterMode.Folder)
-{
-    errors = [.. errors, $"BACKUP_CLUSTER={settings.Cluster.ToString().ToLowerInvariant()} is not available in this build yet: use folder"];
-}
 if (errors.Count > 0)
 {
     errors.ToList().ForEach(error => Console.Error.WriteLine("error: " + error));
     return 2;
 }
 
-var cluster = new FolderGateway(settings.ResourcesFolder!, new LocalJobRunner(settings.RunnerCommand, Console.Error));
+using var kubernetes = ClusterConnection.Create(settings);
+IClusterGateway cluster = kubernetes is null
+    ? new FolderGateway(settings.ResourcesFolder!, new LocalJobRunner(settings.RunnerCommand, Console.Error))
+    : new KubernetesGateway(kubernetes);
 var host = new FunctionsHost(settings, cluster, standalone, TimeProvider.System);
 var builder = WebApplication.CreateSlimBuilder(args);
 builder.Logging.ClearProviders();

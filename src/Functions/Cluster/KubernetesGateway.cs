@@ -1,0 +1,159 @@
+using System.Net;
+using k8s;
+using k8s.Autorest;
+using k8s.Models;
+
+namespace Serverless.Backup.Functions.Cluster;
+
+/// <summary>
+/// The gateway over the Kubernetes API with the real KubernetesClient: custom objects for the resources, the
+/// status subresource for status writes, batch/v1 Jobs, v1 Secrets, and the Job's pod for its termination message.
+/// Errors are told apart by status code (404 is null or false, 409 is false or <see cref="ConflictException"/>).
+/// </summary>
+public sealed class KubernetesGateway(IKubernetes kubernetes) : IClusterGateway
+{
+    public async Task<T?> GetAsync<T>(string @namespace, string name, CancellationToken cancellationToken) where T : class, IKubernetesObject<V1ObjectMeta>, new()
+    {
+        var type = ResourceTypes.Of<T>();
+        try
+        {
+            return await kubernetes.CustomObjects.GetNamespacedCustomObjectAsync<T>(type.Group, type.Version, @namespace, type.Plural, name, cancellationToken);
+        }
+        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+    }
+
+    public async Task<IReadOnlyList<T>> ListAsync<T>(string? @namespace, IReadOnlyDictionary<string, string>? labels, CancellationToken cancellationToken) where T : class, IKubernetesObject<V1ObjectMeta>, new()
+    {
+        var type = ResourceTypes.Of<T>();
+        var selector = labels is { Count: > 0 } ? string.Join(",", labels.Select(kv => $"{kv.Key}={kv.Value}")) : null;
+        var list = @namespace is null
+            ? await kubernetes.CustomObjects.ListClusterCustomObjectAsync<ResourceList<T>>(type.Group, type.Version, type.Plural, labelSelector: selector, cancellationToken: cancellationToken)
+            : await kubernetes.CustomObjects.ListNamespacedCustomObjectAsync<ResourceList<T>>(type.Group, type.Version, @namespace, type.Plural, labelSelector: selector, cancellationToken: cancellationToken);
+        return list.Items.ToList();
+    }
+
+    public async Task<bool> TryCreateAsync<T>(T resource, CancellationToken cancellationToken) where T : class, IKubernetesObject<V1ObjectMeta>, new()
+    {
+        var type = ResourceTypes.Of<T>();
+        resource.ApiVersion = type.ApiVersion;
+        resource.Kind = type.Kind;
+        try
+        {
+            var created = await kubernetes.CustomObjects.CreateNamespacedCustomObjectAsync<T>(resource, type.Group, type.Version, resource.Metadata.NamespaceProperty ?? "default", type.Plural, cancellationToken: cancellationToken);
+            resource.Metadata.Uid = created.Metadata.Uid;
+            resource.Metadata.ResourceVersion = created.Metadata.ResourceVersion;
+            resource.Metadata.CreationTimestamp = created.Metadata.CreationTimestamp;
+            return true;
+        }
+        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Conflict)
+        {
+            return false;
+        }
+    }
+
+    public async Task<T> ReplaceStatusAsync<T>(T resource, CancellationToken cancellationToken) where T : class, IKubernetesObject<V1ObjectMeta>, new()
+    {
+        var type = ResourceTypes.Of<T>();
+        resource.ApiVersion = type.ApiVersion;
+        resource.Kind = type.Kind;
+        try
+        {
+            var stored = await kubernetes.CustomObjects.ReplaceNamespacedCustomObjectStatusAsync<T>(resource, type.Group, type.Version, resource.Metadata.NamespaceProperty ?? "default", type.Plural, resource.Metadata.Name, cancellationToken: cancellationToken);
+            resource.Metadata.ResourceVersion = stored.Metadata.ResourceVersion;
+            return stored;
+        }
+        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Conflict)
+        {
+            throw new ConflictException($"{type.Kind} {resource.Metadata.NamespaceProperty}/{resource.Metadata.Name} changed since it was read: read it again and retry");
+        }
+        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
+        {
+            throw new ConflictException($"{type.Kind} {resource.Metadata.NamespaceProperty}/{resource.Metadata.Name} was deleted since it was read");
+        }
+    }
+
+    public async Task<bool> DeleteAsync<T>(string @namespace, string name, CancellationToken cancellationToken) where T : class, IKubernetesObject<V1ObjectMeta>, new()
+    {
+        var type = ResourceTypes.Of<T>();
+        try
+        {
+            // Background propagation: the garbage collector removes the session's Job, its pod and its Secret.
+            await kubernetes.CustomObjects.DeleteNamespacedCustomObjectAsync(type.Group, type.Version, @namespace, type.Plural, name, propagationPolicy: "Background", cancellationToken: cancellationToken);
+            return true;
+        }
+        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
+        {
+            return false;
+        }
+    }
+
+    public async Task<bool> TryCreateSecretAsync(V1Secret secret, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await kubernetes.CoreV1.CreateNamespacedSecretAsync(secret, secret.Metadata.NamespaceProperty ?? "default", cancellationToken: cancellationToken);
+            return true;
+        }
+        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Conflict)
+        {
+            return false;
+        }
+    }
+
+    public async Task<bool> TryCreateJobAsync(V1Job job, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await kubernetes.BatchV1.CreateNamespacedJobAsync(job, job.Metadata.NamespaceProperty ?? "default", cancellationToken: cancellationToken);
+            return true;
+        }
+        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Conflict)
+        {
+            return false;
+        }
+    }
+
+    public async Task<JobState?> GetJobAsync(string @namespace, string name, CancellationToken cancellationToken)
+    {
+        V1Job job;
+        try
+        {
+            job = await kubernetes.BatchV1.ReadNamespacedJobAsync(name, @namespace, cancellationToken: cancellationToken);
+        }
+        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+        var conditions = job.Status?.Conditions ?? [];
+        if (job.Status?.Succeeded is > 0 || conditions.Any(c => c.Type == "Complete" && c.Status == "True"))
+        {
+            return new JobState(JobOutcome.Succeeded);
+        }
+        var failed = conditions.FirstOrDefault(c => c.Type == "Failed" && c.Status == "True");
+        if (failed is null && job.Status?.Failed is not > 0)
+        {
+            return new JobState(JobOutcome.Running);
+        }
+        return new JobState(JobOutcome.Failed, failed?.Reason ?? "BackoffLimitExceeded", await TerminationMessageAsync(@namespace, name, cancellationToken) ?? failed?.Message);
+    }
+
+    /// <summary>The runner's last words (terminationMessagePolicy FallbackToLogsOnError), from the Job's pod.</summary>
+    private async Task<string?> TerminationMessageAsync(string @namespace, string job, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var pods = await kubernetes.CoreV1.ListNamespacedPodAsync(@namespace, labelSelector: $"job-name={job}", cancellationToken: cancellationToken);
+            return pods.Items
+                .SelectMany(p => p.Status?.ContainerStatuses ?? [])
+                .Select(s => s.State?.Terminated?.Message)
+                .FirstOrDefault(m => !string.IsNullOrWhiteSpace(m))?.Trim();
+        }
+        catch (HttpOperationException e) when (e.Response.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.Forbidden)
+        {
+            return null;
+        }
+    }
+}
