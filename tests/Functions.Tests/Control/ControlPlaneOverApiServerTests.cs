@@ -1,0 +1,137 @@
+using System.Text.Json.Nodes;
+using k8s;
+using k8s.Models;
+using Serverless.Backup.Core.Resources;
+using Serverless.Backup.Functions.Cluster;
+using Serverless.Backup.Functions.Control;
+using Serverless.Backup.Functions.Jobs;
+using Serverless.Backup.Functions.Settings;
+using Serverless.Backup.Functions.Tests.Fakes;
+
+namespace Serverless.Backup.Functions.Tests.Control;
+
+/// <summary>ScheduleTick and Reconcile through the Kubernetes gateway and the real KubernetesClient, against the fake API server.</summary>
+public sealed class ControlPlaneOverApiServerTests : IAsyncLifetime
+{
+    private const string Crd = "apis/" + Api.ApiVersion;
+    private FakeApiServer server = null!;
+    private Kubernetes client = null!;
+    private readonly FixedClock clock = new(new DateTimeOffset(2026, 11, 24, 1, 0, 20, TimeSpan.Zero));
+
+    public async Task InitializeAsync()
+    {
+        server = await FakeApiServer.StartAsync();
+        client = new Kubernetes(new KubernetesClientConfiguration { Host = server.Url.ToString() });
+        Seed<Repository>("repositories", """
+            apiVersion: backup.serverless.dev/v1alpha1
+            kind: Repository
+            metadata: { name: repo, namespace: prod }
+            spec:
+              backend:
+                storageSecretName: repo-secret
+                local: { mountPath: /backups }
+            """);
+        Seed<AppBinding>("appbindings", """
+            apiVersion: appcatalog.appscode.com/v1alpha1
+            kind: AppBinding
+            metadata: { name: shop-db, namespace: prod }
+            spec:
+              clientConfig: { url: "tcp(mariadb:3306)/" }
+              secret: { name: shop-db-auth }
+            """, "apis/appcatalog.appscode.com/v1alpha1");
+    }
+
+    public async Task DisposeAsync()
+    {
+        client.Dispose();
+        await server.DisposeAsync();
+    }
+
+    private JsonObject Seed<T>(string plural, string yaml, string prefix = Crd) where T : class, IKubernetesObject<V1ObjectMeta>, new() =>
+        server.Seed(prefix, plural, JsonNode.Parse(KubernetesJson.Serialize(KubernetesYaml.Deserialize<T>(yaml)))!.AsObject());
+
+    private void SeedConfiguration(string name, string schedule = "0 1 * * *") => Seed<BackupConfiguration>("backupconfigurations", $$"""
+        apiVersion: backup.serverless.dev/v1alpha1
+        kind: BackupConfiguration
+        metadata: { name: {{name}}, namespace: prod }
+        spec:
+          schedule: "{{schedule}}"
+          repository: { name: repo }
+          target:
+            ref: { apiVersion: appcatalog.appscode.com/v1alpha1, kind: AppBinding, name: shop-db }
+          backupHistoryLimit: 1
+        """);
+
+    private ControlPlane Control() => new(
+        new KubernetesGateway(client),
+        new AppSettings { Cluster = ClusterMode.Kubeconfig, WebhookMasterKey = "test-master-key-0123456789abcdefghijklmnop", WebhookBaseUrl = "https://app.example.net" },
+        new RunnerJobOptions { Image = "runner:test", WebhookBaseUrl = "https://app.example.net" },
+        clock);
+
+    private string? Phase(string name) => server.Get(Crd, "backupsessions", "prod", name)?["status"]?["phase"]?.GetValue<string>();
+
+    [Fact]
+    public async Task Duplicate_ticks_make_one_session_with_two_list_calls_each()
+    {
+        SeedConfiguration("shop");
+        server.Requests.Clear();
+        await Control().ScheduleTickAsync(CancellationToken.None);
+        var lists = server.Requests.Count(r => r.StartsWith("GET", StringComparison.Ordinal) && (r.EndsWith("/backupconfigurations", StringComparison.Ordinal) || r.EndsWith("/backupsessions", StringComparison.Ordinal)));
+        await Task.WhenAll(Control().ScheduleTickAsync(CancellationToken.None), Control().ScheduleTickAsync(CancellationToken.None));
+
+        Assert.True(lists <= 2, $"{lists} list calls");
+        Assert.Equal(1, server.Count("backupsessions"));
+        Assert.NotNull(server.Get(Crd, "backupsessions", "prod", "shop-202611240100"));
+    }
+
+    [Fact]
+    public async Task A_busy_repository_makes_the_second_session_skipped_with_the_reason()
+    {
+        SeedConfiguration("first");
+        SeedConfiguration("second");
+        await Control().ScheduleTickAsync(CancellationToken.None);
+        var phases = new[] { Phase("first-202611240100"), Phase("second-202611240100") };
+        Assert.Contains(SessionPhase.Skipped, phases);
+        var skipped = Phase("first-202611240100") == SessionPhase.Skipped ? "first-202611240100" : "second-202611240100";
+        Assert.Contains("repo", server.Get(Crd, "backupsessions", "prod", skipped)!["status"]!.ToJsonString());
+    }
+
+    [Fact]
+    public async Task Reconcile_starts_the_job_and_a_failed_job_makes_the_session_failed_with_the_reason()
+    {
+        SeedConfiguration("shop");
+        await Control().ScheduleTickAsync(CancellationToken.None);
+        await Control().ReconcileAsync(CancellationToken.None);
+
+        var jobName = server.Get(Crd, "backupsessions", "prod", "shop-202611240100")!["status"]!["jobName"]!.GetValue<string>();
+        var job = server.Get("apis/batch/v1", "jobs", "prod", jobName)!;
+        Assert.Equal("BackupSession", job["metadata"]!["ownerReferences"]![0]!["kind"]!.GetValue<string>());
+        Assert.Equal(1, server.Count("secrets"));
+
+        server.Mutate("apis/batch/v1", "jobs", "prod", jobName, j => j["status"] = new JsonObject
+        {
+            ["failed"] = 1,
+            ["conditions"] = new JsonArray(new JsonObject { ["type"] = "Failed", ["status"] = "True", ["reason"] = "BackoffLimitExceeded", ["message"] = "Job has reached the specified backoff limit" }),
+        });
+        await Control().ReconcileAsync(CancellationToken.None);
+        Assert.Equal(SessionPhase.Failed, Phase("shop-202611240100"));
+        Assert.Contains("BackoffLimitExceeded", server.Get(Crd, "backupsessions", "prod", "shop-202611240100")!["status"]!.ToJsonString());
+    }
+
+    [Fact]
+    public async Task A_vanished_job_makes_the_session_failed()
+    {
+        SeedConfiguration("shop");
+        await Control().ScheduleTickAsync(CancellationToken.None);
+        await Control().ReconcileAsync(CancellationToken.None);
+        var jobName = server.Get(Crd, "backupsessions", "prod", "shop-202611240100")!["status"]!["jobName"]!.GetValue<string>();
+        server.Remove("apis/batch/v1", "jobs", "prod", jobName);
+        await Control().ReconcileAsync(CancellationToken.None);
+        Assert.Equal(SessionPhase.Failed, Phase("shop-202611240100"));
+    }
+
+    private sealed class FixedClock(DateTimeOffset now) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => now;
+    }
+}
