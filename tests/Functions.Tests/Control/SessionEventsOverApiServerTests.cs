@@ -1,0 +1,75 @@
+using System.Text;
+using k8s;
+using k8s.Models;
+using Serverless.Backup.Core.Events;
+using Serverless.Backup.Core.Resources;
+using Serverless.Backup.Core.Webhook;
+using Serverless.Backup.Functions.Cluster;
+using Serverless.Backup.Functions.Control;
+using Serverless.Backup.Functions.Settings;
+using Serverless.Backup.Functions.Tests.Fakes;
+
+namespace Serverless.Backup.Functions.Tests.Control;
+
+/// <summary>The signed webhook writing session status through the Kubernetes gateway and the real KubernetesClient.</summary>
+public sealed class SessionEventsOverApiServerTests : IAsyncLifetime
+{
+    private const string MasterKey = "test-master-key-0123456789abcdefghijklmnop";
+    private FakeApiServer server = null!;
+    private Kubernetes client = null!;
+    private BackupSession session = null!;
+
+    public async Task InitializeAsync()
+    {
+        server = await FakeApiServer.StartAsync();
+        client = new Kubernetes(new KubernetesClientConfiguration { Host = server.Url.ToString() });
+        session = new BackupSession { Metadata = new V1ObjectMeta { Name = "shop-202611240100", NamespaceProperty = "prod" } };
+        Assert.True(await new KubernetesGateway(client).TryCreateAsync(session, CancellationToken.None));
+    }
+
+    public async Task DisposeAsync()
+    {
+        client.Dispose();
+        await server.DisposeAsync();
+    }
+
+    private async Task<WebhookResult> Send(RunnerEvent runnerEvent, DateTimeOffset signedAt, string? token = null)
+    {
+        var events = new SessionEvents(new KubernetesGateway(client), new AppSettings { WebhookMasterKey = MasterKey }, TimeProvider.System);
+        var body = Encoding.UTF8.GetBytes(RunnerJson.Serialize(runnerEvent));
+        token ??= WebhookSignature.DeriveToken(MasterKey, new SessionIdentity("prod", "BackupSession", session.Metadata.Name, session.Metadata.Uid));
+        var timestamp = signedAt.ToUnixTimeSeconds();
+        return await events.HandleAsync("prod/BackupSession/shop-202611240100", timestamp.ToString(System.Globalization.CultureInfo.InvariantCulture), WebhookSignature.Sign(token, timestamp, body), body, CancellationToken.None);
+    }
+
+    private string? Phase() => server.Get("apis/" + Api.ApiVersion, "backupsessions", "prod", "shop-202611240100")?["status"]?["phase"]?.GetValue<string>();
+
+    [Fact]
+    public async Task A_signed_success_is_written_to_the_session_status_and_a_replay_cannot_undo_it()
+    {
+        var now = DateTimeOffset.UtcNow;
+        var started = new StartedEvent { Verb = "backup", Namespace = "prod", Session = "shop-202611240100", Time = now, Databases = ["shop"] };
+        Assert.InRange((await Send(started, now.AddSeconds(-2))).Status, 200, 299);
+        var succeeded = new SucceededEvent
+        {
+            Verb = "backup", Namespace = "prod", Session = "shop-202611240100", Time = now, DurationSeconds = 3,
+            Databases = [new DatabaseResult { Database = "shop", SnapshotId = "89abcdef01234567", Bytes = 2048, Sha256 = new string('b', 64), DataAdded = 512, DurationSeconds = 2.5 }],
+        };
+        Assert.InRange((await Send(succeeded, now.AddSeconds(-1))).Status, 200, 299);
+        Assert.Equal(SessionPhase.Succeeded, Phase());
+        Assert.Contains("89abcdef01234567", server.Get("apis/" + Api.ApiVersion, "backupsessions", "prod", "shop-202611240100")!["status"]!.ToJsonString());
+
+        Assert.NotInRange((await Send(started, now.AddSeconds(-2))).Status, 200, 299);
+        Assert.Equal(SessionPhase.Succeeded, Phase());
+    }
+
+    [Fact]
+    public async Task An_event_signed_with_another_sessions_token_is_401_and_changes_nothing()
+    {
+        var now = DateTimeOffset.UtcNow;
+        var started = new StartedEvent { Verb = "backup", Namespace = "prod", Session = "shop-202611240100", Time = now, Databases = ["shop"] };
+        var other = WebhookSignature.DeriveToken(MasterKey, new SessionIdentity("prod", "BackupSession", "shop-202611240200", "another-uid"));
+        Assert.Equal(401, (await Send(started, now, other)).Status);
+        Assert.Null(Phase());
+    }
+}
