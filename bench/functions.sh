@@ -7,5 +7,5 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
-BENCH_FUNCTIONS=1 dotnet test tests/Functions.Tests -c Release \
+dotnet test tests/Functions.Tests -c Release \
   --filter "FullyQualifiedName~ControlPlaneBenchmark" --logger "console;verbosity=detailed" 2>&1 | grep -E "BENCH|Passed!|Failed"

@@ -12,8 +12,11 @@ public sealed class ResticRepositoryEndpoint : IAsyncDisposable
     /// <summary>How long the first contact with the storage may take before the run fails as unreachable.</summary>
     public static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(30);
 
-    /// <summary>restic's parallel connections to the REST server (restic's own default for cloud backends).</summary>
-    public const int RestConnections = 5;
+    /// <summary>
+    /// restic's parallel connections to the REST server. Each holds at most one block in memory here; three keep
+    /// a loopback server busy on two cores while the runner's memory stays under its budget.
+    /// </summary>
+    public const int RestConnections = 3;
 
     private readonly RestBackendServer? _server;
     private readonly IObjectStore? _store;
