@@ -21,6 +21,12 @@ public sealed class FakeApiServer : IAsyncDisposable
     private readonly WebApplication app;
     private long version = 1;
 
+    /// <summary>
+    /// The Job controller: called with each Job the API server accepts (outside its lock). Tests that run Jobs
+    /// set it to start the real runner with the Job's environment.
+    /// </summary>
+    public Action<JsonObject>? OnJobCreated { get; set; }
+
     /// <summary>Requests by method and path, for the call-count checks.</summary>
     public List<string> Requests { get; } = [];
 
@@ -149,6 +155,10 @@ public sealed class FakeApiServer : IAsyncDisposable
                 ("DELETE", not null, null) when ns is not null => Delete(prefix, plural, ns, name),
                 _ => (405, Status(405, "MethodNotAllowed", $"{context.Request.Method} {context.Request.Path}")),
             };
+        }
+        if (result.Code == 201 && plural == "jobs" && OnJobCreated is { } controller)
+        {
+            controller(result.Body!);
         }
         await Write(context, result.Code, result.Body);
     }
