@@ -58,9 +58,12 @@ public static class RunnerProgram
         Directory.CreateDirectory(temp);
         try
         {
-            await (verb == RunnerVerb.Backup
-                ? BackupAsync(settings, reporter, temp, log, stop)
-                : RestoreAsync(settings, reporter, temp, log, stop));
+            await (verb switch
+            {
+                RunnerVerb.Backup => BackupAsync(settings, reporter, temp, log, stop),
+                RunnerVerb.Restore => RestoreAsync(settings, reporter, temp, log, stop),
+                _ => throw new RunnerFailure(FailureReason.InvalidSettings, $"the verb {verbName} is not available in this runner"),
+            });
             return ExitCodes.Success;
         }
         catch (RunnerFailure failure) when (!stop.IsCancellationRequested || failure.Reason == FailureReason.Cancelled)

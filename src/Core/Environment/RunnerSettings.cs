@@ -12,6 +12,8 @@ public sealed record RunnerSettings
     [EnvGroup] public RepositorySettings Repository { get; init; } = new();
     [EnvGroup] public RestoreSettings Restore { get; init; } = new();
     [EnvGroup] public ReportingSettings Reporting { get; init; } = new();
+    [EnvGroup] public RetentionSettings Retention { get; init; } = new();
+    [EnvGroup] public MaintenanceSettings Maintenance { get; init; } = new();
 
     public static RunnerSettings FromProcessEnvironment() => EnvContract.FromProcessEnvironment<RunnerSettings>();
 
@@ -29,6 +31,11 @@ public sealed record RunnerSettings
         {
             Restore.Validate(errors);
         }
+        if (verb is RunnerVerb.Backup or RunnerVerb.Forget)
+        {
+            Retention.Validate(errors, required: verb is RunnerVerb.Forget);
+        }
+        Maintenance.Validate(errors);
         Reporting.Validate(errors);
         return errors;
     }
@@ -48,8 +55,16 @@ public sealed record RunnerSettings
 /// <summary>The runner's verbs (its first argument).</summary>
 public enum RunnerVerb
 {
+    /// <summary>Dump each database into its own snapshot, then apply the retention policy (if any).</summary>
     Backup,
+    /// <summary>Stream chosen snapshots back into the database.</summary>
     Restore,
+    /// <summary>restic check (with RESTIC_CHECK_READ_DATA_SUBSET): the repository's integrity.</summary>
+    Check,
+    /// <summary>Apply the configuration's retention policy on its own (RETENTION_*).</summary>
+    Forget,
+    /// <summary>Remove locks that no live session can hold (see REPOSITORY_EXCLUSIVE).</summary>
+    Unlock,
 }
 
 /// <summary>Who the run is for: these become restic tags and label every event and metric.</summary>
@@ -305,5 +320,95 @@ public sealed record ReportingSettings
         {
             errors.Add($"{N(nameof(ProgressInterval))} is not valid: set it to a whole number of seconds above 0");
         }
+    }
+}
+
+/// <summary>
+/// The configuration's retention policy (Stash's retentionPolicy). It applies per configuration and database:
+/// snapshots of other configurations in a shared repository are never touched. Unset (every keep empty) means
+/// no retention.
+/// </summary>
+public sealed record RetentionSettings
+{
+    [Env("RETENTION_KEEP_LAST", Hint = "the number of newest snapshots to keep per database, a whole number above 0")]
+    public int? KeepLast { get; init; }
+
+    [Env("RETENTION_KEEP_HOURLY", Hint = "the number of hourly snapshots to keep, a whole number above 0")]
+    public int? KeepHourly { get; init; }
+
+    [Env("RETENTION_KEEP_DAILY", Hint = "the number of daily snapshots to keep, a whole number above 0")]
+    public int? KeepDaily { get; init; }
+
+    [Env("RETENTION_KEEP_WEEKLY", Hint = "the number of weekly snapshots to keep, a whole number above 0")]
+    public int? KeepWeekly { get; init; }
+
+    [Env("RETENTION_KEEP_MONTHLY", Hint = "the number of monthly snapshots to keep, a whole number above 0")]
+    public int? KeepMonthly { get; init; }
+
+    [Env("RETENTION_KEEP_YEARLY", Hint = "the number of yearly snapshots to keep, a whole number above 0")]
+    public int? KeepYearly { get; init; }
+
+    [Env("RETENTION_KEEP_TAGS", Hint = "a comma-separated list of restic tags whose snapshots are always kept")]
+    public IReadOnlyList<string> KeepTags { get; init; } = [];
+
+    [Env("RETENTION_PRUNE", Hint = "true to prune (free the space of) forgotten data, false to only forget")]
+    public bool Prune { get; init; }
+
+    [Env("RETENTION_DRY_RUN", Hint = "true to report what would be removed without removing anything")]
+    public bool DryRun { get; init; }
+
+    /// <summary>Whether any keep rule is set (no rule: no retention).</summary>
+    public bool IsSet => KeepLast is not null || KeepHourly is not null || KeepDaily is not null || KeepWeekly is not null
+        || KeepMonthly is not null || KeepYearly is not null || KeepTags.Count > 0;
+
+    internal void Validate(List<string> errors, bool required)
+    {
+        string N(string p) => RunnerSettings.NameOf<RetentionSettings>(p);
+        (int? Value, string Property)[] keeps =
+        [
+            (KeepLast, nameof(KeepLast)), (KeepHourly, nameof(KeepHourly)), (KeepDaily, nameof(KeepDaily)),
+            (KeepWeekly, nameof(KeepWeekly)), (KeepMonthly, nameof(KeepMonthly)), (KeepYearly, nameof(KeepYearly)),
+        ];
+        foreach (var (value, property) in keeps.Where(k => k.Value < 0))
+        {
+            errors.Add($"{N(property)}={value} is negative: set it to a whole number above 0, or leave it unset");
+        }
+        if ((IsSet || required) && keeps.All(k => k.Value is null or <= 0) && KeepTags.Count == 0)
+        {
+            errors.Add($"{N(nameof(KeepLast))} and every other RETENTION_KEEP_* are unset or zero, which would remove every snapshot: set at least one of them above 0");
+        }
+    }
+}
+
+/// <summary>Repository maintenance: lock handling for every verb, and the integrity check.</summary>
+public sealed record MaintenanceSettings
+{
+    [Env("REPOSITORY_EXCLUSIVE", Hint = "true when no other session uses the repository (the control plane knows): every lock is then removed; false removes only locks restic calls stale")]
+    public bool Exclusive { get; init; }
+
+    [Env("RESTIC_CHECK_READ_DATA_SUBSET", Hint = "the part of the data the check reads, such as 10% or 1/5 (default: none, structure only)")]
+    public string? ReadDataSubset { get; init; }
+
+    internal void Validate(List<string> errors)
+    {
+        if (ReadDataSubset is { } subset && !IsSubset(subset))
+        {
+            errors.Add($"{RunnerSettings.NameOf<MaintenanceSettings>(nameof(ReadDataSubset))}='{subset}' is not valid: set it to a percentage such as 10% or a part such as 1/5");
+        }
+    }
+
+    /// <summary>restic's forms: n/t (1 &lt;= n &lt;= t), a percentage above 0 and at most 100, or a size such as 500M.</summary>
+    public static bool IsSubset(string subset)
+    {
+        var slash = subset.Split('/');
+        if (slash.Length == 2)
+        {
+            return int.TryParse(slash[0], out var n) && int.TryParse(slash[1], out var t) && n >= 1 && n <= t;
+        }
+        if (subset.EndsWith('%'))
+        {
+            return double.TryParse(subset[..^1], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var p) && p > 0 && p <= 100;
+        }
+        return subset.Length > 1 && "KMGT".Contains(char.ToUpperInvariant(subset[^1])) && long.TryParse(subset[..^1], out var size) && size > 0;
     }
 }

@@ -26,6 +26,10 @@ public enum FailureReason
     SnapshotNotFound,
     /// <summary>The mysql client failed while applying a dump.</summary>
     RestoreFailed,
+    /// <summary>restic check found damage in the repository.</summary>
+    IntegrityCheckFailed,
+    /// <summary>The repository is locked by a session that may still be live (only stale locks are removed then).</summary>
+    RepositoryLocked,
     /// <summary>The runner was stopped (SIGTERM, SIGINT).</summary>
     Cancelled,
     /// <summary>A bug: anything else.</summary>
@@ -51,6 +55,8 @@ public static class ExitCodes
         FailureReason.RepositoryError => 10,
         FailureReason.SnapshotNotFound => 11,
         FailureReason.RestoreFailed => 12,
+        FailureReason.IntegrityCheckFailed => 13,
+        FailureReason.RepositoryLocked => 14,
         // 128 + SIGTERM, as a shell reports a process ended by the signal.
         FailureReason.Cancelled => 143,
         _ => 1,

@@ -13,7 +13,7 @@ namespace Serverless.Backup.Core.Events;
 [JsonDerivedType(typeof(FailedEvent), "failed")]
 public abstract record RunnerEvent
 {
-    /// <summary>backup or restore (later: forget, check, unlock).</summary>
+    /// <summary>The runner's verb: backup, restore, check, forget or unlock.</summary>
     public required string Verb { get; init; }
     public required string Namespace { get; init; }
     public required string Session { get; init; }
@@ -40,8 +40,15 @@ public sealed record ProgressEvent : RunnerEvent
 /// <summary>Every database was dumped (or restored) completely.</summary>
 public sealed record SucceededEvent : RunnerEvent
 {
+    /// <summary>Per database (backup, restore); empty for maintenance verbs.</summary>
     public required IReadOnlyList<DatabaseResult> Databases { get; init; }
     public required double DurationSeconds { get; init; }
+    /// <summary>What the retention policy kept and removed (backup with a policy, forget), else null.</summary>
+    public RetentionResult? Retention { get; init; }
+    /// <summary>The repository as the run left it (backup, check, forget, unlock), else null.</summary>
+    public RepositoryReport? Repository { get; init; }
+    /// <summary>A problem that did not fail the run (retention that failed after a good backup, for example).</summary>
+    public string? Warning { get; init; }
 }
 
 /// <summary>The run failed; no snapshot of a partial dump survives.</summary>
@@ -51,6 +58,8 @@ public sealed record FailedEvent : RunnerEvent
     public required string Message { get; init; }
     /// <summary>The database being worked on when it failed, if any.</summary>
     public string? Database { get; init; }
+    /// <summary>The repository as far as the run could tell (a check that found damage: Integrity false), else null.</summary>
+    public RepositoryReport? Repository { get; init; }
 }
 
 /// <summary>One database of a run.</summary>

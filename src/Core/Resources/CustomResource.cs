@@ -31,6 +31,7 @@ public sealed record ResourceType(string Group, string Version, string Kind, str
     public static readonly ResourceType BackupConfiguration = new(Api.Group, Api.Version, "BackupConfiguration", "backupconfigurations");
     public static readonly ResourceType BackupSession = new(Api.Group, Api.Version, "BackupSession", "backupsessions");
     public static readonly ResourceType RestoreSession = new(Api.Group, Api.Version, "RestoreSession", "restoresessions");
+    public static readonly ResourceType MaintenanceSession = new(Api.Group, Api.Version, "MaintenanceSession", "maintenancesessions");
     public static readonly ResourceType AppBinding = new("appcatalog.appscode.com", "v1alpha1", "AppBinding", "appbindings");
 }
 

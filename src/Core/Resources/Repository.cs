@@ -15,6 +15,22 @@ public sealed record RepositorySpec
     public BackendSpec Backend { get; init; } = new();
     /// <summary>Whether deleting the Repository deletes its data (not acted on by this system; kept for Stash compatibility).</summary>
     public bool WipeOut { get; init; }
+    /// <summary>The scheduled integrity check (default: weekly, structure only).</summary>
+    public CheckSpec? Check { get; init; }
+}
+
+/// <summary>When and how thoroughly the repository's integrity is checked (restic check).</summary>
+public sealed record CheckSpec
+{
+    /// <summary>The default: Sundays at 03:00.</summary>
+    public const string DefaultSchedule = "0 3 * * 0";
+
+    /// <summary>Standard 5-field cron (default <see cref="DefaultSchedule"/>).</summary>
+    public string? Schedule { get; init; }
+    public string? TimeZone { get; init; }
+    /// <summary>restic's --read-data-subset, such as 10% or 1/5 (default: none, structure only).</summary>
+    public string? ReadDataSubset { get; init; }
+    public bool Paused { get; init; }
 }
 
 public sealed record BackendSpec
@@ -59,8 +75,28 @@ public sealed record RepositoryStatus
 {
     public DateTimeOffset? LastBackupTime { get; init; }
     public bool? Integrity { get; init; }
+    /// <summary>What the last check found, when it found damage.</summary>
+    public string? IntegrityMessage { get; init; }
     public DateTimeOffset? LastCheckTime { get; init; }
+    /// <summary>The last check schedule slot a session was created for.</summary>
+    public DateTimeOffset? LastCheckScheduleTime { get; init; }
+    /// <summary>Human-readable, as Stash writes it (for example "1.2 GiB").</summary>
     public string? TotalSize { get; init; }
+    public long? TotalSizeBytes { get; init; }
     public long? SnapshotCount { get; init; }
     public long? SnapshotsRemovedOnLastCleanup { get; init; }
+    /// <summary>When any runner last reported on the repository.</summary>
+    public DateTimeOffset? Updated { get; init; }
+    /// <summary>The newest snapshots, newest first: the HTTP API lists these without running restic.</summary>
+    public List<RepositorySnapshot>? RecentSnapshots { get; init; }
+}
+
+public sealed record RepositorySnapshot
+{
+    public string? Id { get; init; }
+    public DateTimeOffset? Time { get; init; }
+    public string? Database { get; init; }
+    public string? Session { get; init; }
+    public string? Configuration { get; init; }
+    public long? Size { get; init; }
 }

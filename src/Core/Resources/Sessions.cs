@@ -69,7 +69,44 @@ public sealed record RestoreSessionSpec
     public string? TimeOut { get; init; }
 }
 
-/// <summary>The status of a BackupSession or RestoreSession.</summary>
+/// <summary>
+/// A repository maintenance run (restic check, forget of one configuration's retention, unlock): a runner Job
+/// dispatched like a backup, under the same "one active session per repository" rule. The check schedule of a
+/// Repository creates these; so does the HTTP API.
+/// </summary>
+public sealed class MaintenanceSession : CustomResource<MaintenanceSessionSpec, SessionStatus>
+{
+    public MaintenanceSession()
+    {
+        ApiVersion = Api.ApiVersion;
+        Kind = ResourceType.MaintenanceSession.Kind;
+    }
+}
+
+public static class MaintenanceTask
+{
+    public const string Check = "check";
+    public const string Forget = "forget";
+    public const string Unlock = "unlock";
+
+    public static readonly IReadOnlyList<string> All = [Check, Forget, Unlock];
+}
+
+public sealed record MaintenanceSessionSpec
+{
+    public ObjectReference Repository { get; init; } = new();
+    /// <summary>check, forget or unlock (<see cref="MaintenanceTask"/>).</summary>
+    public string? Task { get; init; }
+    /// <summary>check: restic's --read-data-subset (default: the Repository's spec.check.readDataSubset).</summary>
+    public string? ReadDataSubset { get; init; }
+    /// <summary>forget: the BackupConfiguration whose retention policy to apply.</summary>
+    public string? Configuration { get; init; }
+    /// <summary>The check schedule slot this session is for (UTC), or null when started by hand.</summary>
+    public DateTimeOffset? ScheduledFor { get; init; }
+    public string? TimeOut { get; init; }
+}
+
+/// <summary>The status of a BackupSession, RestoreSession or MaintenanceSession.</summary>
 public sealed record SessionStatus
 {
     public string? Phase { get; init; }
@@ -85,6 +122,18 @@ public sealed record SessionStatus
     /// <summary>Unix seconds of the newest webhook event accepted: older or equal ones are replays.</summary>
     public long? LastEventTimestamp { get; init; }
     public List<DatabaseStats>? Stats { get; init; }
+    /// <summary>What retention kept and removed after a backup (or a forget session).</summary>
+    public RetentionStatus? Retention { get; init; }
+    /// <summary>A problem that did not fail the session (for example retention that failed after a good backup).</summary>
+    public string? Warning { get; init; }
+}
+
+public sealed record RetentionStatus
+{
+    public int Kept { get; init; }
+    public int Removed { get; init; }
+    public bool DryRun { get; init; }
+    public bool Pruned { get; init; }
 }
 
 public sealed record SessionProgress
