@@ -135,9 +135,42 @@ public sealed class KubernetesGateway(IKubernetes kubernetes) : IClusterGateway
         var failed = conditions.FirstOrDefault(c => c.Type == "Failed" && c.Status == "True");
         if (failed is null && job.Status?.Failed is not > 0)
         {
-            return new JobState(JobOutcome.Running);
+            return await PodThatCannotStartAsync(@namespace, name, cancellationToken) ?? new JobState(JobOutcome.Running);
         }
         return new JobState(JobOutcome.Failed, failed?.Reason ?? "BackoffLimitExceeded", await TerminationMessageAsync(@namespace, name, cancellationToken) ?? failed?.Message);
+    }
+
+    /// <summary>
+    /// Waiting reasons of a container that will not start without a change by a person: a missing Secret or key
+    /// (CreateContainerConfigError), or an image that cannot be had. The Job itself never fails for these (the
+    /// kubelet keeps retrying), so without this check the session would sit in Running until its deadline.
+    /// </summary>
+    private static readonly HashSet<string> CannotStart = ["CreateContainerConfigError", "InvalidImageName", "ImagePullBackOff", "ErrImageNeverPull"];
+
+    /// <summary>A Failed state when the Job's pod cannot start, with the kubelet's reason and message; else null.</summary>
+    private async Task<JobState?> PodThatCannotStartAsync(string @namespace, string job, CancellationToken cancellationToken)
+    {
+        V1PodList pods;
+        try
+        {
+            pods = await kubernetes.CoreV1.ListNamespacedPodAsync(@namespace, labelSelector: $"job-name={job}", cancellationToken: cancellationToken);
+        }
+        catch (HttpOperationException e) when (e.Response.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.Forbidden)
+        {
+            return null;
+        }
+        var waiting = pods.Items
+            .SelectMany(p => p.Status?.ContainerStatuses ?? [])
+            .Select(s => s.State?.Waiting)
+            .FirstOrDefault(w => w?.Reason is { } reason && CannotStart.Contains(reason));
+        if (waiting is null)
+        {
+            return null;
+        }
+        var fix = waiting.Reason == "CreateContainerConfigError"
+            ? "create the Secret or key, or correct the Repository's spec.backend.storageSecretName or the AppBinding's spec.secret.name"
+            : "correct the runner image (the app setting BACKUP_RUNNER_IMAGE) or the cluster's access to its registry";
+        return new JobState(JobOutcome.Failed, waiting.Reason, $"the runner's pod cannot start: {waiting.Message ?? waiting.Reason}: {fix}");
     }
 
     /// <summary>The runner's last words (terminationMessagePolicy FallbackToLogsOnError), from the Job's pod.</summary>

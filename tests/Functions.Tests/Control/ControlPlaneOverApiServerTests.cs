@@ -130,6 +130,50 @@ public sealed class ControlPlaneOverApiServerTests : IAsyncLifetime
         Assert.Equal(SessionPhase.Failed, Phase("shop-202611240100"));
     }
 
+    [Fact]
+    public async Task A_job_whose_pod_cannot_start_for_a_missing_secret_fails_the_session_with_the_kubelets_words()
+    {
+        var jobName = await StartedJobAsync();
+
+        // The kubelet's view of the Job's pod: the storage secret does not exist, so the container never starts
+        // and the Job itself never fails.
+        SeedPod(jobName, """{ "reason": "CreateContainerConfigError", "message": "secret \"repo-secret\" not found" }""");
+        await Control().ReconcileAsync(CancellationToken.None);
+
+        var status = server.Get(Crd, "backupsessions", "prod", "shop-202611240100")!["status"]!;
+        Assert.Equal(SessionPhase.Failed, status["phase"]!.GetValue<string>());
+        Assert.Equal("CreateContainerConfigError", status["reason"]!.GetValue<string>());
+        Assert.Contains("secret \"repo-secret\" not found", status["message"]!.GetValue<string>());
+        Assert.Contains("spec.backend.storageSecretName", status["message"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task A_pod_that_is_still_being_created_keeps_the_session_running()
+    {
+        var jobName = await StartedJobAsync();
+        SeedPod(jobName, """{ "reason": "ContainerCreating" }""");
+        await Control().ReconcileAsync(CancellationToken.None);
+
+        Assert.Equal(SessionPhase.Running, Phase("shop-202611240100"));
+    }
+
+    private async Task<string> StartedJobAsync()
+    {
+        SeedConfiguration("shop");
+        await Control().ScheduleTickAsync(CancellationToken.None);
+        await Control().ReconcileAsync(CancellationToken.None);
+        return server.Get(Crd, "backupsessions", "prod", "shop-202611240100")!["status"]!["jobName"]!.GetValue<string>();
+    }
+
+    private void SeedPod(string jobName, string waiting) => server.Seed("api/v1", "pods", JsonNode.Parse($$"""
+        {
+          "apiVersion": "v1", "kind": "Pod",
+          "metadata": { "name": "{{jobName}}-x7k2p", "namespace": "prod", "labels": { "job-name": "{{jobName}}" } },
+          "status": { "phase": "Pending", "containerStatuses": [ { "name": "runner", "ready": false, "restartCount": 0, "image": "runner:test", "imageID": "",
+            "state": { "waiting": {{waiting}} } } ] }
+        }
+        """)!.AsObject());
+
     private sealed class FixedClock(DateTimeOffset now) : TimeProvider
     {
         public override DateTimeOffset GetUtcNow() => now;
