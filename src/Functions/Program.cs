@@ -14,6 +14,14 @@ if (args is ["generate-app", var folder])
     return 0;
 }
 
+// `handler package-app <folder> <zip>`: zips the published folder for zip deploy, keeping the executable bit.
+if (args is ["package-app", var appFolder, var zipPath])
+{
+    FunctionAppPackage.Zip(appFolder, zipPath);
+    Console.WriteLine($"wrote {zipPath}");
+    return 0;
+}
+
 var endpoint = FunctionsHost.CustomHandlerEndpoint();
 var standalone = endpoint is null;
 AppSettings settings;
