@@ -25,7 +25,8 @@ public static class MetricNames
     /// <summary>1 when the last check passed, 0 when it found damage.</summary>
     public const string RepositoryIntegrity = Prefix + "repository_integrity";
 
-    // Served by the Functions app from resource status.
+    // Served by the Functions app from resource status (repository_snapshots, repository_size_bytes and
+    // repository_integrity above are served from Repository.status too).
     public const string Sessions = Prefix + "sessions";
     public const string ConfigurationLastSuccessTimestampSeconds = Prefix + "configuration_last_success_timestamp_seconds";
     public const string ConfigurationScheduleIntervalSeconds = Prefix + "configuration_schedule_interval_seconds";
@@ -45,5 +46,11 @@ public static class MetricNames
         public const string Phase = "phase";
         public const string Kind = "kind";
         public const string Reason = "reason";
+        /// <summary>accepted or rejected (webhook events).</summary>
+        public const string Result = "result";
+        /// <summary>The timer function (tick durations).</summary>
+        public const string Function = "function";
+        /// <summary>The HTTP status code of a failed API server call (0: no answer).</summary>
+        public const string Code = "code";
     }
 }
