@@ -223,6 +223,28 @@ public sealed class RepositoryLifecycleOverApiServerTests : IAsyncLifetime
         Assert.False(repository["integrity"]!.GetValue<bool>());
     }
 
+    [Fact]
+    public async Task A_retention_policy_that_keeps_nothing_stops_the_configuration_and_fails_its_pending_session_instead_of_deleting_everything()
+    {
+        // A session was created while the policy was sane; then someone set every keep field to zero.
+        await Control().ScheduleTickAsync(CancellationToken.None);
+        server.Mutate(Crd, "backupconfigurations", "prod", "shop", c =>
+        {
+            c["spec"]!["retentionPolicy"] = new JsonObject { ["keepLast"] = 0, ["keepDaily"] = -1, ["prune"] = true };
+            c["status"] = null;
+        });
+
+        await Control().ReconcileAsync(CancellationToken.None);
+        var summary = await Control().ScheduleTickAsync(CancellationToken.None);
+
+        var failed = Status("backupsessions", "shop-202611240100")!;
+        Assert.Equal((SessionPhase.Failed, "InvalidConfiguration"), (failed["phase"]!.GetValue<string>(), failed["reason"]!.GetValue<string>()));
+        Assert.Contains("spec.retentionPolicy keeps nothing", failed["message"]!.GetValue<string>());
+        Assert.Equal(0, server.Count("jobs"));
+        Assert.Contains("1 failed (invalid)", summary);
+        Assert.Contains("spec.retentionPolicy keeps nothing", Status("backupconfigurations", "shop")!["error"]!.GetValue<string>());
+    }
+
     private sealed class FixedClock(DateTimeOffset now) : TimeProvider
     {
         public override DateTimeOffset GetUtcNow() => now;
