@@ -53,8 +53,6 @@ public sealed class ObservabilityTests(FunctionsApp app)
         Assert.True(samples.Find(MetricNames.WebhookEventsTotal, ("result", "rejected")).Sum(s => s.Value) >= 1);
         Assert.Contains(samples, s => s.Name == MetricNames.ReconcileDurationSeconds + "_count" || s.Name == MetricNames.TickDurationSeconds + "_count" || s.Name.StartsWith(MetricNames.Sessions, StringComparison.Ordinal));
 
-        var tick = await app.InvokeTimerAsync("MaintenanceTick");
-        Assert.Matches("^MaintenanceTick: [0-9]+ repositories seen, [0-9]+ check sessions created, [0-9]+ existed, [0-9]+ failed", tick.GetProperty("Logs")[0].GetString());
         var schedule = await app.InvokeTimerAsync("ScheduleTick");
         Assert.Matches("^ScheduleTick: [0-9]+ configurations seen, [0-9]+ sessions created, [0-9]+ skipped, [0-9]+ failed", schedule.GetProperty("Logs")[0].GetString());
     }

@@ -67,7 +67,8 @@ public sealed class RepositoryApi(IClusterGateway cluster, MaintenanceScheduler 
         {
             return ApiResult.Error(400, $"'{ns}/{name}' is not a valid namespace/name: use lower-case letters, digits and '-'");
         }
-        var sessionName = request.Name ?? Names.Bounded($"{name}-{request.Task}-{clock.GetUtcNow().UtcDateTime:yyyyMMddHHmmss}", 63);
+        var task = request.Task is { } t && MaintenanceTask.All.Contains(t) ? t : "maintenance";
+        var sessionName = request.Name ?? Names.Bounded($"{name}-{task}-{clock.GetUtcNow().UtcDateTime:yyyyMMddHHmmss}", 63);
         var session = new MaintenanceSession
         {
             Metadata = new V1ObjectMeta { Name = sessionName, NamespaceProperty = ns },

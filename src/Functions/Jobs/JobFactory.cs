@@ -205,9 +205,10 @@ public static class JobFactory
         new() { Name = name, ValueFrom = new V1EnvVarSource { SecretKeyRef = new V1SecretKeySelector { Key = key, Name = secret, Optional = optional } } };
 
     /// <summary>Where a runner variable the factory filled comes from in the resources, for error messages.</summary>
-    private static string ResourceField(string error) => error
-        .Replace("RETENTION_KEEP_", "BackupConfiguration spec.retentionPolicy (RETENTION_KEEP_", StringComparison.Ordinal)
-        .Replace("RESTIC_CHECK_READ_DATA_SUBSET", "spec.readDataSubset / Repository spec.check.readDataSubset (RESTIC_CHECK_READ_DATA_SUBSET)", StringComparison.Ordinal);
+    private static string ResourceField(string error) =>
+        error.StartsWith("RETENTION_", StringComparison.Ordinal) ? "BackupConfiguration spec.retentionPolicy: " + error
+        : error.StartsWith("RESTIC_CHECK_", StringComparison.Ordinal) ? "spec.readDataSubset (or the Repository's spec.check.readDataSubset): " + error
+        : error;
 
     /// <summary>The non-secret part of the runner's settings for this session.</summary>
     public static RunnerSettings RunnerSettingsFor(JobRequest request, RunnerJobOptions options, V1ObjectMeta session)

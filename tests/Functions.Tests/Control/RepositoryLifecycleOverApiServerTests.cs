@@ -95,7 +95,7 @@ public sealed class RepositoryLifecycleOverApiServerTests : IAsyncLifetime
         await Task.WhenAll(Scheduler().MaintenanceTickAsync(CancellationToken.None), Scheduler().MaintenanceTickAsync(CancellationToken.None));
 
         Assert.Equal(1, lists);
-        Assert.Contains("1 check sessions created", summary);
+        Assert.Equal("MaintenanceTick: 1 repositories seen, 1 check sessions created, 0 existed, 0 failed (invalid check schedule)", summary);
         Assert.Equal(1, server.Count("maintenancesessions"));
         var session = server.Get(Crd, "maintenancesessions", "prod", "repo-check-202611240100")!;
         Assert.Equal(("check", "5%"), (session["spec"]!["task"]!.GetValue<string>(), session["spec"]!["readDataSubset"]!.GetValue<string>()));
