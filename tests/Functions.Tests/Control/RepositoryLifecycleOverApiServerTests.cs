@@ -245,6 +245,41 @@ public sealed class RepositoryLifecycleOverApiServerTests : IAsyncLifetime
         Assert.Contains("spec.retentionPolicy keeps nothing", Status("backupconfigurations", "shop")!["error"]!.GetValue<string>());
     }
 
+    private void SeedRestore(string name) => Seed<RestoreSession>("restoresessions", $$"""
+        apiVersion: backup.serverless.dev/v1alpha1
+        kind: RestoreSession
+        metadata: { name: {{name}}, namespace: prod, labels: { backup.serverless.dev/repository: repo } }
+        spec:
+          repository: { name: repo }
+          target: { ref: { apiVersion: appcatalog.appscode.com/v1alpha1, kind: AppBinding, name: shop-db } }
+        """);
+
+    [Fact]
+    public async Task A_restore_runs_beside_a_backup_without_the_repository_to_itself_but_waits_for_a_check()
+    {
+        await Control().ScheduleTickAsync(CancellationToken.None);
+        await Control().ReconcileAsync(CancellationToken.None);
+        SeedRestore("beside-backup");
+        await Control().ReconcileAsync(CancellationToken.None);
+
+        Assert.Equal(SessionPhase.Running, Status("restoresessions", "beside-backup")!["phase"]!.GetValue<string>());
+        Assert.Equal("false", Env("beside-backup", "REPOSITORY_EXCLUSIVE"));
+
+        server.Remove(Crd, "backupsessions", "prod", "shop-202611240100");
+        server.Mutate("apis/batch/v1", "jobs", "prod", "beside-backup", j => j["status"] = new JsonObject { ["succeeded"] = 1 });
+        await Control().ReconcileAsync(CancellationToken.None);
+        await Scheduler().MaintenanceTickAsync(CancellationToken.None);
+        await Control().ReconcileAsync(CancellationToken.None);
+        Assert.Equal(SessionPhase.Running, Status("maintenancesessions", "repo-check-202611240100")!["phase"]!.GetValue<string>());
+        SeedRestore("after-check");
+        await Control().ReconcileAsync(CancellationToken.None);
+
+        var waiting = Status("restoresessions", "after-check")!;
+        Assert.Equal((SessionPhase.Pending, "RepositoryBusy"), (waiting["phase"]!.GetValue<string>(), waiting["reason"]!.GetValue<string>()));
+        Assert.Contains("MaintenanceSession repo-check-202611240100", waiting["message"]!.GetValue<string>());
+        Assert.Null(server.Get("apis/batch/v1", "jobs", "prod", "after-check"));
+    }
+
     private sealed class FixedClock(DateTimeOffset now) : TimeProvider
     {
         public override DateTimeOffset GetUtcNow() => now;
