@@ -25,8 +25,7 @@ public static class MetricNames
     /// <summary>1 when the last check passed, 0 when it found damage.</summary>
     public const string RepositoryIntegrity = Prefix + "repository_integrity";
 
-    // Served by the Functions app from resource status (repository_snapshots, repository_size_bytes and
-    // repository_integrity above are served from Repository.status too).
+    // Served by the Functions app from resource status.
     public const string Sessions = Prefix + "sessions";
     public const string ConfigurationLastSuccessTimestampSeconds = Prefix + "configuration_last_success_timestamp_seconds";
     public const string ConfigurationScheduleIntervalSeconds = Prefix + "configuration_schedule_interval_seconds";
