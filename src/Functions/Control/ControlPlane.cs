@@ -217,8 +217,26 @@ public sealed class ControlPlane(
                 finished.Add(session);
             }
         }
+        var trimmed = await TrimMaintenanceHistoryAsync(sessions.OfType<MaintenanceSession>(), cancellationToken);
         await UpdateConfigurationsAsync(cancellationToken);
-        return $"Reconcile: {sessions.Count} sessions seen, {started} jobs started, {settled} sessions settled, {waiting} waiting for their repository";
+        return $"Reconcile: {sessions.Count} sessions seen, {started} jobs started, {settled} sessions settled, {waiting} waiting for their repository, {trimmed} old maintenance sessions deleted";
+    }
+
+    /// <summary>Finished MaintenanceSessions kept per repository and task (a weekly check would otherwise pile up).</summary>
+    public const int MaintenanceHistoryLimit = 3;
+
+    private async Task<int> TrimMaintenanceHistoryAsync(IEnumerable<MaintenanceSession> sessions, CancellationToken cancellationToken)
+    {
+        var old = sessions
+            .Where(s => SessionPhase.IsFinished(s.Status?.Phase))
+            .GroupBy(s => (s.Namespace, SessionAccess.RepositoryOf(s), s.Spec.Task))
+            .SelectMany(g => g.OrderByDescending(s => s.Metadata.CreationTimestamp).ThenByDescending(s => s.Name, StringComparer.Ordinal).Skip(MaintenanceHistoryLimit))
+            .ToList();
+        foreach (var session in old)
+        {
+            await cluster.DeleteAsync<MaintenanceSession>(session.Namespace, session.Name, cancellationToken);
+        }
+        return old.Count;
     }
 
     private async Task SkipAsync(IKubernetesObject<V1ObjectMeta> session, string repository, IKubernetesObject<V1ObjectMeta> blocker, CancellationToken cancellationToken)

@@ -245,6 +245,27 @@ public sealed class RepositoryLifecycleOverApiServerTests : IAsyncLifetime
         Assert.Contains("spec.retentionPolicy keeps nothing", Status("backupconfigurations", "shop")!["error"]!.GetValue<string>());
     }
 
+    [Fact]
+    public async Task Only_the_newest_finished_maintenance_sessions_of_a_repository_are_kept()
+    {
+        for (var i = 1; i <= 5; i++)
+        {
+            Seed<MaintenanceSession>("maintenancesessions", $$"""
+                apiVersion: backup.serverless.dev/v1alpha1
+                kind: MaintenanceSession
+                metadata: { name: repo-check-{{i}}, namespace: prod, labels: { backup.serverless.dev/repository: repo } }
+                spec: { repository: { name: repo }, task: check }
+                status: { phase: {{(i == 5 ? "Pending" : "Succeeded")}} }
+                """);
+        }
+
+        var summary = await Control().ReconcileAsync(CancellationToken.None);
+
+        Assert.Contains("1 old maintenance sessions deleted", summary);
+        Assert.Null(server.Get(Crd, "maintenancesessions", "prod", "repo-check-1"));
+        Assert.All(new[] { 2, 3, 4, 5 }, i => Assert.NotNull(server.Get(Crd, "maintenancesessions", "prod", $"repo-check-{i}")));
+    }
+
     private void SeedRestore(string name) => Seed<RestoreSession>("restoresessions", $$"""
         apiVersion: backup.serverless.dev/v1alpha1
         kind: RestoreSession
