@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Serverless.Backup.Core.Environment;
 using Serverless.Backup.Functions.Cluster;
 using Serverless.Backup.Functions.Hosting;
+using Serverless.Backup.Functions.Observability;
 using Serverless.Backup.Functions.Settings;
 
 // `handler generate-app <folder>`: writes host.json and the function folders (the publish step).
@@ -42,10 +43,13 @@ if (errors.Count > 0)
 }
 
 using var kubernetes = ClusterConnection.Create(settings);
+var metrics = new ControlPlaneMetrics();
+// One JSON object a line on stdout: the Functions host forwards each line to Application Insights.
+var log = new JsonLog(Console.Out, TimeProvider.System);
 IClusterGateway cluster = kubernetes is null
     ? new FolderGateway(settings.ResourcesFolder!, new LocalJobRunner(settings.RunnerCommand, Console.Error))
-    : new KubernetesGateway(kubernetes);
-var host = new FunctionsHost(settings, cluster, standalone, TimeProvider.System);
+    : new KubernetesGateway(kubernetes, metrics);
+var host = new FunctionsHost(settings, cluster, standalone, TimeProvider.System, metrics, log);
 var builder = WebApplication.CreateSlimBuilder(args);
 builder.Logging.ClearProviders();
 builder.WebHost.ConfigureKestrel(kestrel =>
@@ -64,7 +68,7 @@ var app = builder.Build();
 host.Map(app);
 using var stop = new CancellationTokenSource();
 app.Lifetime.ApplicationStopping.Register(stop.Cancel);
-var timers = standalone ? host.RunTimersAsync(Console.Out, stop.Token) : Task.CompletedTask;
+var timers = standalone ? host.RunTimersAsync(stop.Token) : Task.CompletedTask;
 await app.RunAsync();
 await timers;
 return 0;

@@ -50,6 +50,8 @@ public sealed class EndToEndTests(FunctionsApp app)
         Assert.Matches("^[0-9a-f]{8,64}$", stats.GetProperty("snapshotId").GetString());
         Assert.Matches("^[0-9a-f]{64}$", stats.GetProperty("sha256").GetString());
         Assert.True(stats.GetProperty("bytes").GetInt64() > 10000);
+        // The webhook wrote the backup into the Repository's status too (folder mode: the YAML document).
+        Assert.True(app.Read<Repository>("repositories", "local")?.Status?.LastBackupTime is not null, app.Output);
 
         var restore = await app.Http.PostAsJsonAsync($"/api/restores/{FunctionsApp.Namespace}", new
         {

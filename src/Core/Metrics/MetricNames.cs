@@ -45,5 +45,11 @@ public static class MetricNames
         public const string Phase = "phase";
         public const string Kind = "kind";
         public const string Reason = "reason";
+        /// <summary>accepted or rejected (webhook events).</summary>
+        public const string Result = "result";
+        /// <summary>The timer function (tick durations).</summary>
+        public const string Function = "function";
+        /// <summary>The HTTP status code of a failed API server call (0: no answer).</summary>
+        public const string Code = "code";
     }
 }

@@ -89,6 +89,47 @@ public static class ResourceValidation
         return errors;
     }
 
+    public static List<string> Validate(MaintenanceSession maintenance)
+    {
+        var errors = new List<string>();
+        var spec = maintenance.Spec;
+        CheckName(errors, maintenance.Name, "metadata.name");
+        CheckName(errors, spec.Repository.Name, "spec.repository.name");
+        if (spec.Task is null || !MaintenanceTask.All.Contains(spec.Task))
+        {
+            errors.Add($"spec.task '{spec.Task}' is not a maintenance task: use {string.Join(", ", MaintenanceTask.All)}");
+        }
+        if (spec.Task == MaintenanceTask.Forget)
+        {
+            CheckName(errors, spec.Configuration, "spec.configuration");
+        }
+        if (spec.ReadDataSubset is { } subset && !Environment.MaintenanceSettings.IsSubset(subset))
+        {
+            errors.Add($"spec.readDataSubset '{subset}' is not valid: use a percentage such as 10% or a part such as 1/5");
+        }
+        if (spec.TimeOut is not null && !GoDuration.TryParse(spec.TimeOut, out _))
+        {
+            errors.Add($"spec.timeOut '{spec.TimeOut}' is not a duration: use a form such as 30m or 2h");
+        }
+        return errors;
+    }
+
+    /// <summary>The check schedule of a Repository (spec.check), defaulted.</summary>
+    public static List<string> ValidateCheck(Repository repository)
+    {
+        var errors = new List<string>();
+        var check = repository.Spec.Check ?? new CheckSpec();
+        if (!BackupSchedule.TryParse(check.Schedule ?? CheckSpec.DefaultSchedule, check.TimeZone, out _, out var scheduleError))
+        {
+            errors.Add(scheduleError!.Replace("spec.schedule", "spec.check.schedule", StringComparison.Ordinal).Replace("spec.timeZone", "spec.check.timeZone", StringComparison.Ordinal));
+        }
+        if (check.ReadDataSubset is { } subset && !Environment.MaintenanceSettings.IsSubset(subset))
+        {
+            errors.Add($"spec.check.readDataSubset '{subset}' is not valid: use a percentage such as 10% or a part such as 1/5");
+        }
+        return errors;
+    }
+
     private static void CheckName(List<string> errors, string? name, string field)
     {
         if (string.IsNullOrWhiteSpace(name))

@@ -55,6 +55,7 @@ public static class ResourceTypes
         nameof(BackupConfiguration) => ResourceType.BackupConfiguration,
         nameof(BackupSession) => ResourceType.BackupSession,
         nameof(RestoreSession) => ResourceType.RestoreSession,
+        nameof(MaintenanceSession) => ResourceType.MaintenanceSession,
         nameof(AppBinding) => ResourceType.AppBinding,
         _ => throw new NotSupportedException($"{typeof(T).Name} is not a resource of this app"),
     };

@@ -2,6 +2,7 @@ using System.Net;
 using k8s;
 using k8s.Autorest;
 using k8s.Models;
+using Serverless.Backup.Functions.Observability;
 
 namespace Serverless.Backup.Functions.Cluster;
 
@@ -10,8 +11,26 @@ namespace Serverless.Backup.Functions.Cluster;
 /// status subresource for status writes, batch/v1 Jobs, v1 Secrets, and the Job's pod for its termination message.
 /// Errors are told apart by status code (404 is null or false, 409 is false or <see cref="ConflictException"/>).
 /// </summary>
-public sealed class KubernetesGateway(IKubernetes kubernetes) : IClusterGateway
+public sealed class KubernetesGateway(IKubernetes kubernetes, ControlPlaneMetrics? metrics = null) : IClusterGateway
 {
+    /// <summary>
+    /// Counts a failed call (api_server_errors_total) other than the 404 and 409 the callers expect, which are
+    /// caught before this filter runs. Always false: the exception goes on to the caller unchanged.
+    /// </summary>
+    private bool Unexpected(Exception e)
+    {
+        switch (e)
+        {
+            case HttpOperationException http:
+                metrics?.ApiServerError((int)http.Response.StatusCode);
+                break;
+            case HttpRequestException:
+                metrics?.ApiServerError(0);
+                break;
+        }
+        return false;
+    }
+
     public async Task<T?> GetAsync<T>(string @namespace, string name, CancellationToken cancellationToken) where T : class, IKubernetesObject<V1ObjectMeta>, new()
     {
         var type = ResourceTypes.Of<T>();
@@ -23,16 +42,27 @@ public sealed class KubernetesGateway(IKubernetes kubernetes) : IClusterGateway
         {
             return null;
         }
+        catch (Exception e) when (Unexpected(e))
+        {
+            throw;
+        }
     }
 
     public async Task<IReadOnlyList<T>> ListAsync<T>(string? @namespace, IReadOnlyDictionary<string, string>? labels, CancellationToken cancellationToken) where T : class, IKubernetesObject<V1ObjectMeta>, new()
     {
         var type = ResourceTypes.Of<T>();
         var selector = labels is { Count: > 0 } ? string.Join(",", labels.Select(kv => $"{kv.Key}={kv.Value}")) : null;
-        var list = @namespace is null
-            ? await kubernetes.CustomObjects.ListClusterCustomObjectAsync<ResourceList<T>>(type.Group, type.Version, type.Plural, labelSelector: selector, cancellationToken: cancellationToken)
-            : await kubernetes.CustomObjects.ListNamespacedCustomObjectAsync<ResourceList<T>>(type.Group, type.Version, @namespace, type.Plural, labelSelector: selector, cancellationToken: cancellationToken);
-        return list.Items.ToList();
+        try
+        {
+            var list = @namespace is null
+                ? await kubernetes.CustomObjects.ListClusterCustomObjectAsync<ResourceList<T>>(type.Group, type.Version, type.Plural, labelSelector: selector, cancellationToken: cancellationToken)
+                : await kubernetes.CustomObjects.ListNamespacedCustomObjectAsync<ResourceList<T>>(type.Group, type.Version, @namespace, type.Plural, labelSelector: selector, cancellationToken: cancellationToken);
+            return list.Items.ToList();
+        }
+        catch (Exception e) when (Unexpected(e))
+        {
+            throw;
+        }
     }
 
     public async Task<bool> TryCreateAsync<T>(T resource, CancellationToken cancellationToken) where T : class, IKubernetesObject<V1ObjectMeta>, new()
@@ -51,6 +81,10 @@ public sealed class KubernetesGateway(IKubernetes kubernetes) : IClusterGateway
         catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Conflict)
         {
             return false;
+        }
+        catch (Exception e) when (Unexpected(e))
+        {
+            throw;
         }
     }
 
@@ -73,6 +107,10 @@ public sealed class KubernetesGateway(IKubernetes kubernetes) : IClusterGateway
         {
             throw new ConflictException($"{type.Kind} {resource.Metadata.NamespaceProperty}/{resource.Metadata.Name} was deleted since it was read");
         }
+        catch (Exception e) when (Unexpected(e))
+        {
+            throw;
+        }
     }
 
     public async Task<bool> DeleteAsync<T>(string @namespace, string name, CancellationToken cancellationToken) where T : class, IKubernetesObject<V1ObjectMeta>, new()
@@ -88,6 +126,10 @@ public sealed class KubernetesGateway(IKubernetes kubernetes) : IClusterGateway
         {
             return false;
         }
+        catch (Exception e) when (Unexpected(e))
+        {
+            throw;
+        }
     }
 
     public async Task<bool> TryCreateSecretAsync(V1Secret secret, CancellationToken cancellationToken)
@@ -100,6 +142,10 @@ public sealed class KubernetesGateway(IKubernetes kubernetes) : IClusterGateway
         catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Conflict)
         {
             return false;
+        }
+        catch (Exception e) when (Unexpected(e))
+        {
+            throw;
         }
     }
 
@@ -114,6 +160,10 @@ public sealed class KubernetesGateway(IKubernetes kubernetes) : IClusterGateway
         {
             return false;
         }
+        catch (Exception e) when (Unexpected(e))
+        {
+            throw;
+        }
     }
 
     public async Task<JobState?> GetJobAsync(string @namespace, string name, CancellationToken cancellationToken)
@@ -126,6 +176,10 @@ public sealed class KubernetesGateway(IKubernetes kubernetes) : IClusterGateway
         catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
         {
             return null;
+        }
+        catch (Exception e) when (Unexpected(e))
+        {
+            throw;
         }
         var conditions = job.Status?.Conditions ?? [];
         if (job.Status?.Succeeded is > 0 || conditions.Any(c => c.Type == "Complete" && c.Status == "True"))

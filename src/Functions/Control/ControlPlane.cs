@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using k8s;
 using k8s.Models;
 using Serverless.Backup.Core;
 using Serverless.Backup.Core.Resources;
@@ -6,6 +6,7 @@ using Serverless.Backup.Core.Schedules;
 using Serverless.Backup.Core.Webhook;
 using Serverless.Backup.Functions.Cluster;
 using Serverless.Backup.Functions.Jobs;
+using Serverless.Backup.Functions.Observability;
 using Serverless.Backup.Functions.Settings;
 
 namespace Serverless.Backup.Functions.Control;
@@ -15,13 +16,15 @@ namespace Serverless.Backup.Functions.Control;
 /// settles sessions whose Job failed, ran past its deadline or disappeared. Both are idempotent: a duplicate
 /// firing, or two app instances, change nothing twice (deterministic names, 409 means it exists).
 /// </summary>
-public sealed class ControlPlane(IClusterGateway cluster, AppSettings settings, RunnerJobOptions jobOptions, TimeProvider clock)
+public sealed class ControlPlane(
+    IClusterGateway cluster, AppSettings settings, RunnerJobOptions jobOptions, TimeProvider clock, ControlPlaneMetrics? metrics = null, JsonLog? log = null)
 {
     /// <summary>A missed slot older than this is not run after downtime, unless the configuration says otherwise.</summary>
     public static readonly TimeSpan DefaultStartingDeadline = TimeSpan.FromMinutes(10);
 
     public async Task<string> ScheduleTickAsync(CancellationToken cancellationToken)
     {
+        using var timer = metrics?.TimeTick("ScheduleTick");
         var now = clock.GetUtcNow();
         var configurations = await cluster.ListAsync<BackupConfiguration>(null, null, cancellationToken);
         var sessions = (await cluster.ListAsync<BackupSession>(null, null, cancellationToken)).ToList();
@@ -32,6 +35,8 @@ public sealed class ControlPlane(IClusterGateway cluster, AppSettings settings, 
             if (errors.Count > 0)
             {
                 failed++;
+                (log ?? JsonLog.None).Error($"BackupConfiguration {configuration.Namespace}/{configuration.Name} is invalid: {string.Join("; ", errors)}",
+                    new LogFields { Namespace = configuration.Namespace, Configuration = configuration.Name, Function = "ScheduleTick" });
                 await SetConfigurationErrorAsync(configuration, string.Join("; ", errors), cancellationToken);
                 continue;
             }
@@ -57,7 +62,7 @@ public sealed class ControlPlane(IClusterGateway cluster, AppSettings settings, 
             }, cancellationToken);
             await TrimHistoryAsync(configuration, sessions, cancellationToken);
         }
-        return $"ScheduleTick: {configurations.Count} configurations, {created} sessions created, {skipped} skipped, {failed} invalid";
+        return $"ScheduleTick: {configurations.Count} configurations seen, {created} sessions created, {skipped} skipped, {failed} failed (invalid)";
     }
 
     /// <summary>The session of a schedule slot: the same configuration and slot always give the same name.</summary>
@@ -106,6 +111,15 @@ public sealed class ControlPlane(IClusterGateway cluster, AppSettings settings, 
                 };
             return true;
         }, cancellationToken);
+        var fields = new LogFields { Namespace = configuration.Namespace, Configuration = configuration.Name, Repository = repository, Kind = session.Kind, Session = name };
+        if (busy is null)
+        {
+            (log ?? JsonLog.None).Info($"BackupSession {name} created", fields with { Phase = SessionPhase.Pending });
+        }
+        else
+        {
+            (log ?? JsonLog.None).Warning($"BackupSession {name} skipped: session {busy.Name} of repository {repository} is still active", fields with { Phase = SessionPhase.Skipped, Reason = "RepositoryBusy" });
+        }
         return busy is null ? SessionStart.Created : SessionStart.Skipped;
     }
 
@@ -138,145 +152,282 @@ public sealed class ControlPlane(IClusterGateway cluster, AppSettings settings, 
     private static string? Label(k8s.IKubernetesObject<V1ObjectMeta> resource, string key) =>
         resource.Metadata.Labels is { } labels && labels.TryGetValue(key, out var value) ? value : null;
 
+    /// <summary>
+    /// Gives Pending sessions their Job and settles Running sessions whose Job ended without a report. One
+    /// exclusive job per repository: a maintenance session waits (Pending, with a message naming the busy session)
+    /// while any other session of its repository runs; a backup whose repository is under maintenance is Skipped
+    /// (RepositoryBusy); a restore waits for the maintenance to end (restic's shared locks let restores and
+    /// backups run side by side, but check, forget and unlock need the repository alone).
+    /// </summary>
     public async Task<string> ReconcileAsync(CancellationToken cancellationToken)
     {
-        int started = 0, settled = 0;
-        foreach (var session in await cluster.ListAsync<BackupSession>(null, null, cancellationToken))
+        using var timer = metrics?.TimeReconcile();
+        var sessions = new List<IKubernetesObject<V1ObjectMeta>>();
+        sessions.AddRange(await cluster.ListAsync<BackupSession>(null, null, cancellationToken));
+        sessions.AddRange(await cluster.ListAsync<RestoreSession>(null, null, cancellationToken));
+        sessions.AddRange(await cluster.ListAsync<MaintenanceSession>(null, null, cancellationToken));
+        int started = 0, settled = 0, waiting = 0;
+        var finished = new HashSet<IKubernetesObject<V1ObjectMeta>>(ReferenceEqualityComparer.Instance);
+        // Running sessions first: one that ended frees its repository for the Pending ones.
+        foreach (var session in sessions.Where(s => SessionAccess.StatusOf(s)?.Phase == SessionPhase.Running))
         {
-            (started, settled) = Add((started, settled), await ReconcileSessionAsync(session, cancellationToken));
-        }
-        foreach (var session in await cluster.ListAsync<RestoreSession>(null, null, cancellationToken))
-        {
-            (started, settled) = Add((started, settled), await ReconcileSessionAsync(session, cancellationToken));
-        }
-        await UpdateConfigurationsAsync(cancellationToken);
-        return $"Reconcile: {started} jobs started, {settled} sessions settled";
-
-        static (int, int) Add((int, int) a, (int, int) b) => (a.Item1 + b.Item1, a.Item2 + b.Item2);
-    }
-
-    private async Task<(int Started, int Settled)> ReconcileSessionAsync(BackupSession session, CancellationToken cancellationToken)
-    {
-        return await ReconcileAsync(session, s => s.Status, (s, st) => s.Status = st, cancellationToken);
-    }
-
-    private async Task<(int Started, int Settled)> ReconcileSessionAsync(RestoreSession session, CancellationToken cancellationToken)
-    {
-        return await ReconcileAsync(session, s => s.Status, (s, st) => s.Status = st, cancellationToken);
-    }
-
-    private async Task<(int Started, int Settled)> ReconcileAsync<T>(
-        T session, Func<T, SessionStatus?> status, Action<T, SessionStatus> setStatus, CancellationToken cancellationToken)
-        where T : class, k8s.IKubernetesObject<V1ObjectMeta>, new()
-    {
-        var phase = status(session)?.Phase;
-        var ns = session.Metadata.NamespaceProperty ?? "default";
-        var now = clock.GetUtcNow();
-        if (phase is null or SessionPhase.Pending)
-        {
-            var (job, problem) = await BuildJobAsync(session, cancellationToken);
-            if (job is null)
+            if (await SettleAsync(session, cancellationToken))
             {
-                await StatusWriter.UpdateAsync(cluster, session, s =>
-                {
-                    if (!SessionPhase.CanMove(status(s)?.Phase, SessionPhase.Failed))
-                    {
-                        return false;
-                    }
-                    setStatus(s, (status(s) ?? new()) with { Phase = SessionPhase.Failed, Reason = "InvalidReference", Message = problem, CompletionTime = now });
-                    return true;
-                }, cancellationToken);
-                return (0, 1);
+                settled++;
+                finished.Add(session);
             }
-            await cluster.TryCreateJobAsync(job, cancellationToken);
-            var deadline = now + TimeSpan.FromSeconds(job.Spec.ActiveDeadlineSeconds ?? 7200);
-            await StatusWriter.UpdateAsync(cluster, session, s =>
-            {
-                if (!SessionPhase.CanMove(status(s)?.Phase, SessionPhase.Running))
-                {
-                    return false;
-                }
-                setStatus(s, (status(s) ?? new()) with { Phase = SessionPhase.Running, JobName = job.Metadata.Name, StartTime = status(s)?.StartTime ?? now, SessionDeadline = deadline });
-                return true;
-            }, cancellationToken);
-            return (1, 0);
         }
-        if (phase != SessionPhase.Running)
+        var running = sessions.Where(s => SessionAccess.StatusOf(s)?.Phase == SessionPhase.Running && !finished.Contains(s)).ToList();
+        var pending = sessions
+            .Where(s => SessionAccess.StatusOf(s)?.Phase is null or SessionPhase.Pending)
+            .OrderBy(s => s.Metadata.CreationTimestamp ?? DateTime.MinValue).ThenBy(s => s.Metadata.Name, StringComparer.Ordinal)
+            .ToList();
+        foreach (var session in pending)
         {
-            return (0, 0);
+            var ns = SessionAccess.NamespaceOf(session);
+            var repository = SessionAccess.RepositoryOf(session);
+            var sameRepository = running.Where(r => repository is not null && SessionAccess.NamespaceOf(r) == ns && SessionAccess.RepositoryOf(r) == repository).ToList();
+            var blocker = session is MaintenanceSession ? sameRepository.FirstOrDefault() : sameRepository.FirstOrDefault(r => r is MaintenanceSession);
+            if (blocker is not null)
+            {
+                if (session is BackupSession)
+                {
+                    await SkipAsync(session, repository!, blocker, cancellationToken);
+                    finished.Add(session);
+                    settled++;
+                }
+                else
+                {
+                    await WaitAsync(session, repository!, blocker, cancellationToken);
+                    waiting++;
+                }
+                continue;
+            }
+            // REPOSITORY_EXCLUSIVE: no other session of the repository is active, so any lock is a stale one.
+            var exclusive = repository is not null && !sessions.Any(o => !ReferenceEquals(o, session) && !finished.Contains(o)
+                && SessionAccess.NamespaceOf(o) == ns && SessionAccess.RepositoryOf(o) == repository && !SessionPhase.IsFinished(SessionAccess.StatusOf(o)?.Phase));
+            if (await StartJobAsync(session, exclusive, cancellationToken))
+            {
+                started++;
+                running.Add(session);
+            }
+            else
+            {
+                settled++;
+                finished.Add(session);
+            }
         }
-        var jobName = status(session)?.JobName ?? JobFactory.JobName(session.Metadata.Name);
+        var trimmed = await TrimMaintenanceHistoryAsync(sessions.OfType<MaintenanceSession>(), cancellationToken);
+        await UpdateConfigurationsAsync(cancellationToken);
+        return $"Reconcile: {sessions.Count} sessions seen, {started} jobs started, {settled} sessions settled, {waiting} waiting for their repository, {trimmed} old maintenance sessions deleted";
+    }
+
+    /// <summary>Finished MaintenanceSessions kept per repository and task (a weekly check would otherwise pile up).</summary>
+    public const int MaintenanceHistoryLimit = 3;
+
+    private async Task<int> TrimMaintenanceHistoryAsync(IEnumerable<MaintenanceSession> sessions, CancellationToken cancellationToken)
+    {
+        var old = sessions
+            .Where(s => SessionPhase.IsFinished(s.Status?.Phase))
+            .GroupBy(s => (s.Namespace, SessionAccess.RepositoryOf(s), s.Spec.Task))
+            .SelectMany(g => g.OrderByDescending(s => s.Metadata.CreationTimestamp).ThenByDescending(s => s.Name, StringComparer.Ordinal).Skip(MaintenanceHistoryLimit))
+            .ToList();
+        foreach (var session in old)
+        {
+            await cluster.DeleteAsync<MaintenanceSession>(session.Namespace, session.Name, cancellationToken);
+        }
+        return old.Count;
+    }
+
+    private async Task SkipAsync(IKubernetesObject<V1ObjectMeta> session, string repository, IKubernetesObject<V1ObjectMeta> blocker, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        var message = $"{SessionAccess.KindOf(blocker)} {blocker.Metadata.Name} of repository {repository} is Running: a backup does not start while the repository is under maintenance";
+        await SessionAccess.UpdateStatusAsync(cluster, session, st => SessionPhase.CanMove(st?.Phase, SessionPhase.Skipped)
+            ? (st ?? new()) with { Phase = SessionPhase.Skipped, Reason = "RepositoryBusy", Message = message, CompletionTime = now }
+            : null, cancellationToken);
+        Log(session).Warning(message, Fields(session) with { Phase = SessionPhase.Skipped, Reason = "RepositoryBusy" });
+    }
+
+    private async Task WaitAsync(IKubernetesObject<V1ObjectMeta> session, string repository, IKubernetesObject<V1ObjectMeta> blocker, CancellationToken cancellationToken)
+    {
+        var message = $"waiting: {SessionAccess.KindOf(blocker)} {blocker.Metadata.Name} of repository {repository} is Running; this session starts when it ends";
+        if (SessionAccess.StatusOf(session) is { Phase: SessionPhase.Pending } current && current.Message == message)
+        {
+            return;
+        }
+        await SessionAccess.UpdateStatusAsync(cluster, session, st => st?.Phase is null or SessionPhase.Pending
+            ? (st ?? new()) with { Phase = SessionPhase.Pending, Reason = "RepositoryBusy", Message = message }
+            : null, cancellationToken);
+        Log(session).Info(message, Fields(session) with { Phase = SessionPhase.Pending, Reason = "RepositoryBusy" });
+    }
+
+    /// <summary>Creates the session's Secret and Job and marks it Running; or marks it Failed naming the field to fix (false).</summary>
+    private async Task<bool> StartJobAsync(IKubernetesObject<V1ObjectMeta> session, bool exclusive, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        var (job, problem) = await BuildJobAsync(session, exclusive, cancellationToken);
+        if (job is null)
+        {
+            await SessionAccess.UpdateStatusAsync(cluster, session, st => SessionPhase.CanMove(st?.Phase, SessionPhase.Failed)
+                ? (st ?? new()) with { Phase = SessionPhase.Failed, Reason = problem!.Value.Reason, Message = problem.Value.Message, CompletionTime = now }
+                : null, cancellationToken);
+            Log(session).Error(problem!.Value.Message, Fields(session) with { Phase = SessionPhase.Failed, Reason = problem.Value.Reason });
+            return false;
+        }
+        await cluster.TryCreateJobAsync(job, cancellationToken);
+        var deadline = now + TimeSpan.FromSeconds(job.Spec.ActiveDeadlineSeconds ?? 7200);
+        await SessionAccess.UpdateStatusAsync(cluster, session, st => SessionPhase.CanMove(st?.Phase, SessionPhase.Running)
+            ? (st ?? new()) with { Phase = SessionPhase.Running, Reason = null, Message = null, JobName = job.Metadata.Name, StartTime = st?.StartTime ?? now, SessionDeadline = deadline }
+            : null, cancellationToken);
+        Log(session).Info($"job {job.Metadata.Name} started ({job.Spec.Template.Spec.Containers[0].Args[0]}, exclusive {exclusive.ToString().ToLowerInvariant()})", Fields(session) with { Phase = SessionPhase.Running });
+        return true;
+    }
+
+    /// <summary>A Running session whose Job failed, vanished, ran past its deadline or succeeded unreported; true when settled.</summary>
+    private async Task<bool> SettleAsync(IKubernetesObject<V1ObjectMeta> session, CancellationToken cancellationToken)
+    {
+        var status = SessionAccess.StatusOf(session);
+        var ns = SessionAccess.NamespaceOf(session);
+        var now = clock.GetUtcNow();
+        var jobName = status?.JobName ?? JobFactory.JobName(session.Metadata.Name);
         var state = await cluster.GetJobAsync(ns, jobName, cancellationToken);
         var grace = TimeSpan.FromMinutes(2);
         (string Phase, string Reason, string Message)? verdict = state switch
         {
             null => (SessionPhase.Failed, "JobDisappeared", $"Job {jobName} no longer exists and the runner never reported a result"),
             { Outcome: JobOutcome.Failed } => (SessionPhase.Failed, state.Reason ?? "JobFailed", state.Message ?? $"Job {jobName} failed"),
-            { Outcome: JobOutcome.Succeeded } when status(session)?.CompletionTime is null =>
+            { Outcome: JobOutcome.Succeeded } when status?.CompletionTime is null =>
                 // The runner succeeded but its report did not arrive: say so rather than invent figures.
                 (SessionPhase.Succeeded, "ReportMissing", $"Job {jobName} succeeded; the runner's report did not reach the webhook, so there are no snapshot figures"),
-            { Outcome: JobOutcome.Running } when status(session)?.SessionDeadline + grace < now =>
-                (SessionPhase.Failed, "DeadlineExceeded", $"Job {jobName} ran past the session deadline {status(session)?.SessionDeadline:u}"),
+            { Outcome: JobOutcome.Running } when status?.SessionDeadline + grace < now =>
+                (SessionPhase.Failed, "DeadlineExceeded", $"Job {jobName} ran past the session deadline {status?.SessionDeadline:u}"),
             _ => null,
         };
         if (verdict is not { } v)
         {
-            return (0, 0);
+            return false;
         }
-        var written = await StatusWriter.UpdateAsync(cluster, session, s =>
+        var written = await SessionAccess.UpdateStatusAsync(cluster, session, st =>
         {
-            if (!SessionPhase.CanMove(status(s)?.Phase, v.Phase))
+            if (!SessionPhase.CanMove(st?.Phase, v.Phase))
             {
-                return false;
+                return null;
             }
-            var start = status(s)?.StartTime;
-            setStatus(s, (status(s) ?? new()) with
+            var start = st?.StartTime;
+            return (st ?? new()) with
             {
                 Phase = v.Phase, Reason = v.Reason, Message = v.Message, CompletionTime = now,
                 SessionDuration = start is { } t ? GoDuration.Format(now - t) : null,
-            });
-            return true;
+            };
         }, cancellationToken);
-        return (0, written is null ? 0 : 1);
+        if (written)
+        {
+            var fields = Fields(session) with { Phase = v.Phase, Reason = v.Reason };
+            if (v.Phase == SessionPhase.Failed)
+            {
+                Log(session).Error(v.Message, fields);
+            }
+            else
+            {
+                Log(session).Warning(v.Message, fields);
+            }
+        }
+        return written;
     }
 
-    private async Task<(k8s.Models.V1Job? Job, string? Problem)> BuildJobAsync<T>(T session, CancellationToken cancellationToken)
-        where T : class, k8s.IKubernetesObject<V1ObjectMeta>, new()
+    private JsonLog Log(IKubernetesObject<V1ObjectMeta> session) => log ?? JsonLog.None;
+
+    private static LogFields Fields(IKubernetesObject<V1ObjectMeta> session) => new()
     {
-        var ns = session.Metadata.NamespaceProperty ?? "default";
+        Namespace = SessionAccess.NamespaceOf(session),
+        Kind = SessionAccess.KindOf(session),
+        Session = session.Metadata.Name,
+        Configuration = SessionAccess.ConfigurationOf(session),
+        Repository = SessionAccess.RepositoryOf(session),
+    };
+
+    private async Task<(V1Job? Job, (string Reason, string Message)? Problem)> BuildJobAsync(IKubernetesObject<V1ObjectMeta> session, bool exclusive, CancellationToken cancellationToken)
+    {
+        var ns = SessionAccess.NamespaceOf(session);
         BackupConfiguration? configuration = null;
-        string? repositoryName, bindingName;
-        if (session is BackupSession backup)
+        string? repositoryName, bindingName = null;
+        switch (session)
         {
-            configuration = await cluster.GetAsync<BackupConfiguration>(ns, backup.Spec.Invoker.Name ?? "", cancellationToken);
-            if (configuration is null)
-            {
-                return (null, $"spec.invoker.name: BackupConfiguration {ns}/{backup.Spec.Invoker.Name} does not exist");
-            }
-            (repositoryName, bindingName) = (configuration.Spec.Repository.Name, configuration.Spec.Target.Ref.Name);
-        }
-        else
-        {
-            var restore = (RestoreSession)(object)session;
-            var errors = ResourceValidation.Validate(restore);
-            if (errors.Count > 0)
-            {
-                return (null, string.Join("; ", errors));
-            }
-            (repositoryName, bindingName) = (restore.Spec.Repository.Name, restore.Spec.Target.Ref.Name);
+            case BackupSession backup:
+                configuration = await cluster.GetAsync<BackupConfiguration>(ns, backup.Spec.Invoker.Name ?? "", cancellationToken);
+                if (configuration is null)
+                {
+                    return (null, ("InvalidReference", $"spec.invoker.name: BackupConfiguration {ns}/{backup.Spec.Invoker.Name} does not exist"));
+                }
+                // The configuration may have changed since the session was created: bad input fails here, not in the Job.
+                if (ResourceValidation.Validate(configuration) is { Count: > 0 } invalid)
+                {
+                    return (null, ("InvalidConfiguration", $"BackupConfiguration {ns}/{configuration.Name}: {string.Join("; ", invalid)}"));
+                }
+                (repositoryName, bindingName) = (configuration.Spec.Repository.Name, configuration.Spec.Target.Ref.Name);
+                break;
+            case RestoreSession restore:
+                if (ResourceValidation.Validate(restore) is { Count: > 0 } errors)
+                {
+                    return (null, ("InvalidReference", string.Join("; ", errors)));
+                }
+                (repositoryName, bindingName) = (restore.Spec.Repository.Name, restore.Spec.Target.Ref.Name);
+                break;
+            case MaintenanceSession maintenance:
+                if (ResourceValidation.Validate(maintenance) is { Count: > 0 } wrong)
+                {
+                    return (null, ("InvalidSpec", string.Join("; ", wrong)));
+                }
+                repositoryName = maintenance.Spec.Repository.Name;
+                if (maintenance.Spec.Task == MaintenanceTask.Forget)
+                {
+                    configuration = await cluster.GetAsync<BackupConfiguration>(ns, maintenance.Spec.Configuration ?? "", cancellationToken);
+                    if (configuration is null)
+                    {
+                        return (null, ("InvalidReference", $"spec.configuration: BackupConfiguration {ns}/{maintenance.Spec.Configuration} does not exist"));
+                    }
+                }
+                break;
+            default:
+                throw new NotSupportedException($"{session.GetType().Name} is not a session");
         }
         var repository = await cluster.GetAsync<Repository>(ns, repositoryName ?? "", cancellationToken);
         if (repository is null)
         {
-            return (null, $"spec.repository.name: Repository {ns}/{repositoryName} does not exist");
+            return (null, ("InvalidReference", $"spec.repository.name: Repository {ns}/{repositoryName} does not exist"));
         }
-        var binding = await cluster.GetAsync<AppBinding>(ns, bindingName ?? "", cancellationToken);
-        if (binding is null)
+        AppBinding? binding = null;
+        if (bindingName is not null || session is not MaintenanceSession)
         {
-            return (null, $"spec.target.ref.name: AppBinding {ns}/{bindingName} does not exist");
+            binding = await cluster.GetAsync<AppBinding>(ns, bindingName ?? "", cancellationToken);
+            if (binding is null)
+            {
+                return (null, ("InvalidReference", $"spec.target.ref.name: AppBinding {ns}/{bindingName} does not exist"));
+            }
         }
         var secretName = JobFactory.SecretName(session.Metadata.Name);
-        var kind = session is BackupSession ? ResourceType.BackupSession.Kind : ResourceType.RestoreSession.Kind;
+        var kind = SessionAccess.KindOf(session);
+        V1Job job;
+        try
+        {
+            var request = new JobRequest
+            {
+                Backup = session as BackupSession,
+                Restore = session as RestoreSession,
+                Maintenance = session as MaintenanceSession,
+                Configuration = configuration,
+                Repository = repository,
+                AppBinding = binding,
+                SessionSecretName = secretName,
+                Exclusive = exclusive,
+            };
+            job = JobFactory.Build(request, jobOptions);
+        }
+        catch (ArgumentException e)
+        {
+            return (null, ("InvalidSpec", e.Message));
+        }
         var token = WebhookSignature.DeriveToken(settings.WebhookMasterKey!, new SessionIdentity(ns, kind, session.Metadata.Name, session.Metadata.Uid));
         await cluster.TryCreateSecretAsync(new V1Secret
         {
@@ -291,23 +442,7 @@ public sealed class ControlPlane(IClusterGateway cluster, AppSettings settings, 
             StringData = new Dictionary<string, string> { [JobFactory.WebhookTokenKey] = token },
             Type = "Opaque",
         }, cancellationToken);
-        try
-        {
-            var request = new JobRequest
-            {
-                Backup = session as BackupSession,
-                Restore = session as RestoreSession,
-                Configuration = configuration,
-                Repository = repository,
-                AppBinding = binding,
-                SessionSecretName = secretName,
-            };
-            return (JobFactory.Build(request, jobOptions), null);
-        }
-        catch (ArgumentException e)
-        {
-            return (null, e.Message);
-        }
+        return (job, null);
     }
 
     /// <summary>BackupConfiguration.status: the last session, its phase, the last success and the next slot.</summary>

@@ -27,7 +27,7 @@ public sealed record RestoreRequest
     public string? TimeOut { get; init; }
 }
 
-/// <summary>The HTTP functions over sessions: TriggerBackup, CreateRestore, GetSession, ListSessions.</summary>
+/// <summary>The HTTP functions over sessions: TriggerBackup, CreateRestore, GetSession, ListSessions (backup, restore and maintenance sessions).</summary>
 public sealed class SessionApi(IClusterGateway cluster, ControlPlane control, TimeProvider clock)
 {
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
@@ -139,13 +139,15 @@ public sealed class SessionApi(IClusterGateway cluster, ControlPlane control, Ti
         {
             "backupsessions" => await cluster.GetAsync<BackupSession>(ns, name, cancellationToken),
             "restoresessions" => await cluster.GetAsync<RestoreSession>(ns, name, cancellationToken),
+            "maintenancesessions" => await cluster.GetAsync<MaintenanceSession>(ns, name, cancellationToken),
             _ => null,
         };
         return session switch
         {
             BackupSession b => new ApiResult(200, View(b.Kind, b.Metadata, b.Status, ConfigurationOf(b))),
             RestoreSession r => new ApiResult(200, View(r.Kind, r.Metadata, r.Status, null)),
-            _ when plural is not ("backupsessions" or "restoresessions") => ApiResult.Error(400, $"'{plural}' is not a session kind: use backupsessions or restoresessions"),
+            MaintenanceSession m => new ApiResult(200, View(m.Kind, m.Metadata, m.Status, m.Spec.Configuration, m.Spec.Task, m.Spec.Repository.Name)),
+            _ when plural is not ("backupsessions" or "restoresessions" or "maintenancesessions") => ApiResult.Error(400, $"'{plural}' is not a session kind: use backupsessions, restoresessions or maintenancesessions"),
             _ => ApiResult.Error(404, $"{plural} {ns}/{name} does not exist"),
         };
     }
@@ -159,8 +161,10 @@ public sealed class SessionApi(IClusterGateway cluster, ControlPlane control, Ti
         var labels = configuration is null ? null : new Dictionary<string, string> { [Api.ConfigurationLabel] = configuration };
         var backups = await cluster.ListAsync<BackupSession>(ns, labels, cancellationToken);
         var restores = configuration is null ? await cluster.ListAsync<RestoreSession>(ns, null, cancellationToken) : [];
+        var maintenance = configuration is null ? await cluster.ListAsync<MaintenanceSession>(ns, null, cancellationToken) : [];
         var items = backups.Select(b => View(b.Kind, b.Metadata, b.Status, ConfigurationOf(b)))
             .Concat(restores.Select(r => View(r.Kind, r.Metadata, r.Status, null)))
+            .Concat(maintenance.Select(m => View(m.Kind, m.Metadata, m.Status, m.Spec.Configuration, m.Spec.Task, m.Spec.Repository.Name)))
             .OrderByDescending(v => v.Created)
             .ToList();
         return new ApiResult(200, new { items });
@@ -172,9 +176,10 @@ public sealed class SessionApi(IClusterGateway cluster, ControlPlane control, Ti
     public sealed record SessionView(
         string Kind, string Namespace, string Name, string? Configuration, string Phase, string? Reason, string? Message,
         DateTimeOffset? Created, DateTimeOffset? StartTime, DateTimeOffset? CompletionTime, string? Duration,
-        SessionProgress? Progress, List<DatabaseStats>? Stats);
+        SessionProgress? Progress, List<DatabaseStats>? Stats, RetentionStatus? Retention, string? Warning, string? Task, string? Repository);
 
-    private static SessionView View(string kind, V1ObjectMeta meta, SessionStatus? status, string? configuration) =>
+    private static SessionView View(string kind, V1ObjectMeta meta, SessionStatus? status, string? configuration, string? task = null, string? repository = null) =>
         new(kind, meta.NamespaceProperty ?? "default", meta.Name, configuration, status?.Phase ?? SessionPhase.Pending, status?.Reason, status?.Message,
-            meta.CreationTimestamp, status?.StartTime, status?.CompletionTime, status?.SessionDuration, status?.Progress, status?.Stats);
+            meta.CreationTimestamp, status?.StartTime, status?.CompletionTime, status?.SessionDuration, status?.Progress, status?.Stats,
+            status?.Retention, status?.Warning, task, repository);
 }

@@ -9,6 +9,7 @@ using Serverless.Backup.Core.Webhook;
 using Serverless.Backup.Functions.Cluster;
 using Serverless.Backup.Functions.Control;
 using Serverless.Backup.Functions.Jobs;
+using Serverless.Backup.Functions.Observability;
 using Serverless.Backup.Functions.Settings;
 
 namespace Serverless.Backup.Functions.Hosting;
@@ -24,19 +25,26 @@ public sealed class FunctionsHost
     private readonly ControlPlane _control;
     private readonly SessionApi _api;
     private readonly SessionEvents _events;
+    private readonly MaintenanceScheduler _maintenance;
+    private readonly RepositoryApi _repositories;
+    private readonly JsonLog _log;
     private readonly AppSettings _settings;
     private readonly bool _standalone;
     private readonly TimeProvider _clock;
 
-    public FunctionsHost(AppSettings settings, IClusterGateway cluster, bool standalone, TimeProvider clock)
+    public FunctionsHost(AppSettings settings, IClusterGateway cluster, bool standalone, TimeProvider clock, ControlPlaneMetrics? metrics = null, JsonLog? log = null)
     {
         _settings = settings;
         _standalone = standalone;
         _clock = clock;
+        metrics ??= new ControlPlaneMetrics();
+        _log = log ?? JsonLog.None;
         var jobOptions = new RunnerJobOptions { Image = settings.RunnerImage, WebhookBaseUrl = settings.WebhookBaseUrl, PushgatewayUrl = settings.PushgatewayUrl };
-        _control = new ControlPlane(cluster, settings, jobOptions, clock);
+        _control = new ControlPlane(cluster, settings, jobOptions, clock, metrics, _log);
         _api = new SessionApi(cluster, _control, clock);
-        _events = new SessionEvents(cluster, settings, clock);
+        _events = new SessionEvents(cluster, settings, clock, metrics, _log);
+        _maintenance = new MaintenanceScheduler(cluster, settings, clock, metrics, _log);
+        _repositories = new RepositoryApi(cluster, _maintenance, metrics, settings, clock);
     }
 
     private static readonly JsonSerializerOptions HostJson = new();
@@ -48,6 +56,7 @@ public sealed class FunctionsHost
     {
         nameof(FunctionCatalog.ScheduleTick) => _control.ScheduleTickAsync(cancellationToken),
         nameof(FunctionCatalog.Reconcile) => _control.ReconcileAsync(cancellationToken),
+        nameof(FunctionCatalog.MaintenanceTick) => _maintenance.MaintenanceTickAsync(cancellationToken),
         _ => throw new ArgumentException($"no timer function {name}"),
     };
 
@@ -90,7 +99,7 @@ public sealed class FunctionsHost
         }
         foreach (var line in logs)
         {
-            await Console.Out.WriteLineAsync(JsonSerializer.Serialize(new { function = name, message = line }));
+            _log.Info(line, new LogFields { Function = name });
         }
         // Always 200 with the custom-handler response shape.
         // The host reads these exact (PascalCase) names.
@@ -132,6 +141,21 @@ public sealed class FunctionsHost
         else if (function == FunctionCatalog.CreateRestore)
         {
             result = await _api.CreateRestoreAsync(Value("namespace"), body, ct);
+        }
+        else if (function == FunctionCatalog.Metrics)
+        {
+            context.Response.StatusCode = 200;
+            context.Response.ContentType = ControlPlaneMetrics.ContentType;
+            await _repositories.WriteMetricsAsync(context.Response.Body, ct);
+            return;
+        }
+        else if (function == FunctionCatalog.ListSnapshots)
+        {
+            result = await _repositories.ListSnapshotsAsync(Value("namespace"), Value("name"), context.Request.Query["configuration"].FirstOrDefault(), context.Request.Query["database"].FirstOrDefault(), ct);
+        }
+        else if (function == FunctionCatalog.StartMaintenance)
+        {
+            result = await _repositories.StartMaintenanceAsync(Value("namespace"), Value("name"), body, ct);
         }
         else if (function == FunctionCatalog.GetSession)
         {
@@ -178,13 +202,13 @@ public sealed class FunctionsHost
     }
 
     /// <summary>Standalone mode: fire the timer functions on their NCRONTAB schedules, one run at a time each.</summary>
-    public async Task RunTimersAsync(TextWriter log, CancellationToken cancellationToken)
+    public async Task RunTimersAsync(CancellationToken cancellationToken)
     {
-        var timers = FunctionCatalog.All.Where(f => f.Trigger is TimerTrigger).Select(f => RunTimerLoopAsync(f, log, cancellationToken));
+        var timers = FunctionCatalog.All.Where(f => f.Trigger is TimerTrigger).Select(f => RunTimerLoopAsync(f, cancellationToken));
         await Task.WhenAll(timers);
     }
 
-    private async Task RunTimerLoopAsync(FunctionDefinition function, TextWriter log, CancellationToken cancellationToken)
+    private async Task RunTimerLoopAsync(FunctionDefinition function, CancellationToken cancellationToken)
     {
         var cron = CronExpression.Parse(((TimerTrigger)function.Trigger).Schedule, CronFormat.IncludeSeconds);
         while (!cancellationToken.IsCancellationRequested)
@@ -195,7 +219,7 @@ public sealed class FunctionsHost
             {
                 await Task.Delay(next - now.UtcDateTime, _clock, cancellationToken);
                 var summary = await RunTimerAsync(function.Name, cancellationToken);
-                await log.WriteLineAsync(JsonSerializer.Serialize(new { function = function.Name, message = summary }));
+                _log.Info(summary, new LogFields { Function = function.Name });
             }
             catch (OperationCanceledException)
             {
@@ -203,7 +227,7 @@ public sealed class FunctionsHost
             }
             catch (Exception e)
             {
-                await log.WriteLineAsync(JsonSerializer.Serialize(new { function = function.Name, message = $"failed: {e.Message}" }));
+                _log.Error($"{function.Name} failed: {e.GetType().Name}: {e.Message}", new LogFields { Function = function.Name });
             }
         }
     }

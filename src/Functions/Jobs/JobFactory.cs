@@ -31,11 +31,41 @@ public static class JobFactory
     /// <summary>The per-session Secret that carries the webhook token.</summary>
     public static string SecretName(string sessionName) => Names.Bounded(sessionName + "-webhook", 253);
 
+    /// <summary>The runner verb (its first argument) of a request: backup, restore, or the maintenance task.</summary>
+    public static RunnerVerb VerbOf(JobRequest request)
+    {
+        if (request.Backup is not null)
+        {
+            return RunnerVerb.Backup;
+        }
+        if (request.Restore is not null)
+        {
+            return RunnerVerb.Restore;
+        }
+        var task = request.Maintenance?.Spec.Task ?? throw new ArgumentException("the request has no session: set Backup, Restore or Maintenance");
+        return task switch
+        {
+            MaintenanceTask.Check => RunnerVerb.Check,
+            MaintenanceTask.Forget => RunnerVerb.Forget,
+            MaintenanceTask.Unlock => RunnerVerb.Unlock,
+            _ => throw new ArgumentException($"spec.task '{task}' is not a maintenance task: use {string.Join(", ", MaintenanceTask.All)}"),
+        };
+    }
+
     public static V1Job Build(JobRequest request, RunnerJobOptions options)
     {
-        var (session, verb, kind, timeOut) = request.Backup is { } backup
-            ? ((k8s.IKubernetesObject<V1ObjectMeta>)backup, "backup", backup.Kind, request.Configuration?.Spec.TimeOut)
-            : ((k8s.IKubernetesObject<V1ObjectMeta>)request.Restore!, "restore", request.Restore!.Kind, request.Restore.Spec.TimeOut);
+        var runnerVerb = VerbOf(request);
+        var verb = runnerVerb.ToString().ToLowerInvariant();
+        var (session, kind, timeOut) = runnerVerb switch
+        {
+            RunnerVerb.Backup => ((k8s.IKubernetesObject<V1ObjectMeta>)request.Backup!, request.Backup!.Kind, request.Configuration?.Spec.TimeOut),
+            RunnerVerb.Restore => ((k8s.IKubernetesObject<V1ObjectMeta>)request.Restore!, request.Restore!.Kind, request.Restore.Spec.TimeOut),
+            _ => ((k8s.IKubernetesObject<V1ObjectMeta>)request.Maintenance!, request.Maintenance!.Kind, request.Maintenance.Spec.TimeOut),
+        };
+        if (runnerVerb is RunnerVerb.Backup or RunnerVerb.Restore && request.AppBinding is null)
+        {
+            throw new ArgumentException($"a {verb} needs the database's AppBinding (spec.target.ref.name)");
+        }
         var meta = session.Metadata;
         var name = JobName(meta.Name);
         var labels = new Dictionary<string, string>
@@ -99,7 +129,7 @@ public static class JobFactory
                                 Name = "runner",
                                 Image = options.Image,
                                 Args = [verb],
-                                Env = Environment(request, options, meta, verb),
+                                Env = Environment(request, options, meta, runnerVerb),
                                 VolumeMounts = mounts,
                                 TerminationMessagePolicy = "FallbackToLogsOnError",
                                 SecurityContext = new V1SecurityContext
@@ -135,13 +165,23 @@ public static class JobFactory
         return (volumes, mounts);
     }
 
-    private static List<V1EnvVar> Environment(JobRequest request, RunnerJobOptions options, V1ObjectMeta session, string verb)
+    private static List<V1EnvVar> Environment(JobRequest request, RunnerJobOptions options, V1ObjectMeta session, RunnerVerb verb)
     {
         var settings = RunnerSettingsFor(request, options, session);
+        if (verb is RunnerVerb.Forget && request.Configuration?.Spec.RetentionPolicy is null)
+        {
+            throw new ArgumentException($"spec.configuration: a forget applies a BackupConfiguration's retentionPolicy, and {(request.Configuration is null ? "none is named" : $"{request.Configuration.Name} has none")}: name a configuration with a retentionPolicy");
+        }
+        // Only what this factory derived from the resources is checked here; secrets arrive through secretKeyRefs.
+        if (settings.Validate(verb).Where(e => e.StartsWith("RETENTION_", StringComparison.Ordinal) || e.StartsWith("RESTIC_CHECK_", StringComparison.Ordinal)).ToList() is { Count: > 0 } errors)
+        {
+            // Settings the runner would refuse: fail the session now, naming the resource field behind each.
+            throw new ArgumentException(string.Join("; ", errors.Select(ResourceField)));
+        }
         var env = EnvContract.ToEnvironment(settings).Select(kv => new V1EnvVar { Name = kv.Key, Value = kv.Value }).ToList();
         env.Add(new V1EnvVar { Name = "TMPDIR", Value = "/tmp" });
 
-        var appSecret = request.AppBinding.Spec.Secret?.Name;
+        var appSecret = verb is RunnerVerb.Backup or RunnerVerb.Restore ? request.AppBinding?.Spec.Secret?.Name : null;
         if (appSecret is not null)
         {
             env.Add(FromSecret("MYSQL_USER", appSecret, "username", optional: false));
@@ -164,13 +204,25 @@ public static class JobFactory
     private static V1EnvVar FromSecret(string name, string secret, string key, bool optional) =>
         new() { Name = name, ValueFrom = new V1EnvVarSource { SecretKeyRef = new V1SecretKeySelector { Key = key, Name = secret, Optional = optional } } };
 
+    /// <summary>Where a runner variable the factory filled comes from in the resources, for error messages.</summary>
+    private static string ResourceField(string error) =>
+        error.StartsWith("RETENTION_", StringComparison.Ordinal) ? "BackupConfiguration spec.retentionPolicy: " + error
+        : error.StartsWith("RESTIC_CHECK_", StringComparison.Ordinal) ? "spec.readDataSubset (or the Repository's spec.check.readDataSubset): " + error
+        : error;
+
     /// <summary>The non-secret part of the runner's settings for this session.</summary>
     public static RunnerSettings RunnerSettingsFor(JobRequest request, RunnerJobOptions options, V1ObjectMeta session)
     {
+        var verb = VerbOf(request);
         var backend = request.Repository.Spec.Backend;
-        var (host, port) = Endpoint(request.AppBinding, session.NamespaceProperty ?? "default");
-        var target = request.Configuration?.Spec.Target ?? request.Restore?.Spec.Target;
+        var (host, port) = verb is RunnerVerb.Backup or RunnerVerb.Restore && request.AppBinding is { } binding
+            ? Endpoint(binding, session.NamespaceProperty ?? "default")
+            : (null, 3306);
+        var target = verb is RunnerVerb.Backup ? request.Configuration?.Spec.Target : request.Restore?.Spec.Target;
         var restore = request.Restore?.Spec;
+        // Retention: after every backup of a configuration with a policy, and what a forget session applies.
+        var retention = verb is RunnerVerb.Backup or RunnerVerb.Forget ? request.Configuration?.Spec.RetentionPolicy : null;
+        var subset = verb is RunnerVerb.Check ? request.Maintenance?.Spec.ReadDataSubset ?? request.Repository.Spec.Check?.ReadDataSubset : null;
         return new RunnerSettings
         {
             Session = new SessionSettings
@@ -185,7 +237,7 @@ public static class JobFactory
                 Host = host,
                 Port = port,
                 Databases = target?.Databases ?? [],
-                DumpArgs = request.Configuration?.Spec.Target.Args ?? [],
+                DumpArgs = verb is RunnerVerb.Backup ? request.Configuration?.Spec.Target.Args ?? [] : [],
                 RestoreArgs = request.Restore?.Spec.Target.Args ?? [],
             },
             Repository = new RepositorySettings
@@ -208,6 +260,19 @@ public static class JobFactory
                 Databases = restore?.Databases ?? [],
                 Rename = restore?.Rename ?? new Dictionary<string, string>(),
             },
+            Retention = retention is null ? new RetentionSettings() : new RetentionSettings
+            {
+                KeepLast = retention.KeepLast,
+                KeepHourly = retention.KeepHourly,
+                KeepDaily = retention.KeepDaily,
+                KeepWeekly = retention.KeepWeekly,
+                KeepMonthly = retention.KeepMonthly,
+                KeepYearly = retention.KeepYearly,
+                KeepTags = retention.KeepTags ?? [],
+                Prune = retention.Prune,
+                DryRun = retention.DryRun,
+            },
+            Maintenance = new MaintenanceSettings { Exclusive = request.Exclusive, ReadDataSubset = subset },
             Reporting = new ReportingSettings
             {
                 WebhookUrl = options.WebhookBaseUrl is { } baseUrl ? baseUrl.TrimEnd('/') + "/" + SessionEventsRoute : null,

@@ -3,7 +3,10 @@ using k8s;
 using k8s.Models;
 using Serverless.Backup.Core.Resources;
 using Serverless.Backup.Functions.Cluster;
+using Serverless.Backup.Core.Metrics;
+using Serverless.Backup.Functions.Observability;
 using Serverless.Backup.Functions.Tests.Fakes;
+using Serverless.Backup.Testing;
 
 namespace Serverless.Backup.Functions.Tests.Cluster;
 
@@ -72,6 +75,24 @@ public sealed class KubernetesGatewayTests : IAsyncLifetime
         await gateway.ReplaceStatusAsync(read, CancellationToken.None);
         var stored = (await gateway.GetAsync<BackupSession>("prod", "s1", CancellationToken.None))!;
         Assert.Equal(("shop", SessionPhase.Running), (stored.Spec.Invoker.Name, stored.Status!.Phase));
+    }
+
+    [Fact]
+    public async Task Api_server_failures_are_counted_by_code_but_the_expected_404_and_409_are_not()
+    {
+        var metrics = new ControlPlaneMetrics();
+        var counted = new KubernetesGateway(client, metrics);
+        using var nowhere = new Kubernetes(new KubernetesClientConfiguration { Host = $"http://127.0.0.1:{TestEnvironment.FreePort()}" });
+
+        Assert.Null(await counted.GetAsync<BackupSession>("prod", "nobody", CancellationToken.None));
+        await counted.TryCreateAsync(Session("s1"), CancellationToken.None);
+        Assert.False(await counted.TryCreateAsync(Session("s1"), CancellationToken.None));
+        await Assert.ThrowsAnyAsync<HttpRequestException>(() => new KubernetesGateway(nowhere, metrics).ListAsync<BackupSession>(null, null, CancellationToken.None));
+
+        using var text = new MemoryStream();
+        await metrics.ExportAsync(text, CancellationToken.None);
+        var errors = PrometheusText.Parse(System.Text.Encoding.UTF8.GetString(text.ToArray())).Find(MetricNames.ApiServerErrorsTotal);
+        Assert.Equal(("0", 1.0), (Assert.Single(errors).Labels["code"], errors[0].Value));
     }
 
     [Fact]

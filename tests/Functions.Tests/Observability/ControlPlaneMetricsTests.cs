@@ -1,0 +1,58 @@
+using k8s.Models;
+using Serverless.Backup.Core.Metrics;
+using Serverless.Backup.Core.Resources;
+using Serverless.Backup.Functions.Observability;
+using Serverless.Backup.Testing;
+
+namespace Serverless.Backup.Functions.Tests.Observability;
+
+public sealed class ControlPlaneMetricsTests
+{
+    private static BackupConfiguration Configuration(string name, bool paused = false) => new()
+    {
+        Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = "prod" },
+        Spec = new() { Schedule = "0 */6 * * *", Paused = paused, Repository = new() { Name = "repo" } },
+        Status = new() { LastSuccessTime = new DateTimeOffset(2026, 11, 24, 0, 0, 0, TimeSpan.Zero), LastSessionPhase = SessionPhase.Succeeded },
+    };
+
+    private static async Task<IReadOnlyList<PrometheusSample>> Scrape(ControlPlaneMetrics metrics)
+    {
+        using var text = new MemoryStream();
+        await metrics.ExportAsync(text, CancellationToken.None);
+        return PrometheusText.Parse(System.Text.Encoding.UTF8.GetString(text.ToArray()));
+    }
+
+    [Fact]
+    public async Task Status_series_follow_the_resources_a_deleted_configuration_disappears_and_a_paused_one_has_no_interval()
+    {
+        var metrics = new ControlPlaneMetrics();
+        var now = new DateTimeOffset(2026, 11, 24, 1, 0, 0, TimeSpan.Zero);
+        metrics.SetFromStatus(new StatusSnapshot([Configuration("a"), Configuration("b", paused: true)], [],
+            [new("prod", "BackupSession", SessionPhase.Succeeded), new("prod", "BackupSession", SessionPhase.Succeeded), new("prod", "MaintenanceSession", null)]), null, now);
+
+        var first = await Scrape(metrics);
+        Assert.Equal(21600, Assert.Single(first.Find(MetricNames.ConfigurationScheduleIntervalSeconds, ("configuration", "a"))).Value);
+        Assert.Empty(first.Find(MetricNames.ConfigurationScheduleIntervalSeconds, ("configuration", "b")));
+        Assert.Equal(2, Assert.Single(first.Find(MetricNames.Sessions, ("kind", "BackupSession"), ("phase", "Succeeded"))).Value);
+        Assert.Equal(1, Assert.Single(first.Find(MetricNames.Sessions, ("kind", "MaintenanceSession"), ("phase", "Pending"))).Value);
+
+        metrics.SetFromStatus(new StatusSnapshot([Configuration("b", paused: true)], [], []), null, now);
+
+        var second = await Scrape(metrics);
+        Assert.Empty(second.Find(MetricNames.ConfigurationLastSuccessTimestampSeconds, ("configuration", "a")));
+        Assert.Single(second.Find(MetricNames.ConfigurationLastSuccessTimestampSeconds, ("configuration", "b")));
+        Assert.Empty(second.Find(MetricNames.Sessions));
+    }
+
+    [Fact]
+    public async Task Two_app_instances_in_one_process_count_apart()
+    {
+        var one = new ControlPlaneMetrics();
+        var two = new ControlPlaneMetrics();
+        one.WebhookEvent(accepted: true, "progress");
+        one.WebhookEvent(accepted: false, "replayed");
+
+        Assert.Equal(1, Assert.Single((await Scrape(one)).Find(MetricNames.WebhookEventsTotal, ("result", "rejected"), ("reason", "replayed"))).Value);
+        Assert.Empty((await Scrape(two)).Find(MetricNames.WebhookEventsTotal));
+    }
+}
