@@ -96,7 +96,7 @@ public sealed class RbacTests
         {
             await WaitUntilUpAsync(http, handler, output);
             var sessions = new Dictionary<string, string>();
-            for (var round = 0; round < 3; round++)
+            for (var round = 0; round < 5; round++)
             {
                 foreach (var function in FunctionCatalog.All)
                 {
@@ -104,6 +104,7 @@ public sealed class RbacTests
                 }
                 // Time passes: the next tick sees its slot as new again, which is when it trims the history.
                 server.Mutate(Group, "backupconfigurations", Ns, "shop", c => c["status"]?.AsObject().Remove("lastScheduleTime"));
+                server.Mutate(Group, "repositories", Ns, "repo", r => r["status"]?.AsObject().Remove("lastCheckScheduleTime"));
             }
         }
         finally
@@ -132,11 +133,11 @@ public sealed class RbacTests
             return;
         }
         var trigger = (HttpTrigger)function.Trigger;
-        foreach (var (kind, plural) in new[] { ("BackupSession", "backupsessions"), ("RestoreSession", "restoresessions") })
+        foreach (var (kind, plural) in new[] { ("BackupSession", "backupsessions"), ("RestoreSession", "restoresessions"), ("MaintenanceSession", "maintenancesessions") })
         {
             var route = trigger.Route
                 .Replace("{namespace}", Ns, StringComparison.Ordinal)
-                .Replace("{name}", "shop", StringComparison.Ordinal)
+                .Replace("{name}", trigger.Route.StartsWith("repositories/", StringComparison.Ordinal) ? "repo" : "shop", StringComparison.Ordinal)
                 .Replace("{kind}", plural, StringComparison.Ordinal);
             using var request = new HttpRequestMessage(new HttpMethod(trigger.Method.ToUpperInvariant()), $"/{FunctionCatalog.RoutePrefix}/{route}");
             if (function == FunctionCatalog.SessionEvents)
@@ -146,6 +147,11 @@ public sealed class RbacTests
                     continue;
                 }
                 SignEvent(request, server, kind, plural, session);
+            }
+            else if (function == FunctionCatalog.StartMaintenance)
+            {
+                // Named, so that each request makes a session (generated names have one-second resolution).
+                request.Content = JsonContent.Create(new { task = "check", name = $"check-{Guid.NewGuid():N}"[..14] });
             }
             else if (trigger.Method == "post")
             {
@@ -157,7 +163,7 @@ public sealed class RbacTests
                 : null;
             if (created is not null)
             {
-                sessions[function == FunctionCatalog.CreateRestore ? "RestoreSession" : "BackupSession"] = created;
+                sessions[function == FunctionCatalog.CreateRestore ? "RestoreSession" : function == FunctionCatalog.StartMaintenance ? "MaintenanceSession" : "BackupSession"] = created;
             }
         }
     }
@@ -167,8 +173,13 @@ public sealed class RbacTests
         var uid = server.Get(Group, plural, Ns, session)?["metadata"]?["uid"]?.GetValue<string>() ?? "gone";
         var token = WebhookSignature.DeriveToken(FunctionsApp.MasterKey, new SessionIdentity(Ns, kind, session, uid));
         var now = DateTimeOffset.UtcNow;
-        var verb = kind == "BackupSession" ? "backup" : "restore";
-        var body = $$"""{"type":"started","databases":["shop"],"verb":"{{verb}}","namespace":"{{Ns}}","session":"{{session}}","time":"{{now:O}}"}""";
+        // A backup and a check finish with a report on the repository (written to Repository.status); a restore starts.
+        var body = kind switch
+        {
+            "BackupSession" => $$"""{"type":"succeeded","databases":[{"database":"shop","snapshotId":"0123abcd","bytes":10,"sha256":"{{new string('a', 64)}}","durationSeconds":1}],"durationSeconds":1,"repository":{"snapshotCount":1,"totalSizeBytes":100},"verb":"backup","namespace":"{{Ns}}","session":"{{session}}","time":"{{now:O}}"}""",
+            "MaintenanceSession" => $$"""{"type":"succeeded","databases":[],"durationSeconds":1,"repository":{"snapshotCount":1,"integrity":true},"verb":"check","namespace":"{{Ns}}","session":"{{session}}","time":"{{now:O}}"}""",
+            _ => $$"""{"type":"started","databases":["shop"],"verb":"restore","namespace":"{{Ns}}","session":"{{session}}","time":"{{now:O}}"}""",
+        };
         request.Content = new StringContent(body, Encoding.UTF8, "application/json");
         request.Headers.Add(WebhookSignature.SessionHeader, $"{Ns}/{kind}/{session}");
         request.Headers.Add(WebhookSignature.TimestampHeader, now.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture));
@@ -181,7 +192,9 @@ public sealed class RbacTests
             apiVersion: backup.serverless.dev/v1alpha1
             kind: Repository
             metadata: { name: repo, namespace: {{Ns}} }
-            spec: { backend: { storageSecretName: repo-secret, azure: { container: backups, storageAccount: account } } }
+            spec:
+              backend: { storageSecretName: repo-secret, azure: { container: backups, storageAccount: account } }
+              check: { schedule: "* * * * *", readDataSubset: 5% }
             """));
         server.Seed("apis/appcatalog.appscode.com/v1alpha1", "appbindings", Yaml($$"""
             apiVersion: appcatalog.appscode.com/v1alpha1
