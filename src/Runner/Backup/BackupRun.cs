@@ -58,6 +58,8 @@ public sealed class BackupRun(
                 "--tag", ResticTags.Of(ResticTags.Database, database),
                 "--tag", ResticTags.Of(ResticTags.CharacterSet, characterSet),
                 "--tag", ResticTags.Of(ResticTags.Collation, collation),
+                // BACKUP_SNAPSHOT_TIME (imports, tests with a fixed clock); restic reads it in its zone, which is UTC.
+                .. session.SnapshotTimeUtc is { } time ? ["--time", time.ToString("yyyy-MM-dd HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture)] : Array.Empty<string>(),
             ])
             .WithStandardOutputPipe(PipeTarget.ToDelegate(line =>
             {
