@@ -1,4 +1,3 @@
-using System.Text;
 using Serverless.Backup.Core.Environment;
 using Serverless.Backup.Core.Events;
 using Serverless.Backup.Testing;
@@ -11,7 +10,7 @@ public sealed class SignalAndSecretTests(RunnerFixture fixture)
     private MariaDbServer Db => fixture.Database;
 
     /// <summary>A mariadb-dump that sends 200 kB, then stalls, so a test can act while data is in flight.</summary>
-    private static string SlowDumpFolder()
+    internal static string SlowDumpFolder()
     {
         var bin = TestEnvironment.TempFolder("bin");
         var script = Path.Combine(bin, "mariadb-dump");
@@ -52,7 +51,7 @@ public sealed class SignalAndSecretTests(RunnerFixture fixture)
         await using var runner = RunnerProcess.Start("backup", EnvContract.ToEnvironment(settings), SlowDumpFolder());
 
         await runner.WaitForEventAsync(e => e is ProgressEvent { BytesDone: >= 200000 }, TimeSpan.FromSeconds(60));
-        var commandLines = ProcessTree(runner.Pid).Select(CommandLine).ToList();
+        var commandLines = ProcessTree.Of(runner.Pid).Select(ProcessTree.CommandLine).ToList();
         runner.Signal(15);
         var result = await runner.WaitAsync(TimeSpan.FromSeconds(60));
 
@@ -63,49 +62,6 @@ public sealed class SignalAndSecretTests(RunnerFixture fixture)
             Assert.DoesNotContain(commandLines, c => c.Contains(secret));
             Assert.DoesNotContain(secret, result.Stdout);
             Assert.DoesNotContain(secret, result.Stderr);
-        }
-    }
-
-    private static IEnumerable<int> ProcessTree(int root)
-    {
-        var children = new Dictionary<int, List<int>>();
-        foreach (var stat in Directory.GetDirectories("/proc").Select(Path.GetFileName).Where(n => int.TryParse(n, out _)))
-        {
-            try
-            {
-                var text = File.ReadAllText($"/proc/{stat}/stat");
-                var fields = text[(text.LastIndexOf(')') + 2)..].Split(' ');
-                var parent = int.Parse(fields[1]);
-                if (!children.TryGetValue(parent, out var list))
-                {
-                    children[parent] = list = [];
-                }
-                list.Add(int.Parse(stat!));
-            }
-            catch (IOException)
-            {
-            }
-        }
-        var queue = new Queue<int>([root]);
-        while (queue.TryDequeue(out var pid))
-        {
-            yield return pid;
-            foreach (var child in children.GetValueOrDefault(pid, []))
-            {
-                queue.Enqueue(child);
-            }
-        }
-    }
-
-    private static string CommandLine(int pid)
-    {
-        try
-        {
-            return Encoding.UTF8.GetString(File.ReadAllBytes($"/proc/{pid}/cmdline")).Replace('\0', ' ');
-        }
-        catch (IOException)
-        {
-            return "";
         }
     }
 }
