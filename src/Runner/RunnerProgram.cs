@@ -2,6 +2,7 @@ using Serverless.Backup.Core.Environment;
 using Serverless.Backup.Core.Events;
 using Serverless.Backup.Runner.Backup;
 using Serverless.Backup.Runner.Database;
+using Serverless.Backup.Runner.Logging;
 using Serverless.Backup.Runner.Maintenance;
 using Serverless.Backup.Runner.Reporting;
 using Serverless.Backup.Runner.Restic;
@@ -43,6 +44,8 @@ public static class RunnerProgram
 
         using var http = new HttpClient();
         var verbName = verb?.ToString().ToLowerInvariant() ?? (args.Length > 0 ? args[0] : "none");
+        using var jsonLog = new JsonLogWriter(log, settings.Session, verbName);
+        log = jsonLog;
         await using var reporter = new Reporter(
             EventSinks.Create(settings, verbName, http, stdout, log), settings.Session, verbName, settings.Reporting.ProgressInterval, log);
 

@@ -3,6 +3,7 @@ using CliWrap;
 using Serverless.Backup.Core.Environment;
 using Serverless.Backup.Core.Events;
 using Serverless.Backup.Runner.Database;
+using Serverless.Backup.Runner.Logging;
 using Serverless.Backup.Runner.Processes;
 using Serverless.Backup.Runner.Reporting;
 using Serverless.Backup.Runner.Restic;
@@ -140,7 +141,7 @@ public sealed class RestoreRun(
                 $"snapshot {snapshot.ShortId ?? snapshot.Id} of '{source}' does not end with mysqldump's completion trailer: it holds a truncated dump, so it was not applied to the end; restore an older snapshot", source);
         }
 
-        await log.WriteLineAsync($"restored '{source}' into '{target}': {meter.Bytes} bytes from snapshot {snapshot.Id}");
+        await log.InfoAsync($"restored '{source}' into '{target}': {meter.Bytes} bytes from snapshot {snapshot.Id}", source, snapshot.ShortId ?? snapshot.Id);
         return new DatabaseResult
         {
             Database = source,
