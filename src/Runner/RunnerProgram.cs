@@ -129,8 +129,9 @@ public static class RunnerProgram
             {
                 retention = await new RetentionRun(settings.Session, settings.Retention, restic, log).ApplyAsync(stop);
             }
-            catch (Exception e) when (e is RunnerFailure or OperationCanceledException)
+            catch (Exception e)
             {
+                // Whatever went wrong (a lock, the storage, restic's output), the snapshots are safe: a warning.
                 warnings.Add($"the backup succeeded but its retention policy was not applied ({e.Message}); the next backup or a forget run applies it");
             }
         }
@@ -156,8 +157,9 @@ public static class RunnerProgram
         {
             return await new RepositoryStatus(endpoint, restic).ReportAsync(knownSizes, integrity, integrityMessage, stop);
         }
-        catch (Exception e) when (e is RunnerFailure or OperationCanceledException or IOException or StorageUnreachableException)
+        catch (Exception e)
         {
+            // The work succeeded; a repository that cannot be described now is a warning, never a failed run.
             warnings.Add($"the repository's snapshots and size could not be read for its status ({e.Message})");
             return null;
         }
