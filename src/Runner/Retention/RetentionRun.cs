@@ -13,14 +13,16 @@ namespace Serverless.Backup.Runner.Retention;
 /// </summary>
 public sealed class RetentionRun(SessionSettings session, RetentionSettings policy, ResticClient restic, TextWriter log)
 {
-    public string Host => $"{session.Namespace}.{session.Configuration ?? "adhoc"}";
+    public string Host => HostOf(session);
+
+    private static string HostOf(SessionSettings session) => $"{session.Namespace}.{session.Configuration ?? "adhoc"}";
 
     /// <summary>restic's arguments for the policy (keep rules of 0 are left out: restic treats them as unset too).</summary>
-    public IReadOnlyList<string> Arguments()
+    public static IReadOnlyList<string> Arguments(SessionSettings session, RetentionSettings policy)
     {
         var arguments = new List<string>
         {
-            "forget", "--json", "-q", "--host", Host,
+            "forget", "--json", "-q", "--host", HostOf(session),
             "--tag", $"{ResticTags.Of(ResticTags.Configuration, session.Configuration ?? "adhoc")},{ResticTags.Of(ResticTags.Namespace, session.Namespace)}",
             "--group-by", "host,paths",
         };
@@ -52,7 +54,7 @@ public sealed class RetentionRun(SessionSettings session, RetentionSettings poli
 
     public async Task<RetentionResult> ApplyAsync(CancellationToken cancellationToken)
     {
-        var (code, output, errors) = await restic.RunAsync(Arguments(), cancellationToken);
+        var (code, output, errors) = await restic.RunAsync(Arguments(session, policy), cancellationToken);
         if (code != 0)
         {
             throw restic.Failure("apply the retention policy (restic forget) to", errors);

@@ -12,6 +12,7 @@ public sealed class CheckTests(RunnerFixture fixture)
     [Theory]
     [InlineData("local")]
     [InlineData("s3")]
+    [InlineData("azure")]
     public async Task A_check_finds_an_intact_repository_intact_and_an_altered_pack_file_damaged(string backend)
     {
         await SampleDatabase.CreateAsync(fixture.Database, "check_db");
@@ -41,7 +42,12 @@ public sealed class CheckTests(RunnerFixture fixture)
     /// <summary>Flips a byte in the middle of one object under data/, as bit rot or a bad copy would.</summary>
     private static async Task AlterOnePackAsync(RepositorySettings repository)
     {
-        IObjectStore store = repository.Backend == RepositoryBackend.S3 ? new S3ObjectStore(repository) : new LocalObjectStore(repository.Path!);
+        IObjectStore store = repository.Backend switch
+        {
+            RepositoryBackend.S3 => new S3ObjectStore(repository),
+            RepositoryBackend.Azure => new AzureBlobObjectStore(repository),
+            _ => new LocalObjectStore(repository.Path!),
+        };
         try
         {
             ObjectInfo? pack = null;

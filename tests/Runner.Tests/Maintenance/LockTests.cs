@@ -40,7 +40,7 @@ public sealed class LockTests(RunnerFixture fixture)
     }
 
     [Fact]
-    public async Task Maintenance_beside_a_live_backup_fails_as_locked_without_breaking_it_unless_the_repository_is_exclusive()
+    public async Task Maintenance_beside_a_live_backup_fails_as_locked_and_a_backup_beside_it_succeeds_with_a_retention_warning()
     {
         var repository = TestEnvironment.TempFolder("repo");
         await SampleDatabase.CreateAsync(fixture.Database, "live_db", extraRows: 20000);
@@ -50,12 +50,20 @@ public sealed class LockTests(RunnerFixture fixture)
 
         var forget = await RunnerProcess.RunAsync("forget", Exclusive(live with { Retention = new() { KeepLast = 1 } }, false));
         var unlock = await RunnerProcess.RunAsync("unlock", Exclusive(live, false));
+        // A backup beside it works (backups share the repository); its retention needs the repository alone.
+        await SampleDatabase.CreateAsync(fixture.Database, "beside_db");
+        var beside = await RunnerProcess.RunAsync("backup", fixture.Settings("beside", repository, "beside_db") with { Retention = new() { KeepLast = 1 } });
 
         Assert.Equal(14, forget.ExitCode);
         Assert.Equal(FailureReason.RepositoryLocked, forget.Failed?.Reason);
         Assert.Contains("REPOSITORY_EXCLUSIVE", forget.Failed!.Message);
         Assert.True(unlock.ExitCode == 0, unlock.ToString());
         Assert.Contains("1 lock(s) remain", unlock.Succeeded!.Warning);
+        Assert.True(beside.ExitCode == 0, beside.ToString());
+        Assert.Null(beside.Succeeded!.Retention);
+        Assert.Contains("retention policy was not applied", beside.Succeeded.Warning);
+        Assert.Contains("REPOSITORY_EXCLUSIVE", beside.Succeeded.Warning);
+        Assert.Equal(1, beside.Succeeded.Repository!.SnapshotCount);
         // The live backup still holds its lock and ends normally (SIGTERM: interrupted, nothing kept, lock removed).
         Assert.Single(await ResticRepository.LocksAsync(repository, RunnerFixture.RepositoryPassword));
         runner.Signal(15);
@@ -64,6 +72,6 @@ public sealed class LockTests(RunnerFixture fixture)
         var unlocked = await RunnerProcess.RunAsync("unlock", Exclusive(live, true));
         Assert.True(unlocked.ExitCode == 0, unlocked.ToString());
         Assert.Null(unlocked.Succeeded!.Warning);
-        Assert.Equal(0, unlocked.Succeeded.Repository!.SnapshotCount);
+        Assert.Equal(1, unlocked.Succeeded.Repository!.SnapshotCount);
     }
 }

@@ -59,7 +59,7 @@ public sealed class RetentionTests(RunnerFixture fixture)
 
         // Days 2 to 29 of both databases, and three days of configuration "weekly", with restic directly.
         var made = new List<Task>();
-        using var parallel = new SemaphoreSlim(4);
+        using var parallel = new SemaphoreSlim(6);
         for (var day = 1; day < 29; day++)
         {
             foreach (var database in new[] { "ret_a", "ret_b" })
@@ -75,8 +75,16 @@ public sealed class RetentionTests(RunnerFixture fixture)
         var weeklyBefore = await SnapshotIdsAsync(repository, "tests.weekly");
         Assert.Equal(3, weeklyBefore.Count);
 
-        // Day 30: a real backup with the policy; retention follows the good backup.
+        // A failed backup applies no retention.
         var policy = new RetentionSettings { KeepLast = 3, KeepDaily = 7, KeepWeekly = 4, KeepMonthly = 2 };
+        var failed = await RunnerProcess.RunAsync("backup", Nightly("nightly-failed", repository, Day(11, 15), policy) with
+        {
+            Database = fixture.Settings("x", repository).Database with { Databases = ["ret_a", "ret_missing"] },
+        });
+        Assert.Equal(FailureReason.DatabaseNotFound, failed.Failed?.Reason);
+        Assert.Equal(2 * 29 + 3, (await ResticRepository.SnapshotsAsync(repository, RunnerFixture.RepositoryPassword)).Count);
+
+        // Day 30: a real backup with the policy; retention follows the good backup.
         var last = await RunnerProcess.RunAsync("backup", Nightly("nightly-20261115", repository, Day(11, 15), policy));
 
         Assert.True(last.ExitCode == 0, last.ToString());
