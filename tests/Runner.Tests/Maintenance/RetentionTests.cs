@@ -10,10 +10,11 @@ using Serverless.Backup.Testing;
 namespace Serverless.Backup.Runner.Tests.Maintenance;
 
 /// <summary>
-/// Retention with a fixed clock: 30 daily backups (2026-10-17 to 2026-11-15, 02:00 UTC) of two databases of
-/// configuration "nightly", next to a configuration "weekly" with a database of the same name in the same
-/// repository. The first and the last day are real runner backups (BACKUP_SNAPSHOT_TIME); the 28 days between
-/// are made with restic directly, with the runner's own host and tags, because each restic call costs a second.
+/// Retention with a fixed clock: 30 daily backups (2026-10-17 to 2026-11-15, 02:00 UTC) of database ret_a of
+/// configuration "nightly", whose database ret_b joined on 2026-11-06 (10 daily backups), next to a configuration
+/// "weekly" with a database of the same name in the same repository. The first and the last day are real runner
+/// backups (BACKUP_SNAPSHOT_TIME); the days between are made with restic directly, with the runner's own host and
+/// tags, because each restic call costs about a second.
 /// </summary>
 [Collection(RunnerCollection.Name)]
 public sealed class RetentionTests(RunnerFixture fixture)
@@ -23,19 +24,28 @@ public sealed class RetentionTests(RunnerFixture fixture)
     private static DateTimeOffset Day(int month, int day) => new(2026, month, day, 2, 0, 0, TimeSpan.Zero);
 
     /// <summary>
-    /// keepLast 3, keepDaily 7, keepWeekly 4, keepMonthly 2 on 2026-11-15 (a Sunday), worked out by hand:
+    /// keepLast 3, keepDaily 7, keepWeekly 4, keepMonthly 2 on 2026-11-15 (a Sunday), worked out by hand for ret_a:
     /// daily: 11-09 … 11-15 (which covers the last 3); weekly (ISO weeks, the newest of each): 11-15, 11-08,
     /// 11-01, 10-25; monthly: 11-15, 10-31.
     /// </summary>
-    private static readonly DateTimeOffset[] KeptByPolicy =
+    private static readonly DateTimeOffset[] KeptOfA =
     [
-        Day(11, 15), Day(11, 14), Day(11, 13), Day(11, 12), Day(11, 11), Day(11, 10), Day(11, 9),
-        Day(11, 8), Day(11, 1), Day(10, 31), Day(10, 25),
+        Day(10, 25), Day(10, 31), Day(11, 1), Day(11, 8),
+        Day(11, 9), Day(11, 10), Day(11, 11), Day(11, 12), Day(11, 13), Day(11, 14), Day(11, 15),
     ];
 
-    private RunnerSettings Nightly(string session, string repository, DateTimeOffset time, RetentionSettings retention)
+    /// <summary>
+    /// The same policy for ret_b, backed up from 11-06: daily 11-09 … 11-15; weekly 11-15 and 11-08 (only two weeks
+    /// have snapshots); monthly 11-15. 11-06 and 11-07 go.
+    /// </summary>
+    private static readonly DateTimeOffset[] KeptOfB =
+    [
+        Day(11, 8), Day(11, 9), Day(11, 10), Day(11, 11), Day(11, 12), Day(11, 13), Day(11, 14), Day(11, 15),
+    ];
+
+    private RunnerSettings Nightly(string session, string repository, DateTimeOffset time, RetentionSettings retention, params string[] databases)
     {
-        var settings = fixture.Settings(session, repository, "ret_a", "ret_b");
+        var settings = fixture.Settings(session, repository, databases.Length == 0 ? ["ret_a", "ret_b"] : databases);
         return settings with
         {
             Session = settings.Session with { Configuration = "nightly", SnapshotTime = time.ToString("O", CultureInfo.InvariantCulture) },
@@ -50,21 +60,22 @@ public sealed class RetentionTests(RunnerFixture fixture)
         await SampleDatabase.CreateAsync(fixture.Database, "ret_b");
         var repository = TestEnvironment.TempFolder("repo");
 
-        // Day 1: a real backup, without a policy.
-        var first = await RunnerProcess.RunAsync("backup", Nightly("nightly-20261017", repository, FirstDay, new()));
+        // Day 1: a real backup of ret_a, without a policy.
+        var first = await RunnerProcess.RunAsync("backup", Nightly("nightly-20261017", repository, FirstDay, new(), "ret_a"));
         Assert.True(first.ExitCode == 0, first.ToString());
         var runnerSnapshot = (await ResticRepository.SnapshotsAsync(repository, RunnerFixture.RepositoryPassword))[0];
         var host = runnerSnapshot.GetProperty("hostname").GetString()!;
         Assert.Equal("tests.nightly", host);
 
-        // Days 2 to 29 of both databases, and three days of configuration "weekly", with restic directly.
+        // Days 2 to 29 of ret_a, 11-06 to 11-14 of ret_b, and three days of configuration "weekly", with restic directly.
         var made = new List<Task>();
-        using var parallel = new SemaphoreSlim(6);
+        using var parallel = new SemaphoreSlim(4);
         for (var day = 1; day < 29; day++)
         {
-            foreach (var database in new[] { "ret_a", "ret_b" })
+            made.Add(MakeSnapshotAsync(repository, parallel, host, "nightly", "ret_a", FirstDay.AddDays(day)));
+            if (FirstDay.AddDays(day) >= Day(11, 6))
             {
-                made.Add(MakeSnapshotAsync(repository, parallel, host, "nightly", database, FirstDay.AddDays(day)));
+                made.Add(MakeSnapshotAsync(repository, parallel, host, "nightly", "ret_b", FirstDay.AddDays(day)));
             }
         }
         for (var day = 0; day < 3; day++)
@@ -82,7 +93,7 @@ public sealed class RetentionTests(RunnerFixture fixture)
             Database = fixture.Settings("x", repository).Database with { Databases = ["ret_a", "ret_missing"] },
         });
         Assert.Equal(FailureReason.DatabaseNotFound, failed.Failed?.Reason);
-        Assert.Equal(2 * 29 + 3, (await ResticRepository.SnapshotsAsync(repository, RunnerFixture.RepositoryPassword)).Count);
+        Assert.Equal(29 + 9 + 3, (await ResticRepository.SnapshotsAsync(repository, RunnerFixture.RepositoryPassword)).Count);
 
         // Day 30: a real backup with the policy; retention follows the good backup.
         var last = await RunnerProcess.RunAsync("backup", Nightly("nightly-20261115", repository, Day(11, 15), policy));
@@ -91,26 +102,25 @@ public sealed class RetentionTests(RunnerFixture fixture)
         var retention = last.Succeeded!.Retention!;
         Assert.Null(last.Succeeded.Warning);
         Assert.Equal(["ret_a", "ret_b"], retention.Groups.Select(g => g.Database));
-        Assert.All(retention.Groups, g => Assert.Equal((11, 19), (g.Kept, g.Removed)));
-        foreach (var database in new[] { "ret_a", "ret_b" })
-        {
-            Assert.Equal(KeptByPolicy.OrderBy(t => t), await TimesAsync(repository, "tests.nightly", database));
-        }
+        Assert.Equal((11, 19), (retention.Groups[0].Kept, retention.Groups[0].Removed));
+        Assert.Equal((8, 2), (retention.Groups[1].Kept, retention.Groups[1].Removed));
+        Assert.Equal(KeptOfA, await TimesAsync(repository, "tests.nightly", "ret_a"));
+        Assert.Equal(KeptOfB, await TimesAsync(repository, "tests.nightly", "ret_b"));
         Assert.Equal(weeklyBefore, await SnapshotIdsAsync(repository, "tests.weekly"));
-        Assert.Equal(2 * 11 + 3, last.Succeeded.Repository!.SnapshotCount);
+        Assert.Equal(11 + 8 + 3, last.Succeeded.Repository!.SnapshotCount);
         Assert.Equal(Day(11, 15), last.Succeeded.Repository.RecentSnapshots[0].Time);
 
         // The forget verb on its own: a dry run removes nothing, then keepLast 2 with prune keeps the last two days.
         var dryRun = await RunnerProcess.RunAsync("forget", Nightly("nightly-forget-dry", repository, Day(11, 15), new() { KeepLast = 2, DryRun = true }));
         Assert.True(dryRun.ExitCode == 0, dryRun.ToString());
         Assert.True(dryRun.Succeeded!.Retention!.DryRun);
-        Assert.All(dryRun.Succeeded.Retention.Groups, g => Assert.Equal((2, 9), (g.Kept, g.Removed)));
-        Assert.Equal(2 * 11 + 3, (await ResticRepository.SnapshotsAsync(repository, RunnerFixture.RepositoryPassword)).Count);
+        Assert.Equal([(2, 9), (2, 6)], dryRun.Succeeded.Retention.Groups.Select(g => (g.Kept, g.Removed)));
+        Assert.Equal(11 + 8 + 3, (await ResticRepository.SnapshotsAsync(repository, RunnerFixture.RepositoryPassword)).Count);
 
         var forget = await RunnerProcess.RunAsync("forget", Nightly("nightly-forget", repository, Day(11, 15), new() { KeepLast = 2, Prune = true }));
         Assert.True(forget.ExitCode == 0, forget.ToString());
         Assert.True(forget.Succeeded!.Retention!.Pruned);
-        Assert.Equal(18, forget.Succeeded.Retention.Removed);
+        Assert.Equal(9 + 6, forget.Succeeded.Retention.Removed);
         foreach (var database in new[] { "ret_a", "ret_b" })
         {
             Assert.Equal([Day(11, 14), Day(11, 15)], await TimesAsync(repository, "tests.nightly", database));
