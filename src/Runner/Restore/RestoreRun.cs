@@ -91,8 +91,10 @@ public sealed class RestoreRun(
         var results = new List<DatabaseResult>();
         foreach (var snapshot in snapshots)
         {
+            log.ForDatabase(snapshot.Database);
             results.Add(await RestoreSnapshotAsync(snapshot, stop));
         }
+        log.ForDatabase(null);
         return results;
     }
 
