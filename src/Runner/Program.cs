@@ -4,14 +4,13 @@ using Serverless.Backup.Core.Events;
 using Serverless.Backup.Runner;
 
 // The Job's program: `backup-runner backup` or `backup-runner restore`, settings from the environment
-// (docs/runner.md). Stdout carries one JSON event a line; stderr carries human-readable logs.
+// (docs/runner.md). Stdout carries one JSON event a line; stderr carries the log, one JSON object a line.
 using var stop = new CancellationTokenSource();
 using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
 using var onInt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
 
 var stdout = new StreamWriter(Console.OpenStandardOutput()) { AutoFlush = false };
-var stderr = Console.Error;
-return await RunnerProgram.RunAsync(args, System.Environment.GetEnvironmentVariable, stdout, stderr, stop.Token);
+return await RunnerProgram.RunAsync(args, System.Environment.GetEnvironmentVariable, stdout, Console.Error, stop.Token);
 
 void Stop(PosixSignalContext context)
 {

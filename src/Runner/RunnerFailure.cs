@@ -8,4 +8,7 @@ public sealed class RunnerFailure(FailureReason reason, string message, string? 
 {
     public FailureReason Reason { get; } = reason;
     public string? Database { get; } = database;
+
+    /// <summary>The repository as far as the run could tell (a check that found damage), else null.</summary>
+    public RepositoryReport? Repository { get; init; }
 }

@@ -2,9 +2,12 @@ using Serverless.Backup.Core.Environment;
 using Serverless.Backup.Core.Events;
 using Serverless.Backup.Runner.Backup;
 using Serverless.Backup.Runner.Database;
+using Serverless.Backup.Runner.Logging;
+using Serverless.Backup.Runner.Maintenance;
 using Serverless.Backup.Runner.Reporting;
 using Serverless.Backup.Runner.Restic;
 using Serverless.Backup.Runner.Restore;
+using Serverless.Backup.Runner.Retention;
 using Serverless.Backup.Runner.Storage;
 
 namespace Serverless.Backup.Runner;
@@ -32,7 +35,7 @@ public static class RunnerProgram
             : null;
         if (verb is null)
         {
-            errors.Insert(0, $"the first argument must be one of {string.Join(", ", Enum.GetNames<RunnerVerb>().Select(n => n.ToLowerInvariant()))} (got '{string.Join(' ', args)}'): run `backup-runner backup` or `backup-runner restore`");
+            errors.Insert(0, $"the first argument must be one of {string.Join(", ", Enum.GetNames<RunnerVerb>().Select(n => n.ToLowerInvariant()))} (got '{string.Join(' ', args)}'): run `backup-runner backup`, `restore`, `check`, `forget` or `unlock`");
         }
         else if (errors.Count == 0)
         {
@@ -41,6 +44,8 @@ public static class RunnerProgram
 
         using var http = new HttpClient();
         var verbName = verb?.ToString().ToLowerInvariant() ?? (args.Length > 0 ? args[0] : "none");
+        using var jsonLog = new JsonLogWriter(log, settings.Session, verbName);
+        log = jsonLog;
         await using var reporter = new Reporter(
             EventSinks.Create(settings, verbName, http, stdout, log), settings.Session, verbName, settings.Reporting.ProgressInterval, log);
 
@@ -62,6 +67,9 @@ public static class RunnerProgram
             {
                 RunnerVerb.Backup => BackupAsync(settings, reporter, temp, log, stop),
                 RunnerVerb.Restore => RestoreAsync(settings, reporter, temp, log, stop),
+                RunnerVerb.Forget => ForgetAsync(settings, reporter, temp, log, stop),
+                RunnerVerb.Check => CheckAsync(settings, reporter, temp, log, stop),
+                RunnerVerb.Unlock => UnlockAsync(settings, reporter, temp, log, stop),
                 _ => throw new RunnerFailure(FailureReason.InvalidSettings, $"the verb {verbName} is not available in this runner"),
             });
             return ExitCodes.Success;
@@ -69,7 +77,7 @@ public static class RunnerProgram
         catch (RunnerFailure failure) when (!stop.IsCancellationRequested || failure.Reason == FailureReason.Cancelled)
         {
             await log.WriteLineAsync("error: " + failure.Message);
-            await reporter.FailedAsync(failure.Reason, failure.Message, failure.Database, CancellationToken.None);
+            await reporter.FailedAsync(failure.Reason, failure.Message, failure.Database, failure.Repository, CancellationToken.None);
             return ExitCodes.For(failure.Reason);
         }
         catch (Exception e) when (stop.IsCancellationRequested)
@@ -108,9 +116,109 @@ public static class RunnerProgram
         await using var endpoint = await ResticRepositoryEndpoint.OpenAsync(settings.Repository, log, stop);
         var restic = new ResticClient(settings.Repository, endpoint, temp, log);
         await restic.EnsureRepositoryAsync(stop);
+        await new RepositoryLocks(endpoint, restic, log).ClearAsync(settings.Maintenance.Exclusive, stop);
 
         var results = await new BackupRun(settings.Session, server, tools, restic, reporter, log).RunAsync(databases, stop);
-        await reporter.SucceededAsync(results, CancellationToken.None);
+
+        // The backup succeeded: from here on a problem is a warning, never a failed backup.
+        var warnings = new List<string>();
+        RetentionResult? retention = null;
+        if (settings.Retention.IsSet)
+        {
+            try
+            {
+                retention = await new RetentionRun(settings.Session, settings.Retention, restic, log).ApplyAsync(stop);
+            }
+            catch (Exception e)
+            {
+                // Whatever went wrong (a lock, the storage, restic's output), the snapshots are safe: a warning.
+                warnings.Add($"the backup succeeded but its retention policy was not applied ({e.Message}); the next backup or a forget run applies it");
+            }
+        }
+        var repository = await ReportAfterSuccessAsync(
+            endpoint, restic, results.ToDictionary(r => r.SnapshotId, r => r.Bytes), warnings, stop);
+        foreach (var warning in warnings)
+        {
+            await log.WriteLineAsync("warning: " + warning);
+        }
+        await reporter.SucceededAsync(results, retention, repository, warnings.Count == 0 ? null : string.Join("; ", warnings), CancellationToken.None);
+    }
+
+    /// <summary>The repository report of a run whose work succeeded: a failure to describe the repository is a warning.</summary>
+    private static async Task<RepositoryReport?> ReportAfterSuccessAsync(
+        ResticRepositoryEndpoint endpoint, ResticClient restic, IReadOnlyDictionary<string, long> knownSizes, List<string> warnings,
+        CancellationToken stop, bool? integrity = null, string? integrityMessage = null)
+    {
+        if (stop.IsCancellationRequested)
+        {
+            return null;
+        }
+        try
+        {
+            return await new RepositoryStatus(endpoint, restic).ReportAsync(knownSizes, integrity, integrityMessage, stop);
+        }
+        catch (Exception e)
+        {
+            // The work succeeded; a repository that cannot be described now is a warning, never a failed run.
+            warnings.Add($"the repository's snapshots and size could not be read for its status ({e.Message})");
+            return null;
+        }
+    }
+
+    private static async Task ForgetAsync(RunnerSettings settings, Reporter reporter, string temp, TextWriter log, CancellationToken stop)
+    {
+        reporter.Started([]);
+        await using var endpoint = await ResticRepositoryEndpoint.OpenAsync(settings.Repository, log, stop);
+        var restic = new ResticClient(settings.Repository, endpoint, temp, log);
+        await new RepositoryLocks(endpoint, restic, log).ClearAsync(settings.Maintenance.Exclusive, stop);
+        var retention = await new RetentionRun(settings.Session, settings.Retention, restic, log).ApplyAsync(stop);
+        var warnings = new List<string>();
+        var repository = await ReportAfterSuccessAsync(endpoint, restic, new Dictionary<string, long>(), warnings, stop);
+        await reporter.SucceededAsync([], retention, repository, warnings.Count == 0 ? null : string.Join("; ", warnings), CancellationToken.None);
+    }
+
+    private static async Task CheckAsync(RunnerSettings settings, Reporter reporter, string temp, TextWriter log, CancellationToken stop)
+    {
+        reporter.Started([]);
+        await using var endpoint = await ResticRepositoryEndpoint.OpenAsync(settings.Repository, log, stop);
+        var restic = new ResticClient(settings.Repository, endpoint, temp, log);
+        await new RepositoryLocks(endpoint, restic, log).ClearAsync(settings.Maintenance.Exclusive, stop);
+        var (intact, message) = await new IntegrityCheck(restic).RunAsync(settings.Maintenance.ReadDataSubset, stop);
+        if (intact)
+        {
+            await log.WriteLineAsync($"check: {message}");
+        }
+        var warnings = new List<string>();
+        var repository = await ReportAfterSuccessAsync(endpoint, restic, new Dictionary<string, long>(), warnings, stop, intact, intact ? null : message);
+        if (!intact)
+        {
+            throw new RunnerFailure(FailureReason.IntegrityCheckFailed,
+                $"restic check found damage in the repository at {restic.Describe()}: {message}; back up into a new repository (restore what can still be restored from this one), or repair it with restic (rebuild-index, then a new backup re-adds missing data)")
+            {
+                // The snapshots cannot always be read from a damaged repository: then only the integrity is known.
+                Repository = repository ?? new RepositoryReport { SnapshotCount = 0, Integrity = false, IntegrityMessage = message },
+            };
+        }
+        await reporter.SucceededAsync([], null, repository, warnings.Count == 0 ? null : string.Join("; ", warnings), CancellationToken.None);
+    }
+
+    private static async Task UnlockAsync(RunnerSettings settings, Reporter reporter, string temp, TextWriter log, CancellationToken stop)
+    {
+        reporter.Started([]);
+        await using var endpoint = await ResticRepositoryEndpoint.OpenAsync(settings.Repository, log, stop);
+        var restic = new ResticClient(settings.Repository, endpoint, temp, log);
+        var outcome = await new RepositoryLocks(endpoint, restic, log).ClearAsync(settings.Maintenance.Exclusive, stop);
+        var warnings = new List<string>();
+        if (outcome.Remaining > 0)
+        {
+            warnings.Add($"{outcome.Remaining} lock(s) remain: they may belong to a live session (REPOSITORY_EXCLUSIVE=false removes only stale locks); run unlock with REPOSITORY_EXCLUSIVE=true when no other session uses the repository");
+        }
+        var repository = await ReportAfterSuccessAsync(endpoint, restic, new Dictionary<string, long>(), warnings, stop);
+        foreach (var warning in warnings)
+        {
+            await log.WriteLineAsync("warning: " + warning);
+        }
+        await reporter.SucceededAsync([], null, repository, warnings.Count == 0 ? null : string.Join("; ", warnings), CancellationToken.None);
     }
 
     private static async Task RestoreAsync(RunnerSettings settings, Reporter reporter, string temp, TextWriter log, CancellationToken stop)

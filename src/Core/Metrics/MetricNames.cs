@@ -24,6 +24,10 @@ public static class MetricNames
     public const string RepositorySizeBytes = Prefix + "repository_size_bytes";
     /// <summary>1 when the last check passed, 0 when it found damage.</summary>
     public const string RepositoryIntegrity = Prefix + "repository_integrity";
+    /// <summary>Per database: snapshots the last retention run kept (a dry run: would keep).</summary>
+    public const string RetentionKeptSnapshots = Prefix + "retention_kept_snapshots";
+    /// <summary>Per database: snapshots the last retention run removed (a dry run: would remove).</summary>
+    public const string RetentionRemovedSnapshots = Prefix + "retention_removed_snapshots";
 
     // Served by the Functions app from resource status.
     public const string Sessions = Prefix + "sessions";

@@ -4,6 +4,7 @@ using CliWrap;
 using Serverless.Backup.Core.Environment;
 using Serverless.Backup.Core.Events;
 using Serverless.Backup.Runner.Database;
+using Serverless.Backup.Runner.Logging;
 using Serverless.Backup.Runner.Processes;
 using Serverless.Backup.Runner.Reporting;
 using Serverless.Backup.Runner.Restic;
@@ -28,8 +29,10 @@ public sealed class BackupRun(
         var results = new List<DatabaseResult>();
         foreach (var database in databases)
         {
+            log.ForDatabase(database);
             results.Add(await BackupDatabaseAsync(database, stop));
         }
+        log.ForDatabase(null);
         return results;
     }
 
@@ -58,6 +61,8 @@ public sealed class BackupRun(
                 "--tag", ResticTags.Of(ResticTags.Database, database),
                 "--tag", ResticTags.Of(ResticTags.CharacterSet, characterSet),
                 "--tag", ResticTags.Of(ResticTags.Collation, collation),
+                // BACKUP_SNAPSHOT_TIME (imports, tests with a fixed clock); restic reads it in its zone, which is UTC.
+                .. session.SnapshotTimeUtc is { } time ? ["--time", time.ToString("yyyy-MM-dd HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture)] : Array.Empty<string>(),
             ])
             .WithStandardOutputPipe(PipeTarget.ToDelegate(line =>
             {
@@ -84,7 +89,7 @@ public sealed class BackupRun(
                 $"restic reported no snapshot for '{database}': {resticErrors}", database);
         }
 
-        await log.WriteLineAsync($"backed up '{database}': {meter.Bytes} bytes, snapshot {summary.SnapshotId}, {summary.DataAdded} bytes added");
+        await log.InfoAsync($"backed up '{database}': {meter.Bytes} bytes, snapshot {summary.SnapshotId}, {summary.DataAdded} bytes added", database, summary.SnapshotId);
         return new DatabaseResult
         {
             Database = database,

@@ -7,8 +7,11 @@ using Serverless.Backup.Core.Metrics;
 namespace Serverless.Backup.Runner.Reporting;
 
 /// <summary>
-/// Pushes a run's outcome to a Prometheus Pushgateway when the run ends. The group is
-/// job="mysql-backup-{verb}", namespace, configuration. Pushes use POST, which replaces only the metrics of the
+/// Pushes a run's outcome to a Prometheus Pushgateway when the run ends. A backup's or restore's group is
+/// job="mysql-backup-{verb}", namespace, configuration (its samples carry repository and database); a maintenance
+/// run's (check, forget, unlock) is job, namespace, repository (its samples carry configuration where it has one).
+/// Repository figures (snapshots, size, integrity) come from the run's repository report, retention figures per
+/// database from its retention result. Pushes use POST, which replaces only the metrics of the
 /// same name in the group: a failed run pushes success=0 and leaves the last success timestamp of the previous
 /// good run in place, so "time since last success" stays true. An unreachable Pushgateway is a warning on stderr,
 /// never a failed backup.
@@ -48,6 +51,9 @@ public sealed class PushgatewayEventSink(Uri pushgateway, SessionSettings sessio
         }
     }
 
+    /// <summary>Backup and restore are per configuration; maintenance verbs work on a whole repository.</summary>
+    private static bool IsMaintenance(string verb) => verb is not ("backup" or "restore");
+
     private Uri GroupUrl(string verb)
     {
         static string Segment(string name, string value) =>
@@ -56,15 +62,21 @@ public sealed class PushgatewayEventSink(Uri pushgateway, SessionSettings sessio
             "metrics",
             Segment("job", $"mysql-backup-{verb}"),
             Segment(MetricNames.Labels.Namespace, session.Namespace),
-            Segment(MetricNames.Labels.Configuration, session.Configuration ?? ""));
+            IsMaintenance(verb)
+                ? Segment(MetricNames.Labels.Repository, session.RepositoryName ?? "")
+                : Segment(MetricNames.Labels.Configuration, session.Configuration ?? ""));
         return new Uri(pushgateway, path);
     }
 
     private void Record(MetricFactory factory, RunnerEvent runnerEvent)
     {
-        string[] sessionLabels = [MetricNames.Labels.Repository];
-        string[] databaseLabels = [MetricNames.Labels.Repository, MetricNames.Labels.Database];
-        var repository = session.RepositoryName ?? "";
+        // The label that is not part of the group goes on the samples.
+        var (label, value) = IsMaintenance(runnerEvent.Verb)
+            ? (MetricNames.Labels.Configuration, session.Configuration ?? "")
+            : (MetricNames.Labels.Repository, session.RepositoryName ?? "");
+        string[] sessionLabels = [label];
+        string[] databaseLabels = [label, MetricNames.Labels.Database];
+        var repository = value;
         var success = factory.CreateGauge(MetricNames.SessionSuccess, "1 when the last run succeeded, 0 when it failed.", sessionLabels);
         var databaseSuccess = factory.CreateGauge(MetricNames.DatabaseSuccess, "1 when the last run of the database succeeded, 0 when it failed.", databaseLabels);
 
@@ -90,6 +102,17 @@ public sealed class PushgatewayEventSink(Uri pushgateway, SessionSettings sessio
                     bytes.WithLabels(repository, database.Database).Set(database.Bytes);
                     added?.WithLabels(repository, database.Database).Set(database.DataAdded);
                 }
+                if (succeeded.Retention is { } retention)
+                {
+                    var kept = factory.CreateGauge(MetricNames.RetentionKeptSnapshots, "Snapshots of the database the last retention run kept (a dry run: would keep).", databaseLabels);
+                    var removed = factory.CreateGauge(MetricNames.RetentionRemovedSnapshots, "Snapshots of the database the last retention run removed (a dry run: would remove).", databaseLabels);
+                    foreach (var group in retention.Groups)
+                    {
+                        kept.WithLabels(repository, group.Database).Set(group.Kept);
+                        removed.WithLabels(repository, group.Database).Set(group.Removed);
+                    }
+                }
+                RecordRepository(factory, sessionLabels, repository, succeeded.Repository);
                 break;
             case FailedEvent failed:
                 success.WithLabels(repository).Set(0);
@@ -97,7 +120,28 @@ public sealed class PushgatewayEventSink(Uri pushgateway, SessionSettings sessio
                 {
                     databaseSuccess.WithLabels(repository, failed.Database).Set(0);
                 }
+                RecordRepository(factory, sessionLabels, repository, failed.Repository);
                 break;
+        }
+    }
+
+    private static void RecordRepository(MetricFactory factory, string[] labels, string value, RepositoryReport? report)
+    {
+        if (report is null)
+        {
+            return;
+        }
+        factory.CreateGauge(MetricNames.RepositorySnapshots, "Snapshots in the repository after the last run.", labels)
+            .WithLabels(value).Set(report.SnapshotCount);
+        if (report.TotalSizeBytes is { } size)
+        {
+            factory.CreateGauge(MetricNames.RepositorySizeBytes, "Bytes the repository takes in its storage after the last run.", labels)
+                .WithLabels(value).Set(size);
+        }
+        if (report.Integrity is { } integrity)
+        {
+            factory.CreateGauge(MetricNames.RepositoryIntegrity, "1 when the last check found the repository intact, 0 when it found damage.", labels)
+                .WithLabels(value).Set(integrity ? 1 : 0);
         }
     }
 }

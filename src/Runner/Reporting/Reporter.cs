@@ -76,17 +76,26 @@ public sealed class Reporter : IAsyncDisposable
     }
 
     public Task SucceededAsync(IReadOnlyList<DatabaseResult> databases, CancellationToken cancellationToken) =>
+        SucceededAsync(databases, null, null, null, cancellationToken);
+
+    public Task SucceededAsync(
+        IReadOnlyList<DatabaseResult> databases, RetentionResult? retention, RepositoryReport? repository, string? warning,
+        CancellationToken cancellationToken) =>
         FinishAsync(new SucceededEvent
         {
             Verb = _verb, Namespace = _session.Namespace, Session = SessionName, Time = DateTimeOffset.UtcNow,
             Databases = databases, DurationSeconds = Math.Round(_clock.Elapsed.TotalSeconds, 3),
+            Retention = retention, Repository = repository, Warning = warning,
         }, cancellationToken);
 
     public Task FailedAsync(FailureReason reason, string message, string? database, CancellationToken cancellationToken) =>
+        FailedAsync(reason, message, database, null, cancellationToken);
+
+    public Task FailedAsync(FailureReason reason, string message, string? database, RepositoryReport? repository, CancellationToken cancellationToken) =>
         FinishAsync(new FailedEvent
         {
             Verb = _verb, Namespace = _session.Namespace, Session = SessionName, Time = DateTimeOffset.UtcNow,
-            Reason = reason, Message = message, Database = database,
+            Reason = reason, Message = message, Database = database, Repository = repository,
         }, cancellationToken);
 
     private string SessionName => _session.Name ?? "";

@@ -27,7 +27,13 @@ public sealed class WebhookEventSink(Uri url, string token, SessionSettings sess
         return delays;
     }
 
-    public string SessionKind => verb == "restore" ? "RestoreSession" : "BackupSession";
+    /// <summary>The session kind the control plane dispatched the verb for (check, forget and unlock run as MaintenanceSessions).</summary>
+    public string SessionKind => verb switch
+    {
+        "restore" => "RestoreSession",
+        "check" or "forget" or "unlock" => "MaintenanceSession",
+        _ => "BackupSession",
+    };
 
     public async ValueTask PublishAsync(RunnerEvent runnerEvent, CancellationToken cancellationToken)
     {

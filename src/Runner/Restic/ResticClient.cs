@@ -20,13 +20,20 @@ public sealed class ResticClient(RepositorySettings settings, ResticRepositoryEn
     private const string NoRepository = "Is there a repository at the following location?";
     private const string NoConfig = "unable to open config file";
     private const string WrongPassword = "wrong password or no key found";
+    // 0.14 fails at once on a conflicting lock ("repository is already locked [exclusively] by PID …").
+    private const string AlreadyLocked = "repository is already locked";
+
+    /// <summary>How long an interrupted restic (SIGINT: it removes its lock) may take before it is killed.</summary>
+    private static readonly TimeSpan InterruptGrace = TimeSpan.FromSeconds(10);
 
     private readonly IReadOnlyDictionary<string, string?> _environment = ChildEnvironment.With(
         ("RESTIC_REPOSITORY", endpoint.Repository),
         ("RESTIC_PASSWORD", settings.Password),
         ("RESTIC_CACHE_DIR", Path.Combine(tempFolder, "restic-cache")),
         // The runner counts bytes itself; restic's status lines would otherwise come 60 times a second.
-        ("RESTIC_PROGRESS_FPS", "0.0167"));
+        ("RESTIC_PROGRESS_FPS", "0.0167"),
+        // Snapshot times (and --time) in UTC, so that retention's days and weeks do not depend on the node's zone.
+        ("TZ", "UTC"));
 
     /// <summary>A restic command with the repository environment, exit code left to the caller.</summary>
     public Command Command(IEnumerable<string> arguments) =>
@@ -35,15 +42,21 @@ public sealed class ResticClient(RepositorySettings settings, ResticRepositoryEn
             .WithEnvironmentVariables(_environment)
             .WithValidation(CommandResultValidation.None);
 
-    /// <summary>Runs a short restic command and returns its exit code, stdout and the tail of stderr.</summary>
+    /// <summary>
+    /// Runs a short restic command and returns its exit code, stdout and the tail of stderr. Cancelling interrupts
+    /// restic (SIGINT, so it removes its lock) and kills it only when it has not ended after a grace period: a
+    /// killed forget or check would leave an exclusive lock that blocks every later run.
+    /// </summary>
     public async Task<(int ExitCode, string Output, OutputTail Errors)> RunAsync(IEnumerable<string> arguments, CancellationToken cancellationToken)
     {
         var output = new StringBuilder();
         var errors = new OutputTail();
+        using var forceful = new CancellationTokenSource();
+        await using var escalate = cancellationToken.Register(() => forceful.CancelAfter(InterruptGrace));
         var result = await Command(arguments)
             .WithStandardOutputPipe(PipeTarget.ToStringBuilder(output))
             .WithStandardErrorPipe(PipeTarget.ToDelegate(errors.Add))
-            .ExecuteAsync(cancellationToken);
+            .ExecuteAsync(forceful.Token, cancellationToken);
         return (result.ExitCode, output.ToString(), errors);
     }
 
@@ -109,17 +122,27 @@ public sealed class ResticClient(RepositorySettings settings, ResticRepositoryEn
     }
 
     /// <summary>Turns restic's stderr into the failure a user can act on.</summary>
-    public RunnerFailure Failure(string action, OutputTail errors, string? database = null) =>
-        errors.Contains(WrongPassword)
-            ? WrongPasswordFailure()
-            : new RunnerFailure(FailureReason.RepositoryError,
-                $"restic could not {action} the repository at {Describe()}: {errors}", database);
+    public RunnerFailure Failure(string action, OutputTail errors, string? database = null)
+    {
+        if (errors.Contains(WrongPassword))
+        {
+            return WrongPasswordFailure();
+        }
+        if (errors.Contains(AlreadyLocked))
+        {
+            return new RunnerFailure(FailureReason.RepositoryLocked,
+                $"restic could not {action} the repository at {Describe()} because another restic process holds a lock that may still be live ({errors}); with REPOSITORY_EXCLUSIVE=false the runner removes only stale locks before its work: wait for the other session to end, or, when no other session uses the repository, run again with REPOSITORY_EXCLUSIVE=true (or the unlock verb with it) to remove every lock", database);
+        }
+        return new RunnerFailure(FailureReason.RepositoryError,
+            $"restic could not {action} the repository at {Describe()}: {errors}", database);
+    }
 
     private RunnerFailure WrongPasswordFailure() =>
         new(FailureReason.RepositoryPasswordWrong,
             $"RESTIC_PASSWORD does not open the repository at {Describe()}: set it to the password the repository was created with (the storage secret's RESTIC_PASSWORD)");
 
-    private string Describe() => settings.Backend switch
+    /// <summary>Where the repository is, for messages (never a secret).</summary>
+    public string Describe() => settings.Backend switch
     {
         RepositoryBackend.Local => settings.Path ?? endpoint.Repository,
         RepositoryBackend.Azure => $"azure container '{settings.AzureContainer}'" + (settings.Prefix is { Length: > 0 } p ? $" prefix '{p}'" : ""),

@@ -3,6 +3,7 @@ using CliWrap;
 using Serverless.Backup.Core.Environment;
 using Serverless.Backup.Core.Events;
 using Serverless.Backup.Runner.Database;
+using Serverless.Backup.Runner.Logging;
 using Serverless.Backup.Runner.Processes;
 using Serverless.Backup.Runner.Reporting;
 using Serverless.Backup.Runner.Restic;
@@ -90,8 +91,10 @@ public sealed class RestoreRun(
         var results = new List<DatabaseResult>();
         foreach (var snapshot in snapshots)
         {
+            log.ForDatabase(snapshot.Database);
             results.Add(await RestoreSnapshotAsync(snapshot, stop));
         }
+        log.ForDatabase(null);
         return results;
     }
 
@@ -140,7 +143,7 @@ public sealed class RestoreRun(
                 $"snapshot {snapshot.ShortId ?? snapshot.Id} of '{source}' does not end with mysqldump's completion trailer: it holds a truncated dump, so it was not applied to the end; restore an older snapshot", source);
         }
 
-        await log.WriteLineAsync($"restored '{source}' into '{target}': {meter.Bytes} bytes from snapshot {snapshot.Id}");
+        await log.InfoAsync($"restored '{source}' into '{target}': {meter.Bytes} bytes from snapshot {snapshot.Id}", source, snapshot.ShortId ?? snapshot.Id);
         return new DatabaseResult
         {
             Database = source,

@@ -20,12 +20,37 @@ public sealed class ResticRepositoryEndpoint : IAsyncDisposable
 
     private readonly RestBackendServer? _server;
     private readonly IObjectStore? _store;
+    // Lists (never writes) the objects of either kind of repository: the store, or the local folder.
+    private readonly IObjectStore _objects;
 
     private ResticRepositoryEndpoint(string repository, RestBackendServer? server, IObjectStore? store)
     {
         Repository = repository;
         _server = server;
         _store = store;
+        _objects = store ?? new LocalObjectStore(repository);
+    }
+
+    /// <summary>The number of lock objects (restic's locks/), read from the storage without opening the repository.</summary>
+    public async Task<int> CountLocksAsync(CancellationToken cancellationToken)
+    {
+        var count = 0;
+        await foreach (var _ in _objects.ListAsync("locks/", cancellationToken))
+        {
+            count++;
+        }
+        return count;
+    }
+
+    /// <summary>Bytes the repository takes in its storage: the sum of its objects' sizes (one listing, no restic call).</summary>
+    public async Task<long> TotalSizeAsync(CancellationToken cancellationToken)
+    {
+        long total = 0;
+        await foreach (var item in _objects.ListAsync("", cancellationToken))
+        {
+            total += item.Size;
+        }
+        return total;
     }
 
     /// <summary>Whether the repository's config object exists (without opening it: no password involved).</summary>

@@ -81,6 +81,25 @@ public sealed class PushgatewayEventSinkTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_check_that_found_damage_pushes_integrity_zero_in_the_repositorys_group()
+    {
+        var sink = new PushgatewayEventSink(_pushgateway.Url, Session, _http, TextWriter.Null);
+
+        await sink.PublishAsync(new FailedEvent
+        {
+            Verb = "check", Namespace = "prod", Session = "blob-check-1", Time = Finished, Reason = FailureReason.IntegrityCheckFailed,
+            Message = "restic check found damage", Repository = new() { SnapshotCount = 7, TotalSizeBytes = 4096, Integrity = false, IntegrityMessage = "pack x: does not exist" },
+        }, CancellationToken.None);
+
+        var samples = PrometheusText.Parse(await _pushgateway.ScrapeAsync());
+        (string, string)[] group = [("job", "mysql-backup-check"), ("namespace", "prod"), ("repository", "blob")];
+        Assert.Equal(0, Assert.Single(samples.Find(MetricNames.SessionSuccess, group)).Value);
+        Assert.Equal(0, Assert.Single(samples.Find(MetricNames.RepositoryIntegrity, group)).Value);
+        Assert.Equal(7, Assert.Single(samples.Find(MetricNames.RepositorySnapshots, group)).Value);
+        Assert.Equal(4096, Assert.Single(samples.Find(MetricNames.RepositorySizeBytes, group)).Value);
+    }
+
+    [Fact]
     public async Task An_unreachable_pushgateway_is_a_warning_that_names_the_setting()
     {
         var closed = new Uri($"http://127.0.0.1:{TestEnvironment.FreePort()}/");

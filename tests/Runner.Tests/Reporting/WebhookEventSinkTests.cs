@@ -31,6 +31,22 @@ public sealed class WebhookEventSinkTests(RunnerFixture fixture)
         Assert.Equal(["prod/BackupSession/shop-1"], receiver.Headers);
     }
 
+    [Theory]
+    [InlineData("check")]
+    [InlineData("forget")]
+    [InlineData("unlock")]
+    public async Task Maintenance_verbs_report_signed_for_their_MaintenanceSession(string verb)
+    {
+        await using var receiver = await WebhookReceiver.StartAsync(Token);
+        using var http = new HttpClient();
+        var sink = new WebhookEventSink(receiver.Url, Token, Session, verb, TimeSpan.FromSeconds(10), http, TextWriter.Null);
+
+        await sink.PublishAsync(Failed() with { Verb = verb, Reason = FailureReason.RepositoryLocked }, CancellationToken.None);
+
+        Assert.IsType<FailedEvent>(Assert.Single(receiver.Accepted));
+        Assert.Equal(["prod/MaintenanceSession/shop-1"], receiver.Headers);
+    }
+
     [Fact]
     public async Task A_webhook_that_stays_down_is_a_warning_that_names_the_setting()
     {

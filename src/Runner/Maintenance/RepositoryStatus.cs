@@ -1,0 +1,48 @@
+using Serverless.Backup.Core.Events;
+using Serverless.Backup.Runner.Restic;
+using Serverless.Backup.Runner.Storage;
+
+namespace Serverless.Backup.Runner.Maintenance;
+
+/// <summary>
+/// The repository as a run leaves it, for Repository.status: one `restic snapshots --json --no-lock` (count and
+/// the newest snapshots, described by their tags) and one listing of the storage (its size). restic 0.14 records
+/// no size in a snapshot, so a snapshot's size is given only for the streams this run wrote.
+/// </summary>
+public sealed class RepositoryStatus(ResticRepositoryEndpoint endpoint, ResticClient restic)
+{
+    /// <param name="knownSizes">Stream bytes by snapshot id (short or full) of the snapshots this run wrote.</param>
+    public async Task<RepositoryReport> ReportAsync(
+        IReadOnlyDictionary<string, long> knownSizes, bool? integrity, string? integrityMessage, CancellationToken cancellationToken)
+    {
+        var snapshots = await restic.SnapshotsAsync(cancellationToken);
+        var size = await endpoint.TotalSizeAsync(cancellationToken);
+        return new RepositoryReport
+        {
+            SnapshotCount = snapshots.Count,
+            TotalSizeBytes = size,
+            Integrity = integrity,
+            IntegrityMessage = integrityMessage,
+            RecentSnapshots = snapshots
+                .OrderByDescending(s => s.Time)
+                .Take(RepositoryReport.MaxRecentSnapshots)
+                .Select(s => Summary(s, knownSizes))
+                .ToList(),
+        };
+    }
+
+    private static SnapshotSummary Summary(ResticSnapshot snapshot, IReadOnlyDictionary<string, long> knownSizes)
+    {
+        var shortId = snapshot.ShortId ?? snapshot.Id[..8];
+        return new SnapshotSummary
+        {
+            Id = shortId,
+            Time = snapshot.Time,
+            Database = snapshot.Database,
+            Session = snapshot.Tag(ResticTags.Session),
+            Configuration = snapshot.Tag(ResticTags.Configuration),
+            Namespace = snapshot.Tag(ResticTags.Namespace),
+            Size = knownSizes.TryGetValue(shortId, out var bytes) || knownSizes.TryGetValue(snapshot.Id, out bytes) ? bytes : null,
+        };
+    }
+}

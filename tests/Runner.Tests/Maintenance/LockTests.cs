@@ -1,0 +1,77 @@
+using Serverless.Backup.Core.Environment;
+using Serverless.Backup.Core.Events;
+using Serverless.Backup.Runner.Tests.Pipeline;
+using Serverless.Backup.Testing;
+
+namespace Serverless.Backup.Runner.Tests.Maintenance;
+
+/// <summary>A crashed or killed runner never blocks later work; a live session's lock is never taken away from it.</summary>
+[Collection(RunnerCollection.Name)]
+public sealed class LockTests(RunnerFixture fixture)
+{
+    private static RunnerSettings Exclusive(RunnerSettings settings, bool exclusive) =>
+        settings with { Maintenance = settings.Maintenance with { Exclusive = exclusive } };
+
+    [Fact]
+    public async Task A_runner_killed_mid_backup_blocks_neither_the_next_backup_nor_a_retention_run()
+    {
+        var repository = TestEnvironment.TempFolder("repo");
+        await SampleDatabase.CreateAsync(fixture.Database, "killed_db", extraRows: 20000);
+        var settings = fixture.Settings("killed", repository, "killed_db");
+        await using var runner = RunnerProcess.Start("backup", EnvContract.ToEnvironment(settings), SignalAndSecretTests.SlowDumpFolder());
+        await runner.WaitForEventAsync(e => e is ProgressEvent { BytesDone: >= 200000 }, TimeSpan.FromSeconds(60));
+
+        // SIGKILL the runner and everything it started (restic included), as a node failure or the OOM killer would.
+        var tree = ProcessTree.Of(runner.Pid);
+        Assert.Contains(tree, pid => ProcessTree.CommandLine(pid).Contains("restic backup --stdin"));
+        await ProcessTree.KillAllAsync(tree, TimeSpan.FromSeconds(20));
+        Assert.Single(await ResticRepository.LocksAsync(repository, RunnerFixture.RepositoryPassword));
+
+        // The control plane knows no other session is active: the next backup runs exclusive.
+        var next = await RunnerProcess.RunAsync("backup", Exclusive(fixture.Settings("killed-next", repository, "killed_db"), true));
+        var forget = await RunnerProcess.RunAsync("forget", fixture.Settings("killed-next", repository, "killed_db") with { Retention = new() { KeepLast = 1 } });
+
+        Assert.True(next.ExitCode == 0, next.ToString());
+        Assert.True(forget.ExitCode == 0, forget.ToString());
+        Assert.Contains("removed 1 lock(s)", next.Stderr);
+        Assert.Empty(await ResticRepository.LocksAsync(repository, RunnerFixture.RepositoryPassword));
+        var snapshot = Assert.Single(await ResticRepository.SnapshotsAsync(repository, RunnerFixture.RepositoryPassword));
+        Assert.Contains("session=killed-next", snapshot.GetProperty("tags").EnumerateArray().Select(t => t.GetString()));
+    }
+
+    [Fact]
+    public async Task Maintenance_beside_a_live_backup_fails_as_locked_and_a_backup_beside_it_succeeds_with_a_retention_warning()
+    {
+        var repository = TestEnvironment.TempFolder("repo");
+        await SampleDatabase.CreateAsync(fixture.Database, "live_db", extraRows: 20000);
+        var live = fixture.Settings("live", repository, "live_db");
+        await using var runner = RunnerProcess.Start("backup", EnvContract.ToEnvironment(live), SignalAndSecretTests.SlowDumpFolder());
+        await runner.WaitForEventAsync(e => e is ProgressEvent { BytesDone: >= 200000 }, TimeSpan.FromSeconds(60));
+
+        var forget = await RunnerProcess.RunAsync("forget", Exclusive(live with { Retention = new() { KeepLast = 1 } }, false));
+        var unlock = await RunnerProcess.RunAsync("unlock", Exclusive(live, false));
+        // A backup beside it works (backups share the repository); its retention needs the repository alone.
+        await SampleDatabase.CreateAsync(fixture.Database, "beside_db");
+        var beside = await RunnerProcess.RunAsync("backup", fixture.Settings("beside", repository, "beside_db") with { Retention = new() { KeepLast = 1 } });
+
+        Assert.Equal(14, forget.ExitCode);
+        Assert.Equal(FailureReason.RepositoryLocked, forget.Failed?.Reason);
+        Assert.Contains("REPOSITORY_EXCLUSIVE", forget.Failed!.Message);
+        Assert.True(unlock.ExitCode == 0, unlock.ToString());
+        Assert.Contains("1 lock(s) remain", unlock.Succeeded!.Warning);
+        Assert.True(beside.ExitCode == 0, beside.ToString());
+        Assert.Null(beside.Succeeded!.Retention);
+        Assert.Contains("retention policy was not applied", beside.Succeeded.Warning);
+        Assert.Contains("REPOSITORY_EXCLUSIVE", beside.Succeeded.Warning);
+        Assert.Equal(1, beside.Succeeded.Repository!.SnapshotCount);
+        // The live backup still holds its lock and ends normally (SIGTERM: interrupted, nothing kept, lock removed).
+        Assert.Single(await ResticRepository.LocksAsync(repository, RunnerFixture.RepositoryPassword));
+        runner.Signal(15);
+        Assert.Equal(143, (await runner.WaitAsync(TimeSpan.FromSeconds(60))).ExitCode);
+
+        var unlocked = await RunnerProcess.RunAsync("unlock", Exclusive(live, true));
+        Assert.True(unlocked.ExitCode == 0, unlocked.ToString());
+        Assert.Null(unlocked.Succeeded!.Warning);
+        Assert.Equal(1, unlocked.Succeeded.Repository!.SnapshotCount);
+    }
+}
