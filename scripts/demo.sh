@@ -1,24 +1,37 @@
 #!/usr/bin/env bash
 # The main job on one machine: installs what is needed, starts a throwaway MariaDB and Azurite on free loopback
-# ports, creates a sample database, backs it up with the runner into an encrypted restic repository in Azurite
-# (through the runner's Blob store), restores it into a second database, and compares the two.
+# ports, creates a sample database, backs it up into an encrypted restic repository in Azurite (through the
+# runner's Blob store), restores it into a second database, and compares the two.
 #
-#   bash scripts/demo.sh            # Azurite (Azure Blob emulator)
-#   bash scripts/demo.sh --local    # a local repository folder instead
+# By default the whole system runs: the Functions app (the real handler, in folder mode: resources are YAML files,
+# runner Jobs are local processes) is driven as the Functions host would drive it: TriggerBackup, the Reconcile
+# timer, the runner's signed webhook, GetSession, CreateRestore, ListSnapshots, metrics.
+#
+#   bash scripts/demo.sh              # through the Functions app, Azurite (Azure Blob emulator)
+#   bash scripts/demo.sh --local      # a local repository folder instead of Azurite
+#   bash scripts/demo.sh --runner     # the runner alone, without the Functions app
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 backend=azure
-[ "${1:-}" = "--local" ] && backend=local
+mode=app
+for arg in "$@"; do
+  case "$arg" in
+    --local) backend=local ;;
+    --runner) mode=runner ;;
+    *) echo "unknown option $arg (see the header of $0)" >&2; exit 2 ;;
+  esac
+done
 
 bash scripts/install.sh
-echo "demo: building the runner"
+echo "demo: building the runner and the Functions app"
 dotnet build src/Runner -c Release --verbosity quiet -o "$root/.demo/runner" -p:UseSharedCompilation=false -nodeReuse:false >/dev/null
+[ "$mode" = app ] && dotnet build src/Functions -c Release --verbosity quiet -o "$root/.demo/functions" -p:UseSharedCompilation=false -nodeReuse:false >/dev/null
 
 work="$(mktemp -d)"
 cleanup() {
   # Throwaway servers: no need for a clean shutdown.
-  for pid in ${db_pid:-} ${azurite_pid:-}; do kill -KILL "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
+  for pid in ${app_pid:-} ${db_pid:-} ${azurite_pid:-}; do kill -KILL "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -53,25 +66,123 @@ CREATE TRIGGER orders_check BEFORE INSERT ON orders FOR EACH ROW SET NEW.total =
 CREATE PROCEDURE order_count(OUT n INT) SELECT COUNT(*) INTO n FROM orders;
 SQL
 
-export BACKUP_NAMESPACE=demo BACKUP_CONFIGURATION=shop BACKUP_REPOSITORY_NAME=demo
-export MYSQL_HOST=127.0.0.1 MYSQL_PORT="$db_port" MYSQL_USER=backup MYSQL_PASSWORD=demo-db-password
-export RESTIC_PASSWORD=demo-repository-password RUNNER_PROGRESS_INTERVAL_SECONDS=1
-if [ "$backend" = azure ]; then
-  export REPOSITORY_BACKEND=azure AZURE_ENDPOINT="http://127.0.0.1:$azurite_port/devstoreaccount1" AZURE_ACCOUNT_NAME=devstoreaccount1
-  export AZURE_ACCOUNT_KEY="Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
-  export AZURE_CONTAINER=backups REPOSITORY_PREFIX=mysql/demo
-else
-  export REPOSITORY_BACKEND=local REPOSITORY_PATH="$work/repository"
-fi
+azure_key="Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
 runner="$root/.demo/runner/backup-runner"
 
-echo
-echo "demo: backup (events from the runner's stdout)"
-BACKUP_SESSION=shop-demo-1 MYSQL_DATABASES=shop "$runner" backup
+if [ "$mode" = runner ]; then
+  export BACKUP_NAMESPACE=demo BACKUP_CONFIGURATION=shop BACKUP_REPOSITORY_NAME=demo
+  export MYSQL_HOST=127.0.0.1 MYSQL_PORT="$db_port" MYSQL_USER=backup MYSQL_PASSWORD=demo-db-password
+  export RESTIC_PASSWORD=demo-repository-password RUNNER_PROGRESS_INTERVAL_SECONDS=1
+  if [ "$backend" = azure ]; then
+    export REPOSITORY_BACKEND=azure AZURE_ENDPOINT="http://127.0.0.1:$azurite_port/devstoreaccount1" AZURE_ACCOUNT_NAME=devstoreaccount1
+    export AZURE_ACCOUNT_KEY="$azure_key" AZURE_CONTAINER=backups REPOSITORY_PREFIX=mysql/demo
+  else
+    export REPOSITORY_BACKEND=local REPOSITORY_PATH="$work/repository"
+  fi
 
-echo
-echo "demo: restore into database 'shop_restored'"
-BACKUP_SESSION=shop-restore-1 RESTORE_FROM_SESSION=shop-demo-1 RESTORE_RENAME=shop=shop_restored "$runner" restore
+  echo
+  echo "demo: backup (events from the runner's stdout)"
+  BACKUP_SESSION=shop-demo-1 MYSQL_DATABASES=shop "$runner" backup
+
+  echo
+  echo "demo: restore into database 'shop_restored'"
+  BACKUP_SESSION=shop-restore-1 RESTORE_FROM_SESSION=shop-demo-1 RESTORE_RENAME=shop=shop_restored "$runner" restore
+else
+  # The resources a platform team would kubectl apply, as files (folder mode).
+  resources="$work/resources/demo"
+  mkdir -p "$resources/repositories" "$resources/secrets" "$resources/appbindings" "$resources/backupconfigurations"
+  if [ "$backend" = azure ]; then
+    backend_yaml="azure: { container: backups, prefix: mysql/demo, storageAccount: devstoreaccount1, endpoint: \"http://127.0.0.1:$azurite_port/devstoreaccount1\" }"
+    storage_keys=", AZURE_ACCOUNT_KEY: \"$azure_key\""
+  else
+    backend_yaml="local: { mountPath: \"$work/repository\" }"
+    storage_keys=""
+  fi
+  cat >"$resources/repositories/demo.yaml" <<YAML
+apiVersion: backup.serverless.dev/v1alpha1
+kind: Repository
+metadata: { name: demo, namespace: demo }
+spec:
+  backend:
+    storageSecretName: demo-storage
+    $backend_yaml
+YAML
+  cat >"$resources/secrets/demo-storage.yaml" <<YAML
+apiVersion: v1
+kind: Secret
+metadata: { name: demo-storage, namespace: demo }
+stringData: { RESTIC_PASSWORD: demo-repository-password$storage_keys }
+YAML
+  cat >"$resources/appbindings/shop-db.yaml" <<YAML
+apiVersion: appcatalog.appscode.com/v1alpha1
+kind: AppBinding
+metadata: { name: shop-db, namespace: demo }
+spec:
+  clientConfig: { url: "tcp(127.0.0.1:$db_port)/" }
+  secret: { name: shop-db-auth }
+YAML
+  cat >"$resources/secrets/shop-db-auth.yaml" <<YAML
+apiVersion: v1
+kind: Secret
+metadata: { name: shop-db-auth, namespace: demo }
+stringData: { username: backup, password: demo-db-password }
+YAML
+  cat >"$resources/backupconfigurations/shop.yaml" <<YAML
+apiVersion: backup.serverless.dev/v1alpha1
+kind: BackupConfiguration
+metadata: { name: shop, namespace: demo }
+spec:
+  schedule: "0 2 * * *"
+  repository: { name: demo }
+  target:
+    ref: { apiVersion: appcatalog.appscode.com/v1alpha1, kind: AppBinding, name: shop-db }
+    databases: [shop]
+  retentionPolicy: { name: keep-a-week, keepLast: 3, keepDaily: 7, prune: true }
+YAML
+
+  # The Functions app as the host starts it: a custom handler on a loopback port; the script plays the host.
+  app_port="$(free_port)"
+  app="http://127.0.0.1:$app_port"
+  FUNCTIONS_CUSTOMHANDLER_PORT="$app_port" BACKUP_CLUSTER=folder BACKUP_RESOURCES_FOLDER="$work/resources" \
+    BACKUP_RUNNER_COMMAND="$runner" BACKUP_WEBHOOK_BASE_URL="$app/" BACKUP_WEBHOOK_MASTER_KEY="demo-master-key-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')" \
+    "$root/.demo/functions/handler" >"$work/app.log" 2>&1 &
+  app_pid=$!
+  for _ in $(seq 1 60); do curl -fs "$app/" >/dev/null 2>&1 && break; sleep 0.5; done
+
+  timer() { curl -fsS -X POST "$app/$1" -H 'Content-Type: application/json' -d '{"Data":{"timer":{"IsPastDue":false}},"Metadata":{}}' >/dev/null; }
+  field() { python3 -c "import json,sys; d=json.load(sys.stdin); print(d.get('$1') or '')"; }
+  # Reconcile as the host's timer would (every minute there; every second here) until the session is final.
+  wait_session() { # kind name
+    local phase=""
+    for _ in $(seq 1 300); do
+      timer Reconcile
+      phase="$(curl -fsS "$app/api/sessions/demo/$1/$2" | field phase)"
+      case "$phase" in Succeeded|Failed|Skipped) break ;; esac
+      sleep 1
+    done
+    curl -fsS "$app/api/sessions/demo/$1/$2" | python3 -m json.tool
+    [ "$phase" = Succeeded ]
+  }
+
+  echo
+  echo "demo: TriggerBackup (POST /api/backups/demo/shop)"
+  backup="$(curl -fsS -X POST "$app/api/backups/demo/shop" | field session)"
+  echo "demo: session $backup: Reconcile starts its Job (the runner), the runner reports through the signed webhook"
+  wait_session backupsessions "$backup"
+
+  echo
+  echo "demo: CreateRestore (POST /api/restores/demo) into database 'shop_restored'"
+  restore="$(curl -fsS -X POST "$app/api/restores/demo" -H 'Content-Type: application/json' \
+    -d "{\"repository\":\"demo\",\"target\":\"shop-db\",\"fromSession\":\"$backup\",\"rename\":{\"shop\":\"shop_restored\"}}" | field session)"
+  wait_session restoresessions "$restore"
+
+  echo
+  echo "demo: ListSnapshots (GET /api/repositories/demo/demo/snapshots), from Repository.status"
+  curl -fsS "$app/api/repositories/demo/demo/snapshots" | python3 -m json.tool
+  echo
+  echo "demo: GET /api/metrics (freshness of the configuration)"
+  curl -fsS "$app/api/metrics" | grep -E '^mysql_backup_(configuration_last_success|sessions)' || true
+fi
 
 echo
 echo "demo: comparing the two databases"

@@ -5,8 +5,8 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 
-# prometheus brings promtool, which tests the alert rules; sysbench makes the benchmark database.
-debian_packages=(mariadb-server mariadb-client restic prometheus-pushgateway prometheus sysbench)
+# prometheus brings promtool, which tests the alert rules; sysbench makes the benchmark database; curl drives the demo.
+debian_packages=(mariadb-server mariadb-client restic prometheus-pushgateway prometheus sysbench curl)
 missing=()
 for p in "${debian_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -316,6 +316,9 @@ public sealed record ReportingSettings
     [Env("PUSHGATEWAY_URL", Hint = "the Pushgateway base URL such as http://pushgateway:9091, or leave it unset")]
     public string? PushgatewayUrl { get; init; }
 
+    [Env("RUNNER_TERMINATION_MESSAGE_PATH", Hint = "the file a failed run writes its reason and message to (default /dev/termination-log, the kubelet's; written only when it exists)")]
+    public string TerminationMessagePath { get; init; } = "/dev/termination-log";
+
     [Env("RUNNER_PROGRESS_INTERVAL_SECONDS", Hint = "seconds between progress events, a whole number (default 5)")]
     public TimeSpan ProgressInterval { get; init; } = TimeSpan.FromSeconds(5);
 

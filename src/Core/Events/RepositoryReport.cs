@@ -7,7 +7,7 @@ namespace Serverless.Backup.Core.Events;
 public sealed record RepositoryReport
 {
     public required long SnapshotCount { get; init; }
-    /// <summary>Bytes the repository takes in storage (restic stats --mode raw-data), when measured.</summary>
+    /// <summary>Bytes the repository takes in storage (the sum of its objects, from one listing of the store), when measured.</summary>
     public long? TotalSizeBytes { get; init; }
     /// <summary>Set by a check: true when restic check found no error.</summary>
     public bool? Integrity { get; init; }

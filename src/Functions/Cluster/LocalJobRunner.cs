@@ -7,7 +7,7 @@ namespace Serverless.Backup.Functions.Cluster;
 /// <summary>
 /// Runs a Job's container as a local child process of the real runner, with the Job's environment: literal
 /// values as they are, secretKeyRefs resolved from the folder's Secrets. The process's exit code is the Job's
-/// outcome, and its last stderr lines the termination message.
+/// outcome; its termination message file (else its last stderr lines) the reason.
 /// </summary>
 public sealed class LocalJobRunner(IReadOnlyList<string> command, TextWriter log)
 {
@@ -44,6 +44,11 @@ public sealed class LocalJobRunner(IReadOnlyList<string> command, TextWriter log
                 start.Environment[env.Name] = env.Name == "TMPDIR" ? Path.GetTempPath() : env.Value;
             }
         }
+
+        // As the kubelet does, give the container a termination message file: the runner writes its failure there.
+        var terminationLog = Path.Combine(Path.GetTempPath(), $"termination-log-{Guid.NewGuid():N}");
+        File.WriteAllText(terminationLog, "");
+        start.Environment["RUNNER_TERMINATION_MESSAGE_PATH"] = terminationLog;
 
         _states[key] = new JobState(JobOutcome.Running);
         var deadline = TimeSpan.FromSeconds(job.Spec.ActiveDeadlineSeconds ?? 7200);
@@ -98,6 +103,9 @@ public sealed class LocalJobRunner(IReadOnlyList<string> command, TextWriter log
                 {
                     tail = string.Join(" | ", errors);
                 }
+                // The runner's own words when it wrote them, else its last stderr lines (FallbackToLogsOnError).
+                var message = File.ReadAllText(terminationLog).Trim();
+                tail = message.Length > 0 ? message : tail;
                 Finish(process.ExitCode == 0
                     ? new JobState(JobOutcome.Succeeded)
                     : new JobState(JobOutcome.Failed, "BackoffLimitExceeded", $"runner exited {process.ExitCode}: {tail}"));
@@ -105,6 +113,10 @@ public sealed class LocalJobRunner(IReadOnlyList<string> command, TextWriter log
             catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException)
             {
                 Finish(new JobState(JobOutcome.Failed, "StartError", $"could not start {command[0]} ({e.Message}): check BACKUP_RUNNER_COMMAND"));
+            }
+            finally
+            {
+                File.Delete(terminationLog);
             }
         });
 

@@ -7,7 +7,7 @@ public static class EventSinks
 {
     public static IReadOnlyList<IEventSink> Create(RunnerSettings settings, string verb, HttpClient http, TextWriter stdout, TextWriter log)
     {
-        var sinks = new List<IEventSink> { new StdoutEventSink(stdout) };
+        var sinks = new List<IEventSink> { new StdoutEventSink(stdout), new TerminationMessageSink(settings.Reporting.TerminationMessagePath) };
         if (settings.Reporting.WebhookUrl is { } webhook && Uri.TryCreate(webhook, UriKind.Absolute, out var webhookUrl)
             && settings.Reporting.WebhookToken is { } token && settings.Session.Name is not null)
         {

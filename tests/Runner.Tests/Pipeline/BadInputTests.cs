@@ -31,13 +31,22 @@ public sealed class BadInputTests(RunnerFixture fixture)
     public async Task A_wrong_database_password_says_the_credentials_were_refused()
     {
         var repository = TestEnvironment.TempFolder("repo");
+        // The kubelet's termination message file, as a pod has it: the reason reaches the pod status from there.
+        var terminationLog = Path.Combine(TestEnvironment.TempFolder("pod"), "termination-log");
+        await File.WriteAllTextAsync(terminationLog, "");
         var settings = fixture.Settings("bad-pw", repository);
-        settings = settings with { Database = settings.Database with { Password = "not-the-password" } };
+        settings = settings with
+        {
+            Database = settings.Database with { Password = "not-the-password" },
+            Reporting = settings.Reporting with { TerminationMessagePath = terminationLog },
+        };
 
         var failed = AssertFailed(await RunnerProcess.RunAsync("backup", settings), FailureReason.DatabaseAccessDenied);
 
         Assert.Contains("refused", failed.Message);
         Assert.Contains("MYSQL_PASSWORD", failed.Message);
+        Assert.Equal($"DatabaseAccessDenied: {failed.Message}", await File.ReadAllTextAsync(terminationLog));
+        Assert.DoesNotContain("not-the-password", await File.ReadAllTextAsync(terminationLog));
         await AssertNoSnapshotAsync(repository);
     }
 
