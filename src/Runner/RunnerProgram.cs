@@ -118,7 +118,21 @@ public static class RunnerProgram
         await restic.EnsureRepositoryAsync(stop);
         await new RepositoryLocks(endpoint, restic, log).ClearAsync(settings.Maintenance.Exclusive, stop);
 
-        var results = await new BackupRun(settings.Session, server, tools, restic, reporter, log).RunAsync(databases, stop);
+        // The repository report needs the snapshot list, and each restic call opens the repository (a key
+        // derivation, about a second): list it while the dumps stream, and add this run's snapshots afterwards.
+        using var listing = CancellationTokenSource.CreateLinkedTokenSource(stop);
+        var before = restic.SnapshotsAsync(listing.Token);
+        IReadOnlyList<DatabaseResult> results;
+        try
+        {
+            results = await new BackupRun(settings.Session, server, tools, restic, reporter, log).RunAsync(databases, stop);
+        }
+        catch
+        {
+            await listing.CancelAsync();
+            await Task.WhenAny(before);
+            throw;
+        }
 
         // The backup succeeded: from here on a problem is a warning, never a failed backup.
         var warnings = new List<string>();
@@ -135,13 +149,55 @@ public static class RunnerProgram
                 warnings.Add($"the backup succeeded but its retention policy was not applied ({e.Message}); the next backup or a forget run applies it");
             }
         }
-        var repository = await ReportAfterSuccessAsync(
-            endpoint, restic, results.ToDictionary(r => r.SnapshotId, r => r.Bytes), warnings, stop);
+        var repository = await ReportAfterBackupAsync(endpoint, restic, before, settings.Session, results, retention, warnings, stop);
         foreach (var warning in warnings)
         {
             await log.WriteLineAsync("warning: " + warning);
         }
         await reporter.SucceededAsync(results, retention, repository, warnings.Count == 0 ? null : string.Join("; ", warnings), CancellationToken.None);
+    }
+
+    /// <summary>
+    /// The report after a good backup: the snapshots listed while it ran, plus the ones it wrote, less the ones
+    /// retention removed. Should the early listing have failed, the repository is listed again now.
+    /// </summary>
+    private static async Task<RepositoryReport?> ReportAfterBackupAsync(
+        ResticRepositoryEndpoint endpoint, ResticClient restic, Task<IReadOnlyList<ResticSnapshot>> before, SessionSettings session,
+        IReadOnlyList<DatabaseResult> results, RetentionResult? retention, List<string> warnings, CancellationToken stop)
+    {
+        var sizes = results.ToDictionary(r => r.SnapshotId, r => r.Bytes);
+        IReadOnlyList<ResticSnapshot> listed;
+        try
+        {
+            listed = await before;
+        }
+        catch (Exception e) when (e is RunnerFailure or IOException or System.Text.Json.JsonException or InvalidOperationException)
+        {
+            return await ReportAfterSuccessAsync(endpoint, restic, sizes, warnings, stop);
+        }
+        var removed = retention is { DryRun: false } ? retention.Groups.SelectMany(g => g.RemovedSnapshotIds).ToHashSet(StringComparer.Ordinal) : [];
+        var now = DateTimeOffset.UtcNow;
+        IReadOnlyList<ResticSnapshot> snapshots =
+        [
+            .. listed.Where(s => !removed.Contains(s.ShortId ?? s.Id[..8])),
+            .. results.Where(r => !removed.Contains(r.SnapshotId[..Math.Min(8, r.SnapshotId.Length)])).Select(r => new ResticSnapshot
+            {
+                Id = r.SnapshotId,
+                // restic stamps a snapshot when its backup starts.
+                Time = session.SnapshotTimeUtc ?? now - TimeSpan.FromSeconds(r.DurationSeconds),
+                Paths = [$"/{r.Database}.sql"],
+                Tags = ResticTags.OfRun(session, r.Database),
+            }),
+        ];
+        try
+        {
+            return await new RepositoryStatus(endpoint, restic).ReportAsync(snapshots, sizes, integrity: null, integrityMessage: null, stop);
+        }
+        catch (Exception e)
+        {
+            warnings.Add($"the repository's size could not be read for its status ({e.Message})");
+            return null;
+        }
     }
 
     /// <summary>The repository report of a run whose work succeeded: a failure to describe the repository is a warning.</summary>

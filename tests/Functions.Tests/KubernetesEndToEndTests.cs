@@ -77,58 +77,27 @@ public sealed class KubernetesEndToEndTests(FunctionsApp folderApp)
               target: { ref: { apiVersion: appcatalog.appscode.com/v1alpha1, kind: AppBinding, name: shop-db }, databases: [k8s_shop] }
             """));
 
-        var kubeconfig = Path.Combine(TestEnvironment.TempFolder("kubeconfig"), "config");
-        await File.WriteAllTextAsync(kubeconfig, $$"""
-            apiVersion: v1
-            kind: Config
-            clusters: [{ name: fake, cluster: { server: "{{server.Url}}" } }]
-            users: [{ name: app, user: { token: test-token } }]
-            contexts: [{ name: fake, context: { cluster: fake, user: app } }]
-            current-context: fake
-            """);
-        var port = TestEnvironment.FreePort();
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "handler.dll"));
-        start.Environment["FUNCTIONS_CUSTOMHANDLER_PORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        start.Environment["BACKUP_CLUSTER"] = "kubeconfig";
-        start.Environment["BACKUP_KUBECONFIG"] = kubeconfig;
-        start.Environment["BACKUP_WEBHOOK_BASE_URL"] = $"http://127.0.0.1:{port}/";
-        start.Environment["BACKUP_WEBHOOK_MASTER_KEY"] = FunctionsApp.MasterKey;
-        using var handler = Process.Start(start)!;
-        var output = new StringBuilder();
-        handler.OutputDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
-        handler.ErrorDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
-        handler.BeginOutputReadLine();
-        handler.BeginErrorReadLine();
-        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") };
-        try
-        {
-            await WaitUntilUpAsync(http, handler);
+        await using var handler = await KubeconfigHandler.StartAsync(server);
+        var http = handler.Http;
 
-            var trigger = await http.PostAsync($"/api/backups/{Ns}/shop", null);
-            Assert.True(trigger.StatusCode == HttpStatusCode.Accepted, await trigger.Content.ReadAsStringAsync() + output);
-            var session = (await trigger.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("session").GetString()!;
-            var done = await WaitAsync(http, "backupsessions", session, output);
+        var trigger = await http.PostAsync($"/api/backups/{Ns}/shop", null);
+        Assert.True(trigger.StatusCode == HttpStatusCode.Accepted, await trigger.Content.ReadAsStringAsync() + handler.Output);
+        var session = (await trigger.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("session").GetString()!;
+        var done = await WaitAsync(handler, "backupsessions", session);
 
-            Assert.True(done.GetProperty("phase").GetString() == "Succeeded", done + "\n" + output + runnerLog);
-            Assert.Equal("k8s_shop", done.GetProperty("stats")[0].GetProperty("database").GetString());
-            var job = server.Get("apis/batch/v1", "jobs", Ns, session)!;
-            Assert.Equal(session, job["metadata"]!["ownerReferences"]![0]!["name"]!.GetValue<string>());
-            Assert.NotNull(server.Get("api/v1", "secrets", Ns, session + "-webhook"));
+        Assert.True(done.GetProperty("phase").GetString() == "Succeeded", done + "\n" + handler.Output + runnerLog);
+        Assert.Equal("k8s_shop", done.GetProperty("stats")[0].GetProperty("database").GetString());
+        var job = server.Get("apis/batch/v1", "jobs", Ns, session)!;
+        Assert.Equal(session, job["metadata"]!["ownerReferences"]![0]!["name"]!.GetValue<string>());
+        Assert.NotNull(server.Get("api/v1", "secrets", Ns, session + "-webhook"));
 
-            var restore = await http.PostAsJsonAsync($"/api/restores/{Ns}", new { repository = "local", target = "shop-db", fromSession = session, rename = new Dictionary<string, string> { ["k8s_shop"] = "k8s_shop_back" } });
-            Assert.Equal(HttpStatusCode.Accepted, restore.StatusCode);
-            var restoreName = (await restore.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("session").GetString()!;
-            var restored = await WaitAsync(http, "restoresessions", restoreName, output);
+        var restore = await http.PostAsJsonAsync($"/api/restores/{Ns}", new { repository = "local", target = "shop-db", fromSession = session, rename = new Dictionary<string, string> { ["k8s_shop"] = "k8s_shop_back" } });
+        Assert.Equal(HttpStatusCode.Accepted, restore.StatusCode);
+        var restoreName = (await restore.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("session").GetString()!;
+        var restored = await WaitAsync(handler, "restoresessions", restoreName);
 
-            Assert.True(restored.GetProperty("phase").GetString() == "Succeeded", restored + "\n" + output + runnerLog);
-            Assert.Equal(await SampleDatabase.FingerprintAsync(database, "k8s_shop"), await SampleDatabase.FingerprintAsync(database, "k8s_shop_back"));
-        }
-        finally
-        {
-            handler.Kill(entireProcessTree: true);
-            await handler.WaitForExitAsync();
-        }
+        Assert.True(restored.GetProperty("phase").GetString() == "Succeeded", restored + "\n" + handler.Output + runnerLog);
+        Assert.Equal(await SampleDatabase.FingerprintAsync(database, "k8s_shop"), await SampleDatabase.FingerprintAsync(database, "k8s_shop_back"));
     }
 
     private static IReadOnlyDictionary<string, string>? SecretValues(FakeApiServer server, string ns, string name)
@@ -150,32 +119,15 @@ public sealed class KubernetesEndToEndTests(FunctionsApp folderApp)
         return values;
     }
 
-    private static async Task WaitUntilUpAsync(HttpClient http, Process handler)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (true)
-        {
-            try
-            {
-                (await http.GetAsync("/")).EnsureSuccessStatusCode();
-                return;
-            }
-            catch (HttpRequestException) when (DateTime.UtcNow < deadline && !handler.HasExited)
-            {
-                await Task.Delay(100);
-            }
-        }
-    }
-
     /// <summary>Fires Reconcile as the host would, until the session is final.</summary>
-    private static async Task<JsonElement> WaitAsync(HttpClient http, string plural, string name, StringBuilder output)
+    private static async Task<JsonElement> WaitAsync(KubeconfigHandler handler, string plural, string name)
     {
         var deadline = DateTime.UtcNow.AddMinutes(2);
         JsonElement session = default;
         while (DateTime.UtcNow < deadline)
         {
-            (await http.PostAsync("/Reconcile", new StringContent("{}", Encoding.UTF8, "application/json"))).EnsureSuccessStatusCode();
-            var response = await http.GetAsync($"/api/sessions/{Ns}/{plural}/{name}");
+            (await handler.Http.PostAsync("/Reconcile", new StringContent("{}", Encoding.UTF8, "application/json"))).EnsureSuccessStatusCode();
+            var response = await handler.Http.GetAsync($"/api/sessions/{Ns}/{plural}/{name}");
             if (response.IsSuccessStatusCode)
             {
                 session = await response.Content.ReadFromJsonAsync<JsonElement>();
@@ -186,6 +138,6 @@ public sealed class KubernetesEndToEndTests(FunctionsApp folderApp)
             }
             await Task.Delay(500);
         }
-        throw new TimeoutException($"{plural} {name} did not finish: {session}\n{output}");
+        throw new TimeoutException($"{plural} {name} did not finish: {session}\n{handler.Output}");
     }
 }

@@ -55,10 +55,7 @@ public sealed class BackupRun(
         var backup = restic.Command(
             [
                 "backup", "--stdin", "--stdin-filename", $"{database}.sql", "--json", "--host", Host,
-                "--tag", ResticTags.Of(ResticTags.Session, session.Name!),
-                "--tag", ResticTags.Of(ResticTags.Namespace, session.Namespace),
-                "--tag", ResticTags.Of(ResticTags.Configuration, session.Configuration ?? "adhoc"),
-                "--tag", ResticTags.Of(ResticTags.Database, database),
+                .. ResticTags.OfRun(session, database).SelectMany(tag => new[] { "--tag", tag }),
                 "--tag", ResticTags.Of(ResticTags.CharacterSet, characterSet),
                 "--tag", ResticTags.Of(ResticTags.Collation, collation),
                 // BACKUP_SNAPSHOT_TIME (imports, tests with a fixed clock); restic reads it in its zone, which is UTC.

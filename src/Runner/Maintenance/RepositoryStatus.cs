@@ -13,9 +13,14 @@ public sealed class RepositoryStatus(ResticRepositoryEndpoint endpoint, ResticCl
 {
     /// <param name="knownSizes">Stream bytes by snapshot id (short or full) of the snapshots this run wrote.</param>
     public async Task<RepositoryReport> ReportAsync(
-        IReadOnlyDictionary<string, long> knownSizes, bool? integrity, string? integrityMessage, CancellationToken cancellationToken)
+        IReadOnlyDictionary<string, long> knownSizes, bool? integrity, string? integrityMessage, CancellationToken cancellationToken) =>
+        await ReportAsync(await restic.SnapshotsAsync(cancellationToken), knownSizes, integrity, integrityMessage, cancellationToken);
+
+    /// <summary>The report from a snapshot list the caller already has (a backup lists it while it streams).</summary>
+    public async Task<RepositoryReport> ReportAsync(
+        IReadOnlyList<ResticSnapshot> snapshots, IReadOnlyDictionary<string, long> knownSizes, bool? integrity, string? integrityMessage,
+        CancellationToken cancellationToken)
     {
-        var snapshots = await restic.SnapshotsAsync(cancellationToken);
         var size = await endpoint.TotalSizeAsync(cancellationToken);
         return new RepositoryReport
         {

@@ -1,3 +1,5 @@
+using Serverless.Backup.Core.Environment;
+
 namespace Serverless.Backup.Runner.Restic;
 
 /// <summary>
@@ -14,4 +16,13 @@ public static class ResticTags
     public const string Collation = "collation";
 
     public static string Of(string key, string value) => $"{key}={value}";
+
+    /// <summary>The tags that say whose a backup's snapshot is: session, namespace, configuration and database.</summary>
+    public static IReadOnlyList<string> OfRun(SessionSettings session, string database) =>
+    [
+        Of(Session, session.Name!),
+        Of(Namespace, session.Namespace),
+        Of(Configuration, session.Configuration ?? "adhoc"),
+        Of(Database, database),
+    ];
 }

@@ -68,56 +68,26 @@ public sealed class RbacTests
             stored["status"] = new JsonObject { ["failed"] = 1, ["conditions"] = new JsonArray(new JsonObject { ["type"] = "Failed", ["status"] = "True", ["reason"] = "BackoffLimitExceeded" }) });
         Seed(server);
 
-        var kubeconfig = Path.Combine(TestEnvironment.TempFolder("rbac-kubeconfig"), "config");
-        await File.WriteAllTextAsync(kubeconfig, $$"""
-            apiVersion: v1
-            kind: Config
-            clusters: [{ name: fake, cluster: { server: "{{server.Url}}" } }]
-            users: [{ name: app, user: { token: test-token } }]
-            contexts: [{ name: fake, context: { cluster: fake, user: app } }]
-            current-context: fake
-            """);
-        var port = TestEnvironment.FreePort();
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "handler.dll"));
-        start.Environment["FUNCTIONS_CUSTOMHANDLER_PORT"] = port.ToString(CultureInfo.InvariantCulture);
-        start.Environment["BACKUP_CLUSTER"] = "kubeconfig";
-        start.Environment["BACKUP_KUBECONFIG"] = kubeconfig;
-        start.Environment["BACKUP_WEBHOOK_BASE_URL"] = $"http://127.0.0.1:{port}/";
-        start.Environment["BACKUP_WEBHOOK_MASTER_KEY"] = FunctionsApp.MasterKey;
-        using var handler = Process.Start(start)!;
-        var output = new StringBuilder();
-        handler.OutputDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
-        handler.ErrorDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
-        handler.BeginOutputReadLine();
-        handler.BeginErrorReadLine();
-        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") };
-        try
+        await using (var handler = await KubeconfigHandler.StartAsync(server))
         {
-            await WaitUntilUpAsync(http, handler, output);
             var sessions = new Dictionary<string, string>();
             for (var round = 0; round < 5; round++)
             {
                 foreach (var function in FunctionCatalog.All)
                 {
-                    await InvokeAsync(http, server, function, sessions);
+                    await InvokeAsync(handler.Http, server, function, sessions);
                 }
                 // Time passes: the next tick sees its slot as new again, which is when it trims the history.
                 server.Mutate(Group, "backupconfigurations", Ns, "shop", c => c["status"]?.AsObject().Remove("lastScheduleTime"));
                 server.Mutate(Group, "repositories", Ns, "repo", r => r["status"]?.AsObject().Remove("lastCheckScheduleTime"));
             }
         }
-        finally
-        {
-            handler.Kill(entireProcessTree: true);
-            await handler.WaitForExitAsync();
-        }
         List<string> requests;
         lock (server.Requests)
         {
             requests = [.. server.Requests];
         }
-        Assert.True(requests.Count > 0, "the app made no API call:\n" + output);
+        Assert.True(requests.Count > 0, "the app made no API call");
         return requests.Select(ApiCall.FromRequest).OfType<ApiCall>().ToHashSet();
     }
 
@@ -214,29 +184,5 @@ public sealed class RbacTests
               retentionPolicy: { name: keep, keepLast: 3, prune: true }
               backupHistoryLimit: 1
             """));
-    }
-
-    private static async Task WaitUntilUpAsync(HttpClient http, Process handler, StringBuilder output)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (true)
-        {
-            try
-            {
-                (await http.GetAsync("/")).EnsureSuccessStatusCode();
-                return;
-            }
-            catch (HttpRequestException) when (DateTime.UtcNow < deadline && !handler.HasExited)
-            {
-                await Task.Delay(100);
-            }
-            catch (HttpRequestException e)
-            {
-                lock (output)
-                {
-                    throw new InvalidOperationException("the handler did not start:\n" + output, e);
-                }
-            }
-        }
     }
 }

@@ -113,5 +113,14 @@ public sealed class RoundTripTests(RunnerFixture fixture)
         var again = second.Succeeded!.Databases[0];
         Assert.Equal(dump.Sha256, again.Sha256);
         Assert.True(again.DataAdded < dump.Bytes / 100, $"added {again.DataAdded} of {dump.Bytes}");
+
+        // The repository report (listed while the dump streamed) holds both snapshots, this run's first, with its size.
+        var report = second.Succeeded.Repository!;
+        Assert.Equal(2, report.SnapshotCount);
+        Assert.Equal([again.SnapshotId[..8], dump.SnapshotId[..8]], report.RecentSnapshots.Select(s => s.Id));
+        Assert.Equal(("dedup-2", "dedup", again.Bytes), (report.RecentSnapshots[0].Session, report.RecentSnapshots[0].Database, report.RecentSnapshots[0].Size));
+        Assert.Equal("dedup-1", report.RecentSnapshots[1].Session);
+        var snapshots = await ResticRepository.SnapshotsAsync(repository, RunnerFixture.RepositoryPassword);
+        Assert.Equal(2, snapshots.Count);
     }
 }
