@@ -10,7 +10,7 @@ WORKDIR /src
 COPY global.json Directory.Build.props Directory.Packages.props ./
 COPY src/Core/ src/Core/
 COPY src/Runner/ src/Runner/
-RUN dotnet publish src/Runner/Runner.csproj -c Release -r linux-x64 --self-contained \
+RUN dotnet publish src/Runner/Runner.csproj -c Release -r linux-x64 --self-contained -p:PublishReadyToRun=true \
       -p:DebugType=none -o /out
 
 FROM debian:12.12-slim AS restic

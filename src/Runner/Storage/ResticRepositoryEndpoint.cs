@@ -63,7 +63,17 @@ public sealed class ResticRepositoryEndpoint : IAsyncDisposable
     public string Repository { get; }
 
     /// <summary>restic options this endpoint needs (-o …).</summary>
-    public IReadOnlyList<string> ResticOptions => _server is null ? [] : ["-o", $"rest.connections={RestConnections}"];
+    public IReadOnlyList<string> ResticOptions => _server is null
+        ? []
+        : ["-o", $"rest.connections={RestConnections}", "--pack-size", PackSizeMiB.ToString(System.Globalization.CultureInfo.InvariantCulture)];
+
+    /// <summary>
+    /// restic's target pack size for object stores (restic 0.14's default is 16 MiB): a 6 MiB pack fits in one
+    /// upload block (<see cref="AzureBlobObjectStore.BlockSize"/>), so the store verifies it in memory and writes it
+    /// with one request instead of staging blocks and committing a list: fewer storage transactions, less work for
+    /// the store, and a smaller buffer per upload for S3.
+    /// </summary>
+    public const int PackSizeMiB = 6;
 
     /// <summary>Bytes restic uploaded and downloaded through the REST server (0 for a local repository).</summary>
     public long BytesUploaded => _server?.BytesUploaded ?? 0;
