@@ -176,10 +176,12 @@ public static class RunnerProgram
             return await ReportAfterSuccessAsync(endpoint, restic, sizes, warnings, stop);
         }
         var removed = retention is { DryRun: false } ? retention.Groups.SelectMany(g => g.RemovedSnapshotIds).ToHashSet(StringComparer.Ordinal) : [];
+        // The listing ran beside the backup and may already hold some of this run's snapshots: count each once.
+        var written = results.Select(r => r.SnapshotId[..Math.Min(8, r.SnapshotId.Length)]).ToHashSet(StringComparer.Ordinal);
         var now = DateTimeOffset.UtcNow;
         IReadOnlyList<ResticSnapshot> snapshots =
         [
-            .. listed.Where(s => !removed.Contains(s.ShortId ?? s.Id[..8])),
+            .. listed.Where(s => !removed.Contains(s.ShortId ?? s.Id[..8]) && !written.Contains(s.ShortId ?? s.Id[..8])),
             .. results.Where(r => !removed.Contains(r.SnapshotId[..Math.Min(8, r.SnapshotId.Length)])).Select(r => new ResticSnapshot
             {
                 Id = r.SnapshotId,
