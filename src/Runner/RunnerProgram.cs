@@ -175,14 +175,16 @@ public static class RunnerProgram
         {
             return await ReportAfterSuccessAsync(endpoint, restic, sizes, warnings, stop);
         }
+        static string Short(string id) => id[..Math.Min(8, id.Length)];
         var removed = retention is { DryRun: false } ? retention.Groups.SelectMany(g => g.RemovedSnapshotIds).ToHashSet(StringComparer.Ordinal) : [];
-        // The listing ran beside the backup and may already hold some of this run's snapshots: count each once.
-        var written = results.Select(r => r.SnapshotId[..Math.Min(8, r.SnapshotId.Length)]).ToHashSet(StringComparer.Ordinal);
+        // The listing ran beside the backup and may already hold some of this run's snapshots (with restic's own
+        // time): those are taken as listed, the others are described from the run.
+        var seen = listed.Select(s => s.ShortId ?? Short(s.Id)).ToHashSet(StringComparer.Ordinal);
         var now = DateTimeOffset.UtcNow;
         IReadOnlyList<ResticSnapshot> snapshots =
         [
-            .. listed.Where(s => !removed.Contains(s.ShortId ?? s.Id[..8]) && !written.Contains(s.ShortId ?? s.Id[..8])),
-            .. results.Where(r => !removed.Contains(r.SnapshotId[..Math.Min(8, r.SnapshotId.Length)])).Select(r => new ResticSnapshot
+            .. listed.Where(s => !removed.Contains(s.ShortId ?? Short(s.Id))),
+            .. results.Where(r => !removed.Contains(Short(r.SnapshotId)) && !seen.Contains(Short(r.SnapshotId))).Select(r => new ResticSnapshot
             {
                 Id = r.SnapshotId,
                 // restic stamps a snapshot when its backup starts.
