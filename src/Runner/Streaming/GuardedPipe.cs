@@ -39,7 +39,7 @@ public static class GuardedPipe
                     {
                         try
                         {
-                            await meter.CopyAsync(stdout, stdin, token);
+                            await meter.CopyAsync(stdout, stdin, killProducer.Cancel, token);
                         }
                         catch
                         {
