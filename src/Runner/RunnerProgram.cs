@@ -4,6 +4,7 @@ using Serverless.Backup.Runner.Backup;
 using Serverless.Backup.Runner.Database;
 using Serverless.Backup.Runner.Logging;
 using Serverless.Backup.Runner.Maintenance;
+using Serverless.Backup.Runner.Processes;
 using Serverless.Backup.Runner.Reporting;
 using Serverless.Backup.Runner.Restic;
 using Serverless.Backup.Runner.Restore;
@@ -109,14 +110,20 @@ public static class RunnerProgram
     {
         var server = new MySqlServer(settings.Database, log);
         using var tools = new MySqlTools(settings.Database, temp);
-        await server.WaitUntilReadyAsync(stop);
-        var databases = await server.ResolveDatabasesAsync(stop);
-        reporter.Started(databases);
-
-        await using var endpoint = await ResticRepositoryEndpoint.OpenAsync(settings.Repository, log, stop);
+        // The database and the repository do not depend on each other: get both ready at once, so the dump starts
+        // as soon as the slower of the two is ready. The first to fail fails the run without waiting for the other.
+        var (databases, endpointOwner) = await Preparation.BothAsync(
+            async ct =>
+            {
+                await server.WaitUntilReadyAsync(ct);
+                var resolved = await server.ResolveDatabasesAsync(ct);
+                reporter.Started(resolved);
+                return resolved;
+            },
+            ct => OpenRepositoryAsync(settings, temp, log, ct),
+            stop);
+        await using var endpoint = endpointOwner;
         var restic = new ResticClient(settings.Repository, endpoint, temp, log);
-        await restic.EnsureRepositoryAsync(stop);
-        await new RepositoryLocks(endpoint, restic, log).ClearAsync(settings.Maintenance.Exclusive, stop);
 
         // The repository report needs the snapshot list, and each restic call opens the repository (a key
         // derivation, about a second): list it while the dumps stream, and add this run's snapshots afterwards.
@@ -155,6 +162,24 @@ public static class RunnerProgram
             await log.WriteLineAsync("warning: " + warning);
         }
         await reporter.SucceededAsync(results, retention, repository, warnings.Count == 0 ? null : string.Join("; ", warnings), CancellationToken.None);
+    }
+
+    /// <summary>Opens the repository for a backup: its endpoint, the repository itself (initialised when missing), its locks cleared.</summary>
+    private static async Task<ResticRepositoryEndpoint> OpenRepositoryAsync(RunnerSettings settings, string temp, TextWriter log, CancellationToken cancellationToken)
+    {
+        var endpoint = await ResticRepositoryEndpoint.OpenAsync(settings.Repository, log, cancellationToken);
+        try
+        {
+            var restic = new ResticClient(settings.Repository, endpoint, temp, log);
+            await restic.EnsureRepositoryAsync(cancellationToken);
+            await new RepositoryLocks(endpoint, restic, log).ClearAsync(settings.Maintenance.Exclusive, cancellationToken);
+            return endpoint;
+        }
+        catch
+        {
+            await endpoint.DisposeAsync();
+            throw;
+        }
     }
 
     /// <summary>

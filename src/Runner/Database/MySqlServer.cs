@@ -13,6 +13,8 @@ public sealed class MySqlServer(DatabaseSettings settings, TextWriter log)
 
     private static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(2);
 
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (string CharacterSet, string Collation)> _defaults = new(StringComparer.Ordinal);
+
     private string Endpoint => $"{settings.Host}:{settings.Port}";
 
     private string ConnectionString(string? database = null)
@@ -97,21 +99,32 @@ public sealed class MySqlServer(DatabaseSettings settings, TextWriter log)
 
     public async Task<IReadOnlyList<string>> ListDatabasesAsync(CancellationToken cancellationToken)
     {
+        // SCHEMATA shows what SHOW DATABASES shows, with each database's defaults, which the backup needs next.
         await using var connection = new MySqlConnection(ConnectionString());
         await connection.OpenAsync(cancellationToken);
-        await using var command = new MySqlCommand("SHOW DATABASES", connection);
+        await using var command = new MySqlCommand(
+            "SELECT SCHEMA_NAME, DEFAULT_CHARACTER_SET_NAME, DEFAULT_COLLATION_NAME FROM information_schema.SCHEMATA ORDER BY SCHEMA_NAME", connection);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var result = new List<string>();
         while (await reader.ReadAsync(cancellationToken))
         {
-            result.Add(reader.GetString(0));
+            var name = reader.GetString(0);
+            result.Add(name);
+            _defaults[name] = (reader.GetString(1), reader.GetString(2));
         }
         return result;
     }
 
-    /// <summary>The database's default character set and collation, carried with the snapshot so a restore recreates them.</summary>
+    /// <summary>
+    /// The database's default character set and collation, carried with the snapshot so a restore recreates them:
+    /// as listed when the run resolved its databases, else read now.
+    /// </summary>
     public async Task<(string CharacterSet, string Collation)> GetDefaultsAsync(string database, CancellationToken cancellationToken)
     {
+        if (_defaults.TryGetValue(database, out var known))
+        {
+            return known;
+        }
         await using var connection = new MySqlConnection(ConnectionString());
         await connection.OpenAsync(cancellationToken);
         await using var command = new MySqlCommand(
