@@ -157,11 +157,28 @@ public sealed class AzureBlobObjectStore : IObjectStore
     /// </summary>
     private static readonly ArrayPool<byte> Blocks = ArrayPool<byte>.Create(BlockSize, ResticRepositoryEndpoint.RestConnections);
 
+    /// <summary>
+    /// The blocks of all REST connections are taken (and their pages written) at the first upload, not when two
+    /// uploads first overlap: the runner's memory reaches its ceiling at once and stays there whatever the size of
+    /// the database, so a memory limit that is too small fails a backup in its first seconds, not an hour into it.
+    /// </summary>
+    private static readonly Lazy<bool> BlocksReserved = new(() =>
+    {
+        var blocks = Enumerable.Range(0, ResticRepositoryEndpoint.RestConnections).Select(_ => Blocks.Rent(BlockSize)).ToList();
+        foreach (var block in blocks)
+        {
+            block.AsSpan().Fill(0);
+            Blocks.Return(block);
+        }
+        return true;
+    });
+
     public async Task<bool> TryCreateAsync(string key, Stream content, long? length, string? sha256, CancellationToken cancellationToken)
     {
         var blob = _container.GetBlockBlobClient(_prefix + key);
         // Create only: an existing blob is never overwritten (and an existing one means the same content).
         var createOnly = new BlobRequestConditions { IfNoneMatch = ETag.All };
+        _ = BlocksReserved.Value;
         var buffer = Blocks.Rent(BlockSize);
         try
         {

@@ -60,29 +60,48 @@ public sealed class RestBackendServer : IAsyncDisposable
 
     private void Map(WebApplication app)
     {
-        app.MapPost("/", (Delegate)((HttpContext context) => Guard(context, async ct =>
+        // Plain request delegates: minimal-API handlers would have each endpoint's binding compiled from expression
+        // trees at start-up, which costs start time and resident memory and binds nothing this protocol needs.
+        Handle(app, "/", "POST", async (context, ct) =>
         {
             if (context.Request.Query["create"] == "true")
             {
                 await _store.EnsureContainerAsync(ct);
             }
             return Results.Ok();
-        })));
-        app.MapMethods("/config", ["HEAD"], (Delegate)((HttpContext context) => Guard(context, ct => HeadAsync("config", ct))));
-        app.MapGet("/config", (Delegate)((HttpContext context) => Guard(context, ct => GetAsync(context, "config", ct))));
-        app.MapPost("/config", (Delegate)((HttpContext context) => Guard(context, ct => PostAsync(context, "config", null, ct))));
-        app.MapGet("/{type}/", (HttpContext context, string type) => Guard(context, ct => ListAsync(context, type, ct)));
-        app.MapMethods("/{type}/{name}", ["HEAD"], (HttpContext context, string type, string name) =>
-            Guard(context, ct => Key(type, name) is { } key ? HeadAsync(key, ct) : Task.FromResult(BadName(type, name))));
-        app.MapGet("/{type}/{name}", (HttpContext context, string type, string name) =>
-            Guard(context, ct => Key(type, name) is { } key ? GetAsync(context, key, ct) : Task.FromResult(BadName(type, name))));
-        app.MapPost("/{type}/{name}", (HttpContext context, string type, string name) =>
-            Guard(context, ct => Key(type, name) is { } key ? PostAsync(context, key, name, ct) : Task.FromResult(BadName(type, name))));
-        app.MapDelete("/{type}/{name}", (HttpContext context, string type, string name) =>
-            Guard(context, async ct => Key(type, name) is { } key
-                ? await _store.DeleteAsync(key, ct) ? Results.Ok() : Results.NotFound()
-                : BadName(type, name)));
+        });
+        Handle(app, "/config", "HEAD", (_, ct) => HeadAsync("config", ct));
+        Handle(app, "/config", "GET", (context, ct) => GetAsync(context, "config", ct));
+        Handle(app, "/config", "POST", (context, ct) => PostAsync(context, "config", null, ct));
+        Handle(app, "/{type}/", "GET", (context, ct) => ListAsync(context, Route(context, "type"), ct));
+        Handle(app, "/{type}/{name}", "HEAD", (context, ct) =>
+            Key(context) is { } key ? HeadAsync(key, ct) : Task.FromResult(BadName(context)));
+        Handle(app, "/{type}/{name}", "GET", (context, ct) =>
+            Key(context) is { } key ? GetAsync(context, key, ct) : Task.FromResult(BadName(context)));
+        Handle(app, "/{type}/{name}", "POST", (context, ct) =>
+            Key(context) is { } key ? PostAsync(context, key, Route(context, "name"), ct) : Task.FromResult(BadName(context)));
+        Handle(app, "/{type}/{name}", "DELETE", async (context, ct) => Key(context) is { } key
+            ? await _store.DeleteAsync(key, ct) ? Results.Ok() : Results.NotFound()
+            : BadName(context));
     }
+
+    private void Handle(WebApplication app, string pattern, string method, Func<HttpContext, CancellationToken, Task<IResult>> handler) =>
+        app.MapMethods(pattern, [method], new Responder(this, handler).RespondAsync);
+
+    private sealed class Responder(RestBackendServer server, Func<HttpContext, CancellationToken, Task<IResult>> handler)
+    {
+        public async Task RespondAsync(HttpContext context)
+        {
+            var result = await server.Guard(context, ct => handler(context, ct));
+            await result.ExecuteAsync(context);
+        }
+    }
+
+    private static string Route(HttpContext context, string name) => context.Request.RouteValues[name] as string ?? "";
+
+    private static string? Key(HttpContext context) => Key(Route(context, "type"), Route(context, "name"));
+
+    private static IResult BadName(HttpContext context) => BadName(Route(context, "type"), Route(context, "name"));
 
     /// <summary>restic's layout: data objects in 256 sub-folders by their first two hex digits.</summary>
     private static string? Key(string type, string name) =>
