@@ -104,6 +104,8 @@ run_runner() { # verb envfile
 
 runner_env() { # file backend repo-dir-or-container session database [restore-into]
   {
+    # The runtime settings the runner image and every Job set (src/Core/Environment/RunnerRuntime.cs).
+    echo "DOTNET_GCgen0size=0x100000"
     echo "BACKUP_SESSION=$4 BACKUP_NAMESPACE=bench BACKUP_CONFIGURATION=bench"
     echo "MYSQL_HOST=127.0.0.1 MYSQL_PORT=$db_port MYSQL_USER=bench MYSQL_PASSWORD=bench-pw MYSQL_DATABASES=$5"
     echo "RESTIC_PASSWORD=bench-restic-pw"

@@ -38,6 +38,7 @@ ENV HOME=/tmp \
     XDG_CACHE_HOME=/tmp/.cache \
     RESTIC_CACHE_DIR=/tmp/restic-cache \
     DOTNET_BUNDLE_EXTRACT_BASE_DIR=/tmp/.net \
-    DOTNET_CLI_TELEMETRY_OPTOUT=1
+    DOTNET_CLI_TELEMETRY_OPTOUT=1 \
+    DOTNET_GCgen0size=0x100000
 USER 65532:65532
 ENTRYPOINT ["/opt/backup-runner/backup-runner"]

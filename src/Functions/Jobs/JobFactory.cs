@@ -180,6 +180,7 @@ public static class JobFactory
         }
         var env = EnvContract.ToEnvironment(settings).Select(kv => new V1EnvVar { Name = kv.Key, Value = kv.Value }).ToList();
         env.Add(new V1EnvVar { Name = "TMPDIR", Value = "/tmp" });
+        env.AddRange(RunnerRuntime.Environment.Select(kv => new V1EnvVar { Name = kv.Key, Value = kv.Value }));
 
         var appSecret = verb is RunnerVerb.Backup or RunnerVerb.Restore ? request.AppBinding?.Spec.Secret?.Name : null;
         if (appSecret is not null)

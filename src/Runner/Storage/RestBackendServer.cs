@@ -42,7 +42,8 @@ public sealed class RestBackendServer : IAsyncDisposable
 
     public static async Task<RestBackendServer> StartAsync(IObjectStore store, TextWriter log, CancellationToken cancellationToken)
     {
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
+        // No configuration files to watch: the server is configured here, and a file watcher is a thread for nothing.
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = ["--hostBuilder:reloadConfigOnChange=false"] });
         // stdout carries the runner's events only.
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(kestrel =>

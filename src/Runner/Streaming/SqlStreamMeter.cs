@@ -14,7 +14,7 @@ namespace Serverless.Backup.Runner.Streaming;
 public sealed class SqlStreamMeter(string database, Reporter reporter) : IDisposable
 {
     private const int BufferSize = 256 * 1024;
-    private const int QueueDepth = 32; // up to 8 MiB in flight
+    private const int QueueDepth = 8; // up to 2 MiB in flight
 
     /// <summary>The copy's own pool: bounded, so what it keeps between databases stays small.</summary>
     private static readonly ArrayPool<byte> Buffers = ArrayPool<byte>.Create(BufferSize, QueueDepth + 4);

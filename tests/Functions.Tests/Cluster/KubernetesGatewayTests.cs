@@ -10,25 +10,15 @@ using Serverless.Backup.Testing;
 
 namespace Serverless.Backup.Functions.Tests.Cluster;
 
-/// <summary>The Kubernetes gateway with the real KubernetesClient against the fake API server.</summary>
-public sealed class KubernetesGatewayTests : IAsyncLifetime
+/// <summary>The Kubernetes gateway with the real KubernetesClient against the fake API Server.</summary>
+public sealed class KubernetesGatewayTests : ApiServerTest
 {
-    private const string Crd = "apis/" + Api.ApiVersion;
-    private FakeApiServer server = null!;
-    private Kubernetes client = null!;
     private KubernetesGateway gateway = null!;
 
-    public async Task InitializeAsync()
+    protected override Task SeedAsync()
     {
-        server = await FakeApiServer.StartAsync();
-        client = new Kubernetes(new KubernetesClientConfiguration { Host = server.Url.ToString() });
-        gateway = new KubernetesGateway(client);
-    }
-
-    public async Task DisposeAsync()
-    {
-        client.Dispose();
-        await server.DisposeAsync();
+        gateway = new KubernetesGateway(Client);
+        return Task.CompletedTask;
     }
 
     private static BackupSession Session(string name, string configuration = "shop") => new()
@@ -81,7 +71,7 @@ public sealed class KubernetesGatewayTests : IAsyncLifetime
     public async Task Api_server_failures_are_counted_by_code_but_the_expected_404_and_409_are_not()
     {
         var metrics = new ControlPlaneMetrics();
-        var counted = new KubernetesGateway(client, metrics);
+        var counted = new KubernetesGateway(Client, metrics);
         using var nowhere = new Kubernetes(new KubernetesClientConfiguration { Host = $"http://127.0.0.1:{TestEnvironment.FreePort()}" });
 
         Assert.Null(await counted.GetAsync<BackupSession>("prod", "nobody", CancellationToken.None));
@@ -130,14 +120,14 @@ public sealed class KubernetesGatewayTests : IAsyncLifetime
         Assert.Equal(JobOutcome.Running, (await gateway.GetJobAsync("prod", "s1-run", CancellationToken.None))!.Outcome);
 
         Assert.True(await gateway.DeleteAsync<BackupSession>("prod", "s1", CancellationToken.None));
-        Assert.Equal(0, server.Count("jobs"));
-        Assert.Equal(0, server.Count("secrets"));
+        Assert.Equal(0, Server.Count("jobs"));
+        Assert.Equal(0, Server.Count("secrets"));
     }
 
     [Fact]
     public async Task A_failed_job_reports_its_condition_and_the_pod_termination_message()
     {
-        server.Seed("apis/batch/v1", "jobs", new JsonObject
+        Server.Seed("apis/batch/v1", "jobs", new JsonObject
         {
             ["metadata"] = new JsonObject { ["name"] = "s1-run", ["namespace"] = "prod" },
             ["status"] = new JsonObject
@@ -150,7 +140,7 @@ public sealed class KubernetesGatewayTests : IAsyncLifetime
         Assert.Equal((JobOutcome.Failed, "DeadlineExceeded"), (failed.Outcome, failed.Reason));
         Assert.Contains("deadline", failed.Message);
 
-        server.Seed("api/v1", "pods", new JsonObject
+        Server.Seed("api/v1", "pods", new JsonObject
         {
             ["metadata"] = new JsonObject { ["name"] = "s1-run-abcde", ["namespace"] = "prod", ["labels"] = new JsonObject { ["job-name"] = "s1-run" } },
             ["status"] = new JsonObject { ["containerStatuses"] = new JsonArray(new JsonObject { ["name"] = "runner", ["state"] = new JsonObject { ["terminated"] = new JsonObject { ["exitCode"] = 6, ["message"] = "DumpFailed: mysqldump exited 2" } } }) },

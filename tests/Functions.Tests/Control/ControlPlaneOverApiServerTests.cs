@@ -10,18 +10,13 @@ using Serverless.Backup.Functions.Tests.Fakes;
 
 namespace Serverless.Backup.Functions.Tests.Control;
 
-/// <summary>ScheduleTick and Reconcile through the Kubernetes gateway and the real KubernetesClient, against the fake API server.</summary>
-public sealed class ControlPlaneOverApiServerTests : IAsyncLifetime
+/// <summary>ScheduleTick and Reconcile through the Kubernetes gateway and the real KubernetesClient, against the fake API Server.</summary>
+public sealed class ControlPlaneOverApiServerTests : ApiServerTest
 {
-    private const string Crd = "apis/" + Api.ApiVersion;
-    private FakeApiServer server = null!;
-    private Kubernetes client = null!;
     private readonly FixedClock clock = new(new DateTimeOffset(2026, 11, 24, 1, 0, 20, TimeSpan.Zero));
 
-    public async Task InitializeAsync()
+    protected override Task SeedAsync()
     {
-        server = await FakeApiServer.StartAsync();
-        client = new Kubernetes(new KubernetesClientConfiguration { Host = server.Url.ToString() });
         Seed<Repository>("repositories", """
             apiVersion: backup.serverless.dev/v1alpha1
             kind: Repository
@@ -31,24 +26,9 @@ public sealed class ControlPlaneOverApiServerTests : IAsyncLifetime
                 storageSecretName: repo-secret
                 local: { mountPath: /backups }
             """);
-        Seed<AppBinding>("appbindings", """
-            apiVersion: appcatalog.appscode.com/v1alpha1
-            kind: AppBinding
-            metadata: { name: shop-db, namespace: prod }
-            spec:
-              clientConfig: { url: "tcp(mariadb:3306)/" }
-              secret: { name: shop-db-auth }
-            """, "apis/appcatalog.appscode.com/v1alpha1");
+        SeedAppBinding();
+        return Task.CompletedTask;
     }
-
-    public async Task DisposeAsync()
-    {
-        client.Dispose();
-        await server.DisposeAsync();
-    }
-
-    private JsonObject Seed<T>(string plural, string yaml, string prefix = Crd) where T : class, IKubernetesObject<V1ObjectMeta>, new() =>
-        server.Seed(prefix, plural, JsonNode.Parse(KubernetesJson.Serialize(KubernetesYaml.Deserialize<T>(yaml)))!.AsObject());
 
     private void SeedConfiguration(string name, string schedule = "0 1 * * *") => Seed<BackupConfiguration>("backupconfigurations", $$"""
         apiVersion: backup.serverless.dev/v1alpha1
@@ -63,25 +43,25 @@ public sealed class ControlPlaneOverApiServerTests : IAsyncLifetime
         """);
 
     private ControlPlane Control() => new(
-        new KubernetesGateway(client),
+        new KubernetesGateway(Client),
         new AppSettings { Cluster = ClusterMode.Kubeconfig, WebhookMasterKey = "test-master-key-0123456789abcdefghijklmnop", WebhookBaseUrl = "https://app.example.net" },
         new RunnerJobOptions { Image = "runner:test", WebhookBaseUrl = "https://app.example.net" },
         clock);
 
-    private string? Phase(string name) => server.Get(Crd, "backupsessions", "prod", name)?["status"]?["phase"]?.GetValue<string>();
+    private string? Phase(string name) => Server.Get(Crd, "backupsessions", "prod", name)?["status"]?["phase"]?.GetValue<string>();
 
     [Fact]
     public async Task Duplicate_ticks_make_one_session_with_two_list_calls_each()
     {
         SeedConfiguration("shop");
-        server.Requests.Clear();
+        Server.Requests.Clear();
         await Control().ScheduleTickAsync(CancellationToken.None);
-        var lists = server.Requests.Count(r => r.StartsWith("GET", StringComparison.Ordinal) && (r.EndsWith("/backupconfigurations", StringComparison.Ordinal) || r.EndsWith("/backupsessions", StringComparison.Ordinal)));
+        var lists = Server.Requests.Count(r => r.StartsWith("GET", StringComparison.Ordinal) && (r.EndsWith("/backupconfigurations", StringComparison.Ordinal) || r.EndsWith("/backupsessions", StringComparison.Ordinal)));
         await Task.WhenAll(Control().ScheduleTickAsync(CancellationToken.None), Control().ScheduleTickAsync(CancellationToken.None));
 
         Assert.True(lists <= 2, $"{lists} list calls");
-        Assert.Equal(1, server.Count("backupsessions"));
-        Assert.NotNull(server.Get(Crd, "backupsessions", "prod", "shop-202611240100"));
+        Assert.Equal(1, Server.Count("backupsessions"));
+        Assert.NotNull(Server.Get(Crd, "backupsessions", "prod", "shop-202611240100"));
     }
 
     [Fact]
@@ -93,7 +73,7 @@ public sealed class ControlPlaneOverApiServerTests : IAsyncLifetime
         var phases = new[] { Phase("first-202611240100"), Phase("second-202611240100") };
         Assert.Contains(SessionPhase.Skipped, phases);
         var skipped = Phase("first-202611240100") == SessionPhase.Skipped ? "first-202611240100" : "second-202611240100";
-        Assert.Contains("repo", server.Get(Crd, "backupsessions", "prod", skipped)!["status"]!.ToJsonString());
+        Assert.Contains("repo", Server.Get(Crd, "backupsessions", "prod", skipped)!["status"]!.ToJsonString());
     }
 
     [Fact]
@@ -103,19 +83,19 @@ public sealed class ControlPlaneOverApiServerTests : IAsyncLifetime
         await Control().ScheduleTickAsync(CancellationToken.None);
         await Control().ReconcileAsync(CancellationToken.None);
 
-        var jobName = server.Get(Crd, "backupsessions", "prod", "shop-202611240100")!["status"]!["jobName"]!.GetValue<string>();
-        var job = server.Get("apis/batch/v1", "jobs", "prod", jobName)!;
+        var jobName = Server.Get(Crd, "backupsessions", "prod", "shop-202611240100")!["status"]!["jobName"]!.GetValue<string>();
+        var job = Server.Get("apis/batch/v1", "jobs", "prod", jobName)!;
         Assert.Equal("BackupSession", job["metadata"]!["ownerReferences"]![0]!["kind"]!.GetValue<string>());
-        Assert.Equal(1, server.Count("secrets"));
+        Assert.Equal(1, Server.Count("secrets"));
 
-        server.Mutate("apis/batch/v1", "jobs", "prod", jobName, j => j["status"] = new JsonObject
+        Server.Mutate("apis/batch/v1", "jobs", "prod", jobName, j => j["status"] = new JsonObject
         {
             ["failed"] = 1,
             ["conditions"] = new JsonArray(new JsonObject { ["type"] = "Failed", ["status"] = "True", ["reason"] = "BackoffLimitExceeded", ["message"] = "Job has reached the specified backoff limit" }),
         });
         await Control().ReconcileAsync(CancellationToken.None);
         Assert.Equal(SessionPhase.Failed, Phase("shop-202611240100"));
-        Assert.Contains("BackoffLimitExceeded", server.Get(Crd, "backupsessions", "prod", "shop-202611240100")!["status"]!.ToJsonString());
+        Assert.Contains("BackoffLimitExceeded", Server.Get(Crd, "backupsessions", "prod", "shop-202611240100")!["status"]!.ToJsonString());
     }
 
     [Fact]
@@ -124,8 +104,8 @@ public sealed class ControlPlaneOverApiServerTests : IAsyncLifetime
         SeedConfiguration("shop");
         await Control().ScheduleTickAsync(CancellationToken.None);
         await Control().ReconcileAsync(CancellationToken.None);
-        var jobName = server.Get(Crd, "backupsessions", "prod", "shop-202611240100")!["status"]!["jobName"]!.GetValue<string>();
-        server.Remove("apis/batch/v1", "jobs", "prod", jobName);
+        var jobName = Server.Get(Crd, "backupsessions", "prod", "shop-202611240100")!["status"]!["jobName"]!.GetValue<string>();
+        Server.Remove("apis/batch/v1", "jobs", "prod", jobName);
         await Control().ReconcileAsync(CancellationToken.None);
         Assert.Equal(SessionPhase.Failed, Phase("shop-202611240100"));
     }
@@ -140,7 +120,7 @@ public sealed class ControlPlaneOverApiServerTests : IAsyncLifetime
         SeedPod(jobName, """{ "reason": "CreateContainerConfigError", "message": "secret \"repo-secret\" not found" }""");
         await Control().ReconcileAsync(CancellationToken.None);
 
-        var status = server.Get(Crd, "backupsessions", "prod", "shop-202611240100")!["status"]!;
+        var status = Server.Get(Crd, "backupsessions", "prod", "shop-202611240100")!["status"]!;
         Assert.Equal(SessionPhase.Failed, status["phase"]!.GetValue<string>());
         Assert.Equal("CreateContainerConfigError", status["reason"]!.GetValue<string>());
         Assert.Contains("secret \"repo-secret\" not found", status["message"]!.GetValue<string>());
@@ -162,10 +142,10 @@ public sealed class ControlPlaneOverApiServerTests : IAsyncLifetime
         SeedConfiguration("shop");
         await Control().ScheduleTickAsync(CancellationToken.None);
         await Control().ReconcileAsync(CancellationToken.None);
-        return server.Get(Crd, "backupsessions", "prod", "shop-202611240100")!["status"]!["jobName"]!.GetValue<string>();
+        return Server.Get(Crd, "backupsessions", "prod", "shop-202611240100")!["status"]!["jobName"]!.GetValue<string>();
     }
 
-    private void SeedPod(string jobName, string waiting) => server.Seed("api/v1", "pods", JsonNode.Parse($$"""
+    private void SeedPod(string jobName, string waiting) => Server.Seed("api/v1", "pods", JsonNode.Parse($$"""
         {
           "apiVersion": "v1", "kind": "Pod",
           "metadata": { "name": "{{jobName}}-x7k2p", "namespace": "prod", "labels": { "job-name": "{{jobName}}" } },

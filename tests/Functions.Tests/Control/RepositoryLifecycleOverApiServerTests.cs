@@ -15,20 +15,15 @@ namespace Serverless.Backup.Functions.Tests.Control;
 
 /// <summary>
 /// Check schedules, maintenance sessions under the one-job-per-repository rule, and runner reports reaching
-/// Repository.status: through the Kubernetes gateway and the real KubernetesClient, against the fake API server.
+/// Repository.status: through the Kubernetes gateway and the real KubernetesClient, against the fake API Server.
 /// </summary>
-public sealed class RepositoryLifecycleOverApiServerTests : IAsyncLifetime
+public sealed class RepositoryLifecycleOverApiServerTests : ApiServerTest
 {
-    private const string Crd = "apis/" + Api.ApiVersion;
     private const string MasterKey = "test-master-key-0123456789abcdefghijklmnop";
-    private FakeApiServer server = null!;
-    private Kubernetes client = null!;
     private readonly FixedClock clock = new(new DateTimeOffset(2026, 11, 24, 1, 0, 20, TimeSpan.Zero));
 
-    public async Task InitializeAsync()
+    protected override Task SeedAsync()
     {
-        server = await FakeApiServer.StartAsync();
-        client = new Kubernetes(new KubernetesClientConfiguration { Host = server.Url.ToString() });
         Seed<Repository>("repositories", """
             apiVersion: backup.serverless.dev/v1alpha1
             kind: Repository
@@ -37,12 +32,7 @@ public sealed class RepositoryLifecycleOverApiServerTests : IAsyncLifetime
               backend: { storageSecretName: repo-secret, local: { mountPath: /backups } }
               check: { schedule: "0 1 * * *", readDataSubset: "5%" }
             """);
-        Seed<AppBinding>("appbindings", """
-            apiVersion: appcatalog.appscode.com/v1alpha1
-            kind: AppBinding
-            metadata: { name: shop-db, namespace: prod }
-            spec: { clientConfig: { url: "tcp(mariadb:3306)/" }, secret: { name: shop-db-auth } }
-            """, "apis/appcatalog.appscode.com/v1alpha1");
+        SeedAppBinding();
         Seed<BackupConfiguration>("backupconfigurations", """
             apiVersion: backup.serverless.dev/v1alpha1
             kind: BackupConfiguration
@@ -53,33 +43,25 @@ public sealed class RepositoryLifecycleOverApiServerTests : IAsyncLifetime
               target: { ref: { apiVersion: appcatalog.appscode.com/v1alpha1, kind: AppBinding, name: shop-db } }
               retentionPolicy: { keepLast: 2, prune: true }
             """);
+        return Task.CompletedTask;
     }
-
-    public async Task DisposeAsync()
-    {
-        client.Dispose();
-        await server.DisposeAsync();
-    }
-
-    private JsonObject Seed<T>(string plural, string yaml, string prefix = Crd) where T : class, IKubernetesObject<V1ObjectMeta>, new() =>
-        server.Seed(prefix, plural, JsonNode.Parse(KubernetesJson.Serialize(KubernetesYaml.Deserialize<T>(yaml)))!.AsObject());
 
     private static AppSettings Settings => new() { Cluster = ClusterMode.Kubeconfig, WebhookMasterKey = MasterKey, WebhookBaseUrl = "https://app.example.net" };
 
-    private ControlPlane Control() => new(new KubernetesGateway(client), Settings, new RunnerJobOptions { Image = "runner:test", WebhookBaseUrl = "https://app.example.net" }, clock);
+    private ControlPlane Control() => new(new KubernetesGateway(Client), Settings, new RunnerJobOptions { Image = "runner:test", WebhookBaseUrl = "https://app.example.net" }, clock);
 
-    private MaintenanceScheduler Scheduler() => new(new KubernetesGateway(client), Settings, clock);
+    private MaintenanceScheduler Scheduler() => new(new KubernetesGateway(Client), Settings, clock);
 
-    private JsonNode? Status(string plural, string name) => server.Get(Crd, plural, "prod", name)?["status"];
+    private JsonNode? Status(string plural, string name) => Server.Get(Crd, plural, "prod", name)?["status"];
 
-    private string? Env(string job, string name) => server.Get("apis/batch/v1", "jobs", "prod", job)?["spec"]?["template"]?["spec"]?["containers"]?[0]?["env"]?.AsArray()
+    private string? Env(string job, string name) => Server.Get("apis/batch/v1", "jobs", "prod", job)?["spec"]?["template"]?["spec"]?["containers"]?[0]?["env"]?.AsArray()
         .FirstOrDefault(e => e?["name"]?.GetValue<string>() == name)?["value"]?.GetValue<string>();
 
     private async Task<WebhookResult> Send(string kind, string name, RunnerEvent runnerEvent, DateTimeOffset signedAt)
     {
         var plural = kind == "MaintenanceSession" ? "maintenancesessions" : "backupsessions";
-        var uid = server.Get(Crd, plural, "prod", name)!["metadata"]!["uid"]!.GetValue<string>();
-        var events = new SessionEvents(new KubernetesGateway(client), Settings, TimeProvider.System);
+        var uid = Server.Get(Crd, plural, "prod", name)!["metadata"]!["uid"]!.GetValue<string>();
+        var events = new SessionEvents(new KubernetesGateway(Client), Settings, TimeProvider.System);
         var body = Encoding.UTF8.GetBytes(RunnerJson.Serialize(runnerEvent));
         var token = WebhookSignature.DeriveToken(MasterKey, new SessionIdentity("prod", kind, name, uid));
         var timestamp = signedAt.ToUnixTimeSeconds();
@@ -89,15 +71,15 @@ public sealed class RepositoryLifecycleOverApiServerTests : IAsyncLifetime
     [Fact]
     public async Task Duplicate_maintenance_ticks_make_one_check_session_for_the_slot_with_one_list_call_each()
     {
-        server.Requests.Clear();
+        Server.Requests.Clear();
         var summary = await Scheduler().MaintenanceTickAsync(CancellationToken.None);
-        var lists = server.Requests.Count(r => r.StartsWith("GET", StringComparison.Ordinal) && r.EndsWith("/repositories", StringComparison.Ordinal));
+        var lists = Server.Requests.Count(r => r.StartsWith("GET", StringComparison.Ordinal) && r.EndsWith("/repositories", StringComparison.Ordinal));
         await Task.WhenAll(Scheduler().MaintenanceTickAsync(CancellationToken.None), Scheduler().MaintenanceTickAsync(CancellationToken.None));
 
         Assert.Equal(1, lists);
         Assert.Equal("MaintenanceTick: 1 repositories seen, 1 check sessions created, 0 existed, 0 failed (invalid check schedule)", summary);
-        Assert.Equal(1, server.Count("maintenancesessions"));
-        var session = server.Get(Crd, "maintenancesessions", "prod", "repo-check-202611240100")!;
+        Assert.Equal(1, Server.Count("maintenancesessions"));
+        var session = Server.Get(Crd, "maintenancesessions", "prod", "repo-check-202611240100")!;
         Assert.Equal(("check", "5%"), (session["spec"]!["task"]!.GetValue<string>(), session["spec"]!["readDataSubset"]!.GetValue<string>()));
         Assert.Equal("2026-11-24T01:00:00Z", Status("repositories", "repo")!["lastCheckScheduleTime"]!.GetValue<DateTime>().ToString("yyyy-MM-ddTHH:mm:ssZ"));
     }
@@ -118,9 +100,9 @@ public sealed class RepositoryLifecycleOverApiServerTests : IAsyncLifetime
         var waiting = Status("maintenancesessions", "repo-check-202611240100")!;
         Assert.Equal(SessionPhase.Pending, waiting["phase"]!.GetValue<string>());
         Assert.Contains("BackupSession shop-202611240100", waiting["message"]!.GetValue<string>());
-        Assert.Null(server.Get("apis/batch/v1", "jobs", "prod", "repo-check-202611240100"));
+        Assert.Null(Server.Get("apis/batch/v1", "jobs", "prod", "repo-check-202611240100"));
 
-        server.Mutate("apis/batch/v1", "jobs", "prod", "shop-202611240100", j => j["status"] = new JsonObject
+        Server.Mutate("apis/batch/v1", "jobs", "prod", "shop-202611240100", j => j["status"] = new JsonObject
         {
             ["failed"] = 1,
             ["conditions"] = new JsonArray(new JsonObject { ["type"] = "Failed", ["status"] = "True", ["reason"] = "BackoffLimitExceeded" }),
@@ -146,7 +128,7 @@ public sealed class RepositoryLifecycleOverApiServerTests : IAsyncLifetime
         var skipped = Status("backupsessions", "shop-202611240100")!;
         Assert.Equal((SessionPhase.Skipped, "RepositoryBusy"), (skipped["phase"]!.GetValue<string>(), skipped["reason"]!.GetValue<string>()));
         Assert.Contains("MaintenanceSession repo-check-202611240100", skipped["message"]!.GetValue<string>());
-        Assert.Null(server.Get("apis/batch/v1", "jobs", "prod", "shop-202611240100"));
+        Assert.Null(Server.Get("apis/batch/v1", "jobs", "prod", "shop-202611240100"));
     }
 
     [Fact]
@@ -164,7 +146,7 @@ public sealed class RepositoryLifecycleOverApiServerTests : IAsyncLifetime
         var failed = Status("maintenancesessions", "ghost-check")!;
         Assert.Equal(SessionPhase.Failed, failed["phase"]!.GetValue<string>());
         Assert.Contains("spec.repository.name: Repository prod/ghost does not exist", failed["message"]!.GetValue<string>());
-        Assert.Equal(0, server.Count("jobs"));
+        Assert.Equal(0, Server.Count("jobs"));
     }
 
     [Fact]
@@ -210,10 +192,10 @@ public sealed class RepositoryLifecycleOverApiServerTests : IAsyncLifetime
 
         // The next backup's report is newer: count, removals, last backup and the recent snapshots move on.
         var next = late with { Time = now.AddSeconds(5) };
-        var fresh = server.Get(Crd, "backupsessions", "prod", "shop-202611240100")!;
+        var fresh = Server.Get(Crd, "backupsessions", "prod", "shop-202611240100")!;
         fresh["status"]!["phase"] = SessionPhase.Running;
         fresh["status"]!["lastEventTimestamp"] = 0;
-        server.Mutate(Crd, "backupsessions", "prod", "shop-202611240100", s => s["status"] = fresh["status"]!.DeepClone());
+        Server.Mutate(Crd, "backupsessions", "prod", "shop-202611240100", s => s["status"] = fresh["status"]!.DeepClone());
         Assert.Equal(200, (await Send("BackupSession", "shop-202611240100", next, now.AddSeconds(1))).Status);
 
         repository = Status("repositories", "repo")!;
@@ -228,7 +210,7 @@ public sealed class RepositoryLifecycleOverApiServerTests : IAsyncLifetime
     {
         // A session was created while the policy was sane; then someone set every keep field to zero.
         await Control().ScheduleTickAsync(CancellationToken.None);
-        server.Mutate(Crd, "backupconfigurations", "prod", "shop", c =>
+        Server.Mutate(Crd, "backupconfigurations", "prod", "shop", c =>
         {
             c["spec"]!["retentionPolicy"] = new JsonObject { ["keepLast"] = 0, ["keepDaily"] = -1, ["prune"] = true };
             c["status"] = null;
@@ -240,7 +222,7 @@ public sealed class RepositoryLifecycleOverApiServerTests : IAsyncLifetime
         var failed = Status("backupsessions", "shop-202611240100")!;
         Assert.Equal((SessionPhase.Failed, "InvalidConfiguration"), (failed["phase"]!.GetValue<string>(), failed["reason"]!.GetValue<string>()));
         Assert.Contains("spec.retentionPolicy keeps nothing", failed["message"]!.GetValue<string>());
-        Assert.Equal(0, server.Count("jobs"));
+        Assert.Equal(0, Server.Count("jobs"));
         Assert.Contains("1 failed (invalid)", summary);
         Assert.Contains("spec.retentionPolicy keeps nothing", Status("backupconfigurations", "shop")!["error"]!.GetValue<string>());
     }
@@ -262,8 +244,8 @@ public sealed class RepositoryLifecycleOverApiServerTests : IAsyncLifetime
         var summary = await Control().ReconcileAsync(CancellationToken.None);
 
         Assert.Contains("1 old maintenance sessions deleted", summary);
-        Assert.Null(server.Get(Crd, "maintenancesessions", "prod", "repo-check-1"));
-        Assert.All(new[] { 2, 3, 4, 5 }, i => Assert.NotNull(server.Get(Crd, "maintenancesessions", "prod", $"repo-check-{i}")));
+        Assert.Null(Server.Get(Crd, "maintenancesessions", "prod", "repo-check-1"));
+        Assert.All(new[] { 2, 3, 4, 5 }, i => Assert.NotNull(Server.Get(Crd, "maintenancesessions", "prod", $"repo-check-{i}")));
     }
 
     private void SeedRestore(string name) => Seed<RestoreSession>("restoresessions", $$"""
@@ -286,8 +268,8 @@ public sealed class RepositoryLifecycleOverApiServerTests : IAsyncLifetime
         Assert.Equal(SessionPhase.Running, Status("restoresessions", "beside-backup")!["phase"]!.GetValue<string>());
         Assert.Equal("false", Env("beside-backup", "REPOSITORY_EXCLUSIVE"));
 
-        server.Remove(Crd, "backupsessions", "prod", "shop-202611240100");
-        server.Mutate("apis/batch/v1", "jobs", "prod", "beside-backup", j => j["status"] = new JsonObject { ["succeeded"] = 1 });
+        Server.Remove(Crd, "backupsessions", "prod", "shop-202611240100");
+        Server.Mutate("apis/batch/v1", "jobs", "prod", "beside-backup", j => j["status"] = new JsonObject { ["succeeded"] = 1 });
         await Control().ReconcileAsync(CancellationToken.None);
         await Scheduler().MaintenanceTickAsync(CancellationToken.None);
         await Control().ReconcileAsync(CancellationToken.None);
@@ -298,7 +280,7 @@ public sealed class RepositoryLifecycleOverApiServerTests : IAsyncLifetime
         var waiting = Status("restoresessions", "after-check")!;
         Assert.Equal((SessionPhase.Pending, "RepositoryBusy"), (waiting["phase"]!.GetValue<string>(), waiting["reason"]!.GetValue<string>()));
         Assert.Contains("MaintenanceSession repo-check-202611240100", waiting["message"]!.GetValue<string>());
-        Assert.Null(server.Get("apis/batch/v1", "jobs", "prod", "after-check"));
+        Assert.Null(Server.Get("apis/batch/v1", "jobs", "prod", "after-check"));
     }
 
     private sealed class FixedClock(DateTimeOffset now) : TimeProvider

@@ -12,37 +12,27 @@ using Serverless.Backup.Functions.Tests.Fakes;
 namespace Serverless.Backup.Functions.Tests.Control;
 
 /// <summary>The signed webhook writing session status through the Kubernetes gateway and the real KubernetesClient.</summary>
-public sealed class SessionEventsOverApiServerTests : IAsyncLifetime
+public sealed class SessionEventsOverApiServerTests : ApiServerTest
 {
     private const string MasterKey = "test-master-key-0123456789abcdefghijklmnop";
-    private FakeApiServer server = null!;
-    private Kubernetes client = null!;
     private BackupSession session = null!;
 
-    public async Task InitializeAsync()
+    protected override async Task SeedAsync()
     {
-        server = await FakeApiServer.StartAsync();
-        client = new Kubernetes(new KubernetesClientConfiguration { Host = server.Url.ToString() });
         session = new BackupSession { Metadata = new V1ObjectMeta { Name = "shop-202611240100", NamespaceProperty = "prod" } };
-        Assert.True(await new KubernetesGateway(client).TryCreateAsync(session, CancellationToken.None));
-    }
-
-    public async Task DisposeAsync()
-    {
-        client.Dispose();
-        await server.DisposeAsync();
+        Assert.True(await new KubernetesGateway(Client).TryCreateAsync(session, CancellationToken.None));
     }
 
     private async Task<WebhookResult> Send(RunnerEvent runnerEvent, DateTimeOffset signedAt, string? token = null)
     {
-        var events = new SessionEvents(new KubernetesGateway(client), new AppSettings { WebhookMasterKey = MasterKey }, TimeProvider.System);
+        var events = new SessionEvents(new KubernetesGateway(Client), new AppSettings { WebhookMasterKey = MasterKey }, TimeProvider.System);
         var body = Encoding.UTF8.GetBytes(RunnerJson.Serialize(runnerEvent));
         token ??= WebhookSignature.DeriveToken(MasterKey, new SessionIdentity("prod", "BackupSession", session.Metadata.Name, session.Metadata.Uid));
         var timestamp = signedAt.ToUnixTimeSeconds();
         return await events.HandleAsync("prod/BackupSession/shop-202611240100", timestamp.ToString(System.Globalization.CultureInfo.InvariantCulture), WebhookSignature.Sign(token, timestamp, body), body, CancellationToken.None);
     }
 
-    private string? Phase() => server.Get("apis/" + Api.ApiVersion, "backupsessions", "prod", "shop-202611240100")?["status"]?["phase"]?.GetValue<string>();
+    private string? Phase() => Server.Get("apis/" + Api.ApiVersion, "backupsessions", "prod", "shop-202611240100")?["status"]?["phase"]?.GetValue<string>();
 
     [Fact]
     public async Task A_signed_success_is_written_to_the_session_status_and_a_replay_cannot_undo_it()
@@ -57,7 +47,7 @@ public sealed class SessionEventsOverApiServerTests : IAsyncLifetime
         };
         Assert.InRange((await Send(succeeded, now.AddSeconds(-1))).Status, 200, 299);
         Assert.Equal(SessionPhase.Succeeded, Phase());
-        Assert.Contains("89abcdef01234567", server.Get("apis/" + Api.ApiVersion, "backupsessions", "prod", "shop-202611240100")!["status"]!.ToJsonString());
+        Assert.Contains("89abcdef01234567", Server.Get("apis/" + Api.ApiVersion, "backupsessions", "prod", "shop-202611240100")!["status"]!.ToJsonString());
 
         Assert.NotInRange((await Send(started, now.AddSeconds(-2))).Status, 200, 299);
         Assert.Equal(SessionPhase.Succeeded, Phase());

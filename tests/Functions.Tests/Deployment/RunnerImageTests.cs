@@ -64,11 +64,7 @@ public sealed partial class RunnerImageTests
         var job = JobFactory.Build(Request(), new RunnerJobOptions { Image = "runner:1" });
         var container = job.Spec.Template.Spec.Containers.Single();
         var writable = container.VolumeMounts.Where(m => job.Spec.Template.Spec.Volumes.Single(v => v.Name == m.Name).EmptyDir is not null).Select(m => m.MountPath).ToList();
-        var env = FinalStage.SkipWhile(l => !l.StartsWith("ENV ", StringComparison.Ordinal))
-            .TakeWhile(l => l.StartsWith("ENV ", StringComparison.Ordinal) || l.StartsWith("    ", StringComparison.Ordinal))
-            .Select(l => l.Replace("ENV ", "", StringComparison.Ordinal).TrimEnd('\\').Trim())
-            .Select(l => l.Split('=', 2))
-            .ToDictionary(kv => kv[0], kv => kv[1]);
+        var env = ImageEnvironment();
 
         Assert.True(container.SecurityContext.ReadOnlyRootFilesystem);
         foreach (var name in new[] { "HOME", "TMPDIR", "RESTIC_CACHE_DIR", "XDG_CACHE_HOME", "DOTNET_BUNDLE_EXTRACT_BASE_DIR" })
@@ -78,6 +74,30 @@ public sealed partial class RunnerImageTests
         }
         Assert.Equal(env["TMPDIR"], container.Env.Single(e => e.Name == "TMPDIR").Value);
     }
+
+    [Fact]
+    public void The_image_and_the_job_give_the_runtime_the_same_settings()
+    {
+        var job = JobFactory.Build(Request(), new RunnerJobOptions { Image = "runner:1" });
+        var container = job.Spec.Template.Spec.Containers.Single();
+        var env = ImageEnvironment();
+
+        Assert.NotEmpty(Serverless.Backup.Core.Environment.RunnerRuntime.Environment);
+        foreach (var (name, value) in Serverless.Backup.Core.Environment.RunnerRuntime.Environment)
+        {
+            Assert.True(env.TryGetValue(name, out var inImage), $"the image does not set {name}");
+            Assert.Equal(value, inImage);
+            Assert.Equal(value, container.Env.Single(e => e.Name == name).Value);
+        }
+    }
+
+    /// <summary>The final stage's ENV instruction (one variable a line).</summary>
+    private static Dictionary<string, string> ImageEnvironment() =>
+        FinalStage.SkipWhile(l => !l.StartsWith("ENV ", StringComparison.Ordinal))
+            .TakeWhile(l => l.StartsWith("ENV ", StringComparison.Ordinal) || l.StartsWith("    ", StringComparison.Ordinal))
+            .Select(l => l.Replace("ENV ", "", StringComparison.Ordinal).TrimEnd('\\').Trim())
+            .Select(l => l.Split('=', 2))
+            .ToDictionary(kv => kv[0], kv => kv[1]);
 
     private static string Arg(string name) =>
         Lines.Select(l => l.Trim()).Single(l => l.StartsWith($"ARG {name}=", StringComparison.Ordinal))[$"ARG {name}=".Length..];

@@ -12,6 +12,20 @@ public sealed class LockTests(RunnerFixture fixture)
     private static RunnerSettings Exclusive(RunnerSettings settings, bool exclusive) =>
         settings with { Maintenance = settings.Maintenance with { Exclusive = exclusive } };
 
+    /// <summary>
+    /// Progress counts bytes handed to restic, and its 1 MiB stdin pipe takes them before restic has opened the
+    /// repository: wait until restic's lock is there.
+    /// </summary>
+    private static async Task WaitForLockAsync(string repository)
+    {
+        var locks = Path.Combine(repository, "locks");
+        for (var i = 0; i < 300 && !(Directory.Exists(locks) && Directory.EnumerateFiles(locks).Any()); i++)
+        {
+            await Task.Delay(100);
+        }
+        Assert.True(Directory.Exists(locks) && Directory.EnumerateFiles(locks).Any(), "the backup's restic took no lock within 30 s");
+    }
+
     [Fact]
     public async Task A_runner_killed_mid_backup_blocks_neither_the_next_backup_nor_a_retention_run()
     {
@@ -20,6 +34,7 @@ public sealed class LockTests(RunnerFixture fixture)
         var settings = fixture.Settings("killed", repository, "killed_db");
         await using var runner = RunnerProcess.Start("backup", EnvContract.ToEnvironment(settings), SignalAndSecretTests.SlowDumpFolder());
         await runner.WaitForEventAsync(e => e is ProgressEvent { BytesDone: >= 200000 }, TimeSpan.FromSeconds(60));
+        await WaitForLockAsync(repository);
 
         // SIGKILL the runner and everything it started (restic included), as a node failure or the OOM killer would.
         var tree = ProcessTree.Of(runner.Pid);
@@ -47,6 +62,7 @@ public sealed class LockTests(RunnerFixture fixture)
         var live = fixture.Settings("live", repository, "live_db");
         await using var runner = RunnerProcess.Start("backup", EnvContract.ToEnvironment(live), SignalAndSecretTests.SlowDumpFolder());
         await runner.WaitForEventAsync(e => e is ProgressEvent { BytesDone: >= 200000 }, TimeSpan.FromSeconds(60));
+        await WaitForLockAsync(repository);
 
         var forget = await RunnerProcess.RunAsync("forget", Exclusive(live with { Retention = new() { KeepLast = 1 } }, false));
         var unlock = await RunnerProcess.RunAsync("unlock", Exclusive(live, false));
