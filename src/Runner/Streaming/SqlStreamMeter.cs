@@ -14,10 +14,10 @@ namespace Serverless.Backup.Runner.Streaming;
 public sealed class SqlStreamMeter(string database, Reporter reporter) : IDisposable
 {
     private const int BufferSize = 256 * 1024;
-    private const int QueueDepth = 8; // up to 2 MiB in flight
+    private const int BufferCount = 8; // 2 MiB in flight at most
 
-    /// <summary>The copy's own pool: bounded, so what it keeps between databases stays small.</summary>
-    private static readonly ArrayPool<byte> Buffers = ArrayPool<byte>.Create(BufferSize, QueueDepth + 4);
+    /// <summary>The copy's own pool, which keeps one set of buffers between databases.</summary>
+    private static readonly ArrayPool<byte> Buffers = ArrayPool<byte>.Create(BufferSize, BufferCount);
     private const int TailSize = 256;
 
     private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
@@ -40,7 +40,17 @@ public sealed class SqlStreamMeter(string database, Reporter reporter) : IDispos
     {
         PipeCapacity.TryEnlarge(source);
         PipeCapacity.TryEnlarge(destination);
-        using var queue = new BlockingCollection<(byte[] Buffer, int Length)>(QueueDepth);
+        // A fixed ring of buffers, all taken (and written) up front: the copy's memory is the same from its first
+        // byte to its last, whatever the size of the dump or how far the consumer falls behind.
+        var owned = new byte[BufferCount][];
+        using var free = new BlockingCollection<byte[]>(BufferCount);
+        for (var i = 0; i < BufferCount; i++)
+        {
+            owned[i] = Buffers.Rent(BufferSize);
+            owned[i].AsSpan().Clear();
+            free.Add(owned[i]);
+        }
+        using var queue = new BlockingCollection<(byte[] Buffer, int Length)>(BufferCount);
         using var failed = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
 
         var writer = Task.Factory.StartNew(() =>
@@ -49,14 +59,8 @@ public sealed class SqlStreamMeter(string database, Reporter reporter) : IDispos
             {
                 foreach (var (buffer, length) in queue.GetConsumingEnumerable(failed.Token))
                 {
-                    try
-                    {
-                        destination.Write(buffer, 0, length);
-                    }
-                    finally
-                    {
-                        Buffers.Return(buffer);
-                    }
+                    destination.Write(buffer, 0, length);
+                    free.Add(buffer);
                     reporter.Advance(database, Interlocked.Add(ref _written, length), length);
                 }
                 destination.Flush();
@@ -76,34 +80,16 @@ public sealed class SqlStreamMeter(string database, Reporter reporter) : IDispos
             {
                 while (true)
                 {
-                    var buffer = Buffers.Rent(BufferSize);
-                    int read;
-                    try
-                    {
-                        read = source.Read(buffer, 0, BufferSize);
-                    }
-                    catch
-                    {
-                        Buffers.Return(buffer);
-                        throw;
-                    }
+                    var buffer = free.Take(failed.Token);
+                    var read = source.Read(buffer, 0, BufferSize);
                     if (read == 0)
                     {
-                        Buffers.Return(buffer);
                         break;
                     }
                     _hash.AppendData(buffer, 0, read);
                     RememberTail(buffer, read);
                     Bytes += read;
-                    try
-                    {
-                        queue.Add((buffer, read), failed.Token);
-                    }
-                    catch
-                    {
-                        Buffers.Return(buffer);
-                        throw;
-                    }
+                    queue.Add((buffer, read), failed.Token);
                 }
                 queue.CompleteAdding();
             }
@@ -133,10 +119,10 @@ public sealed class SqlStreamMeter(string database, Reporter reporter) : IDispos
         }
         finally
         {
-            // Buffers still queued when the copy failed go back to the pool.
-            while (queue.TryTake(out var left))
+            // Both threads have ended: every buffer goes back, wherever the copy left it.
+            foreach (var buffer in owned)
             {
-                Buffers.Return(left.Buffer);
+                Buffers.Return(buffer);
             }
         }
         if (readError is not null)
