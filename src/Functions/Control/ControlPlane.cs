@@ -182,24 +182,33 @@ public sealed class ControlPlane(
             .Where(s => SessionAccess.StatusOf(s)?.Phase is null or SessionPhase.Pending)
             .OrderBy(s => s.Metadata.CreationTimestamp ?? DateTime.MinValue).ThenBy(s => s.Metadata.Name, StringComparer.Ordinal)
             .ToList();
+        // Maintenance that has waited longer than MaintenanceQueueGrace for its repository, by repository: it
+        // holds its place, so that backups overlapping without a gap cannot keep it waiting for ever.
+        var queued = new Dictionary<(string, string), IKubernetesObject<V1ObjectMeta>>();
+        var now = clock.GetUtcNow();
         foreach (var session in pending)
         {
             var ns = SessionAccess.NamespaceOf(session);
             var repository = SessionAccess.RepositoryOf(session);
             var sameRepository = running.Where(r => repository is not null && SessionAccess.NamespaceOf(r) == ns && SessionAccess.RepositoryOf(r) == repository).ToList();
             var blocker = session is MaintenanceSession ? sameRepository.FirstOrDefault() : sameRepository.FirstOrDefault(r => r is MaintenanceSession);
-            if (blocker is not null)
+            var queuedAhead = blocker is null && session is not MaintenanceSession && repository is not null && queued.TryGetValue((ns, repository), out var ahead) ? ahead : null;
+            if ((blocker ?? queuedAhead) is { } busy)
             {
                 if (session is BackupSession)
                 {
-                    await SkipAsync(session, repository!, blocker, cancellationToken);
+                    await SkipAsync(session, repository!, busy, queuedAhead is not null, cancellationToken);
                     finished.Add(session);
                     settled++;
                 }
                 else
                 {
-                    await WaitAsync(session, repository!, blocker, cancellationToken);
+                    await WaitAsync(session, repository!, busy, queuedAhead is not null, cancellationToken);
                     waiting++;
+                }
+                if (session is MaintenanceSession && now - (session.Metadata.CreationTimestamp ?? now.UtcDateTime) >= MaintenanceQueueGrace)
+                {
+                    queued.TryAdd((ns, repository!), session);
                 }
                 continue;
             }
@@ -222,6 +231,13 @@ public sealed class ControlPlane(
         return $"Reconcile: {sessions.Count} sessions seen, {started} jobs started, {settled} sessions settled, {waiting} waiting for their repository, {trimmed} old maintenance sessions deleted";
     }
 
+    /// <summary>
+    /// How long a MaintenanceSession waits for its repository while new sessions still start beside the running
+    /// ones. After that it holds its place: later backups of the repository are Skipped and later restores wait,
+    /// so the sessions already running end and the maintenance gets its turn.
+    /// </summary>
+    public static readonly TimeSpan MaintenanceQueueGrace = TimeSpan.FromMinutes(30);
+
     /// <summary>Finished MaintenanceSessions kept per repository and task (a weekly check would otherwise pile up).</summary>
     public const int MaintenanceHistoryLimit = 3;
 
@@ -239,19 +255,23 @@ public sealed class ControlPlane(
         return old.Count;
     }
 
-    private async Task SkipAsync(IKubernetesObject<V1ObjectMeta> session, string repository, IKubernetesObject<V1ObjectMeta> blocker, CancellationToken cancellationToken)
+    private static string Describe(IKubernetesObject<V1ObjectMeta> blocker, string repository, bool queued) => queued
+        ? $"{SessionAccess.KindOf(blocker)} {blocker.Metadata.Name} of repository {repository} has waited more than {MaintenanceQueueGrace.TotalMinutes:0} minutes for the repository and goes first"
+        : $"{SessionAccess.KindOf(blocker)} {blocker.Metadata.Name} of repository {repository} is Running";
+
+    private async Task SkipAsync(IKubernetesObject<V1ObjectMeta> session, string repository, IKubernetesObject<V1ObjectMeta> blocker, bool queued, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
-        var message = $"{SessionAccess.KindOf(blocker)} {blocker.Metadata.Name} of repository {repository} is Running: a backup does not start while the repository is under maintenance";
+        var message = $"{Describe(blocker, repository, queued)}: a backup does not start while the repository is under maintenance";
         await SessionAccess.UpdateStatusAsync(cluster, session, st => SessionPhase.CanMove(st?.Phase, SessionPhase.Skipped)
             ? (st ?? new()) with { Phase = SessionPhase.Skipped, Reason = "RepositoryBusy", Message = message, CompletionTime = now }
             : null, cancellationToken);
         Log(session).Warning(message, Fields(session) with { Phase = SessionPhase.Skipped, Reason = "RepositoryBusy" });
     }
 
-    private async Task WaitAsync(IKubernetesObject<V1ObjectMeta> session, string repository, IKubernetesObject<V1ObjectMeta> blocker, CancellationToken cancellationToken)
+    private async Task WaitAsync(IKubernetesObject<V1ObjectMeta> session, string repository, IKubernetesObject<V1ObjectMeta> blocker, bool queued, CancellationToken cancellationToken)
     {
-        var message = $"waiting: {SessionAccess.KindOf(blocker)} {blocker.Metadata.Name} of repository {repository} is Running; this session starts when it ends";
+        var message = $"waiting: {Describe(blocker, repository, queued)}; this session starts when it ends";
         if (SessionAccess.StatusOf(session) is { Phase: SessionPhase.Pending } current && current.Message == message)
         {
             return;

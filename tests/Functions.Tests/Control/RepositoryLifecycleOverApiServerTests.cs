@@ -283,6 +283,56 @@ public sealed class RepositoryLifecycleOverApiServerTests : ApiServerTest
         Assert.Null(Server.Get("apis/batch/v1", "jobs", "prod", "after-check"));
     }
 
+    private void SeedBackup(string name) => Seed<BackupSession>("backupsessions", $$"""
+        apiVersion: backup.serverless.dev/v1alpha1
+        kind: BackupSession
+        metadata: { name: {{name}}, namespace: prod, labels: { backup.serverless.dev/configuration: shop, backup.serverless.dev/repository: repo } }
+        spec: { invoker: { name: shop } }
+        """);
+
+    [Fact]
+    public async Task A_check_that_waited_past_the_grace_goes_first_so_overlapping_backups_cannot_starve_it()
+    {
+        await Control().ScheduleTickAsync(CancellationToken.None);
+        await Control().ReconcileAsync(CancellationToken.None);
+        await Scheduler().MaintenanceTickAsync(CancellationToken.None);
+        await Control().ReconcileAsync(CancellationToken.None);
+        Assert.Equal(SessionPhase.Pending, Status("maintenancesessions", "repo-check-202611240100")!["phase"]!.GetValue<string>());
+
+        // Within the grace, backups still start beside the running one.
+        SeedBackup("early-manual");
+        await Control().ReconcileAsync(CancellationToken.None);
+        Assert.Equal(SessionPhase.Running, Status("backupsessions", "early-manual")!["phase"]!.GetValue<string>());
+
+        // Past it, the check holds its place: a later backup is skipped and a later restore waits, naming it.
+        Server.Mutate(Crd, "maintenancesessions", "prod", "repo-check-202611240100", m =>
+            m["metadata"]!["creationTimestamp"] = (clock.GetUtcNow() - ControlPlane.MaintenanceQueueGrace - TimeSpan.FromMinutes(1)).ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture));
+        SeedBackup("late-manual");
+        SeedRestore("late-restore");
+        await Control().ReconcileAsync(CancellationToken.None);
+
+        var skipped = Status("backupsessions", "late-manual")!;
+        Assert.Equal((SessionPhase.Skipped, "RepositoryBusy"), (skipped["phase"]!.GetValue<string>(), skipped["reason"]!.GetValue<string>()));
+        Assert.Contains("MaintenanceSession repo-check-202611240100", skipped["message"]!.GetValue<string>());
+        Assert.Contains("has waited more than 30 minutes", skipped["message"]!.GetValue<string>());
+        var waiting = Status("restoresessions", "late-restore")!;
+        Assert.Equal((SessionPhase.Pending, "RepositoryBusy"), (waiting["phase"]!.GetValue<string>(), waiting["reason"]!.GetValue<string>()));
+        Assert.Contains("MaintenanceSession repo-check-202611240100", waiting["message"]!.GetValue<string>());
+        Assert.Null(Server.Get("apis/batch/v1", "jobs", "prod", "late-manual"));
+        Assert.Null(Server.Get("apis/batch/v1", "jobs", "prod", "late-restore"));
+
+        // When the running backups end, the check gets the repository alone, and the restore waits for it to end.
+        foreach (var job in new[] { "shop-202611240100", "early-manual" })
+        {
+            Server.Mutate("apis/batch/v1", "jobs", "prod", job, j => j["status"] = new JsonObject { ["succeeded"] = 1 });
+        }
+        await Control().ReconcileAsync(CancellationToken.None);
+
+        Assert.Equal(SessionPhase.Running, Status("maintenancesessions", "repo-check-202611240100")!["phase"]!.GetValue<string>());
+        Assert.Equal(SessionPhase.Pending, Status("restoresessions", "late-restore")!["phase"]!.GetValue<string>());
+        Assert.Contains("is Running", Status("restoresessions", "late-restore")!["message"]!.GetValue<string>());
+    }
+
     private sealed class FixedClock(DateTimeOffset now) : TimeProvider
     {
         public override DateTimeOffset GetUtcNow() => now;
