@@ -138,6 +138,7 @@ public static class RunnerProgram
         {
             await listing.CancelAsync();
             await Task.WhenAny(before);
+            await ClearOwnStaleLocksAsync(endpoint, restic, log);
             throw;
         }
 
@@ -162,6 +163,25 @@ public static class RunnerProgram
             await log.WriteLineAsync("warning: " + warning);
         }
         await reporter.SucceededAsync(results, retention, repository, warnings.Count == 0 ? null : string.Join("; ", warnings), CancellationToken.None);
+    }
+
+    /// <summary>
+    /// After a failed or stopped backup: restic removes its lock when interrupted, except when the interrupt lands
+    /// while it is still taking the lock (restic 0.14), as a SIGTERM in a backup's first second does. A lock left
+    /// by a restic of this pod that has exited is stale by restic's own rule (this host, no such process), so
+    /// `restic unlock` removes it, and never the lock of a live session elsewhere. Costs nothing without locks.
+    /// </summary>
+    private static async Task ClearOwnStaleLocksAsync(ResticRepositoryEndpoint endpoint, ResticClient restic, TextWriter log)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+        try
+        {
+            await new RepositoryLocks(endpoint, restic, log).ClearAsync(exclusive: false, timeout.Token);
+        }
+        catch (Exception e) when (e is RunnerFailure or OperationCanceledException or IOException or StorageUnreachableException or InvalidOperationException)
+        {
+            await log.WriteLineAsync($"warning: could not check for a lock left by this run's restic ({e.Message})");
+        }
     }
 
     /// <summary>Opens the repository for a backup: its endpoint, the repository itself (initialised when missing), its locks cleared.</summary>
