@@ -178,8 +178,9 @@ public static class RunnerProgram
         {
             await new RepositoryLocks(endpoint, restic, log).ClearAsync(exclusive: false, timeout.Token);
         }
-        catch (Exception e) when (e is RunnerFailure or OperationCanceledException or IOException or StorageUnreachableException or InvalidOperationException)
+        catch (Exception e)
         {
+            // Best effort: whatever the storage or restic says here, the backup's own failure is the one reported.
             await log.WriteLineAsync($"warning: could not check for a lock left by this run's restic ({e.Message})");
         }
     }
