@@ -9,7 +9,7 @@ namespace Serverless.Backup.Runner.Streaming;
 /// the dump, the database and restic. Best effort: an unprivileged process may grow a pipe up to
 /// /proc/sys/fs/pipe-max-size (1 MiB by default), and anything else leaves the pipe as it was.
 /// </summary>
-internal static class PipeCapacity
+public static class PipeCapacity
 {
     public const int Preferred = 1024 * 1024;
     private const int SetPipeSize = 1031; // F_SETPIPE_SZ
@@ -18,19 +18,21 @@ internal static class PipeCapacity
     [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
     private static extern int Fcntl(int fd, int command, int argument);
 
-    public static void TryEnlarge(Stream stream)
+    /// <summary>Grows the stream's pipe to <see cref="Preferred"/>; false when it is no pipe or stays as it was.</summary>
+    public static bool TryEnlarge(Stream stream)
     {
         if (!OperatingSystem.IsLinux() || stream is not PipeStream { SafePipeHandle: { IsInvalid: false, IsClosed: false } handle })
         {
-            return;
+            return false;
         }
         try
         {
-            _ = Fcntl((int)handle.DangerousGetHandle(), SetPipeSize, Preferred);
+            return Fcntl((int)handle.DangerousGetHandle(), SetPipeSize, Preferred) >= Preferred;
         }
         catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
         {
             // Not glibc or musl: the default size works too.
+            return false;
         }
     }
 }

@@ -30,7 +30,7 @@ public sealed class SqlStreamMeter(string database, Reporter reporter) : IDispos
 
     /// <summary>
     /// Copies source to destination. Reading (and hashing) and writing run concurrently on two threads of their
-    /// own through a bounded queue of buffers, so the producer keeps producing while the consumer is busy: copying
+    /// own through a fixed ring of buffers, so the producer keeps producing while the consumer is busy: copying
     /// in one loop would leave each side idle while the other's pipe fills. The threads block in plain read and
     /// write calls: on two busy cores, asynchronous pipe I/O costs more in wake-ups and thread-pool hand-offs than
     /// the copy itself. <paramref name="stopSource"/> is called when the destination stops taking data, so that a
@@ -38,8 +38,8 @@ public sealed class SqlStreamMeter(string database, Reporter reporter) : IDispos
     /// </summary>
     public async Task CopyAsync(Stream source, Stream destination, Action stopSource, CancellationToken cancellationToken)
     {
-        PipeCapacity.TryEnlarge(source);
-        PipeCapacity.TryEnlarge(destination);
+        _ = PipeCapacity.TryEnlarge(source);
+        _ = PipeCapacity.TryEnlarge(destination);
         // A fixed ring of buffers, all taken (and written) up front: the copy's memory is the same from its first
         // byte to its last, whatever the size of the dump or how far the consumer falls behind.
         var owned = new byte[BufferCount][];
