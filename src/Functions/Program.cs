@@ -54,6 +54,9 @@ var builder = WebApplication.CreateSlimBuilder(args);
 builder.Logging.ClearProviders();
 builder.WebHost.ConfigureKestrel(kestrel =>
 {
+    // Long request lines reach the app, which answers them with the API's error body (414) instead of
+    // Kestrel's bare one.
+    kestrel.Limits.MaxRequestLineSize = 64 << 10;
     if (endpoint is not null)
     {
         // The handler port is not protected by the host: bind to loopback only.

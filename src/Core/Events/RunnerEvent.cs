@@ -18,6 +18,11 @@ public abstract record RunnerEvent
     public required string Namespace { get; init; }
     public required string Session { get; init; }
     public required DateTimeOffset Time { get; init; }
+    /// <summary>
+    /// 1, 2, 3 … in the order the run reports its events (0 from a runner that does not number them). The webhook
+    /// accepts an event only after the last accepted one, so a replay, even within the same second, changes nothing.
+    /// </summary>
+    public long Sequence { get; init; }
 }
 
 /// <summary>The run began; <see cref="Databases"/> are the databases it will dump or restore.</summary>

@@ -38,6 +38,8 @@ public static class MetricNames
     public const string TickDurationSeconds = Prefix + "schedule_tick_duration_seconds";
     public const string ReconcileDurationSeconds = Prefix + "reconcile_duration_seconds";
     public const string ApiServerErrorsTotal = Prefix + "api_server_errors_total";
+    /// <summary>1 for each resource that cannot be read or is invalid (by namespace, kind and name): it is skipped until fixed.</summary>
+    public const string InvalidResources = Prefix + "invalid_resources";
 
     /// <summary>Label names shared by every metric that has them.</summary>
     public static class Labels
@@ -53,6 +55,8 @@ public static class MetricNames
         public const string Result = "result";
         /// <summary>The timer function (tick durations).</summary>
         public const string Function = "function";
+        /// <summary>A resource's name (invalid resources).</summary>
+        public const string Name = "name";
         /// <summary>The HTTP status code of a failed API server call (0: no answer).</summary>
         public const string Code = "code";
     }

@@ -73,4 +73,7 @@ public sealed record BackupConfigurationStatus
     public DateTimeOffset? LastScheduleTime { get; init; }
     /// <summary>Why the configuration cannot run (invalid schedule, unknown repository…), or null.</summary>
     public string? Error { get; init; }
+    /// <summary>Ready, or Invalid while a field is wrong (the Valid condition and <see cref="Error"/> say which).</summary>
+    public string? Phase { get; init; }
+    public List<ResourceCondition>? Conditions { get; init; }
 }

@@ -89,6 +89,9 @@ public sealed record RepositoryStatus
     public DateTimeOffset? Updated { get; init; }
     /// <summary>The newest snapshots, newest first: the HTTP API lists these without running restic.</summary>
     public List<RepositorySnapshot>? RecentSnapshots { get; init; }
+    /// <summary>Ready, or Invalid while spec.check is wrong (the Valid condition says which field and the fix).</summary>
+    public string? Phase { get; init; }
+    public List<ResourceCondition>? Conditions { get; init; }
 }
 
 public sealed record RepositorySnapshot

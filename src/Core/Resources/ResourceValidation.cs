@@ -27,14 +27,15 @@ public static class ResourceValidation
                 errors.Add($"spec.target.databases has '{database}', which is not a database name: use letters, digits, '_' and '$'");
             }
         }
-        if (spec.BackupHistoryLimit < 0)
+        if (spec.BackupHistoryLimit is < 0 or > MaxHistoryLimit)
         {
-            errors.Add($"spec.backupHistoryLimit {spec.BackupHistoryLimit} is negative: set 0 or more finished sessions to keep");
+            errors.Add($"spec.backupHistoryLimit {spec.BackupHistoryLimit} is out of range: set 0 to {MaxHistoryLimit} finished sessions to keep");
         }
-        if (spec.TimeOut is not null && !GoDuration.TryParse(spec.TimeOut, out _))
+        if (spec.StartingDeadlineSeconds is < 0 or > MaxStartingDeadlineSeconds)
         {
-            errors.Add($"spec.timeOut '{spec.TimeOut}' is not a duration: use a form such as 30m or 2h");
+            errors.Add($"spec.startingDeadlineSeconds {spec.StartingDeadlineSeconds} is out of range: set 0 to {MaxStartingDeadlineSeconds} seconds (4 years), how late a missed slot may still run, or leave it empty for {600}");
         }
+        CheckDuration(errors, spec.TimeOut, "spec.timeOut");
         if (spec.RetentionPolicy is { } retention)
         {
             int?[] keeps = [retention.KeepLast, retention.KeepHourly, retention.KeepDaily, retention.KeepWeekly, retention.KeepMonthly, retention.KeepYearly];
@@ -82,10 +83,7 @@ public static class ResourceValidation
                 errors.Add($"spec.databases or spec.rename has '{name}', which is not a database name: use letters, digits, '_' and '$'");
             }
         }
-        if (spec.TimeOut is not null && !GoDuration.TryParse(spec.TimeOut, out _))
-        {
-            errors.Add($"spec.timeOut '{spec.TimeOut}' is not a duration: use a form such as 30m or 2h");
-        }
+        CheckDuration(errors, spec.TimeOut, "spec.timeOut");
         return errors;
     }
 
@@ -107,10 +105,7 @@ public static class ResourceValidation
         {
             errors.Add($"spec.readDataSubset '{subset}' is not valid: use a percentage such as 10% or a part such as 1/5");
         }
-        if (spec.TimeOut is not null && !GoDuration.TryParse(spec.TimeOut, out _))
-        {
-            errors.Add($"spec.timeOut '{spec.TimeOut}' is not a duration: use a form such as 30m or 2h");
-        }
+        CheckDuration(errors, spec.TimeOut, "spec.timeOut");
         return errors;
     }
 
@@ -130,6 +125,23 @@ public static class ResourceValidation
         return errors;
     }
 
+    /// <summary>The most finished sessions a configuration may keep: each is a resource the API server stores.</summary>
+    public const int MaxHistoryLimit = 1000;
+
+    /// <summary>
+    /// How late a missed slot may still run, at most: four years, the longest gap a cron schedule can have
+    /// (29 February). Anything longer is a typo; the slot search itself stays bounded whatever the window.
+    /// </summary>
+    public const int MaxStartingDeadlineSeconds = 4 * 366 * 24 * 3600;
+
+    private static void CheckDuration(List<string> errors, string? text, string field)
+    {
+        if (text is not null && GoDuration.Check(text, field) is { } error)
+        {
+            errors.Add(error);
+        }
+    }
+
     private static void CheckName(List<string> errors, string? name, string field)
     {
         if (string.IsNullOrWhiteSpace(name))
@@ -138,7 +150,7 @@ public static class ResourceValidation
         }
         else if (!Names.IsDnsSubdomain(name))
         {
-            errors.Add($"{field} '{name}' is not a valid Kubernetes name: use lower-case letters, digits, '-' and '.'");
+            errors.Add($"{field} '{GoDuration.Shorten(name)}' is not a valid Kubernetes name: use lower-case letters, digits, '-' and '.' (at most 253)");
         }
     }
 }

@@ -119,8 +119,13 @@ public sealed record SessionStatus
     public DateTimeOffset? SessionDeadline { get; init; }
     public string? JobName { get; init; }
     public SessionProgress? Progress { get; init; }
-    /// <summary>Unix seconds of the newest webhook event accepted: older or equal ones are replays.</summary>
+    /// <summary>Unix seconds of the signature of the newest webhook event accepted.</summary>
     public long? LastEventTimestamp { get; init; }
+    /// <summary>
+    /// The runner's sequence number of the newest event accepted: an event must come after it (a higher sequence,
+    /// or the same with a later signature), so a replay, even from the same second, changes nothing.
+    /// </summary>
+    public long? LastEventSequence { get; init; }
     public List<DatabaseStats>? Stats { get; init; }
     /// <summary>What retention kept and removed after a backup (or a forget session).</summary>
     public RetentionStatus? Retention { get; init; }

@@ -27,14 +27,22 @@ public sealed class BackupSchedule
             error = "spec.schedule is empty: set a 5-field cron schedule such as \"0 1 * * *\" (01:00 every day)";
             return false;
         }
+        if (schedule.Length > MaxLength)
+        {
+            error = $"spec.schedule is {schedule.Length} characters long: a 5-field cron schedule such as \"0 1 * * *\" needs at most {MaxLength}";
+            return false;
+        }
         TimeZoneInfo zone;
         try
         {
-            zone = string.IsNullOrWhiteSpace(timeZone) ? TimeZoneInfo.Utc : TimeZoneInfo.FindSystemTimeZoneById(timeZone);
+            zone = string.IsNullOrWhiteSpace(timeZone) ? TimeZoneInfo.Utc
+                : timeZone.Length <= 64 ? TimeZoneInfo.FindSystemTimeZoneById(timeZone)
+                : throw new TimeZoneNotFoundException();
         }
-        catch (TimeZoneNotFoundException)
+        // Not only TimeZoneNotFoundException: a name with odd characters or a damaged zone file throws others.
+        catch (Exception e) when (e is TimeZoneNotFoundException or InvalidTimeZoneException or ArgumentException or IOException or UnauthorizedAccessException or System.Security.SecurityException)
         {
-            error = $"spec.timeZone '{timeZone}' is not a known time zone: use an IANA name such as Europe/Berlin, or leave it empty for UTC";
+            error = $"spec.timeZone '{GoDuration.Shorten(timeZone)}' is not a known time zone: use an IANA name such as Europe/Berlin, or leave it empty for UTC";
             return false;
         }
         try
@@ -53,16 +61,38 @@ public sealed class BackupSchedule
     /// <summary>The next slot strictly after <paramref name="after"/>.</summary>
     public DateTimeOffset? Next(DateTimeOffset after) => _cron.GetNextOccurrence(after, _zone);
 
-    /// <summary>The most recent slot at or before <paramref name="now"/>, looking back at most <paramref name="window"/>.</summary>
+    /// <summary>
+    /// The most recent slot at or before <paramref name="now"/>, looking back at most <paramref name="window"/>.
+    /// Cronos only enumerates forwards, and a minute schedule over a long window has millions of slots, so the
+    /// search looks back over windows that double in length (1 minute, 2, 4 …): the first that holds a slot holds
+    /// the most recent one, and no part before it holds any, so the work is bounded by the slots of one window.
+    /// </summary>
     public DateTimeOffset? MostRecent(DateTimeOffset now, TimeSpan window)
     {
-        DateTimeOffset? last = null;
-        foreach (var slot in _cron.GetOccurrences(now - window, now, _zone, fromInclusive: true, toInclusive: true))
+        if (window < TimeSpan.Zero)
         {
-            last = slot;
+            return null;
         }
-        return last;
+        var end = now;
+        for (var span = TimeSpan.FromMinutes(1); ; span *= 2)
+        {
+            var last = span >= window;
+            var start = last ? now - window : now - span;
+            DateTimeOffset? found = null;
+            foreach (var slot in _cron.GetOccurrences(start, end, _zone, fromInclusive: true, toInclusive: true))
+            {
+                found = slot;
+            }
+            if (found is not null || last)
+            {
+                return found;
+            }
+            end = start;
+        }
     }
+
+    /// <summary>The longest schedule text accepted (a cron line is a few dozen characters).</summary>
+    public const int MaxLength = 256;
 
     /// <summary>The typical time between two slots (from the next two), for freshness alerts.</summary>
     public TimeSpan Interval(DateTimeOffset from)

@@ -12,45 +12,56 @@ namespace Serverless.Backup.Functions.Cluster;
 /// </summary>
 public sealed class FolderGateway(string root, LocalJobRunner jobs) : IClusterGateway
 {
-    private readonly SemaphoreSlim _lock = new(1, 1);
+    private readonly FolderLock _lock = new(root);
 
     private string PathOf(string @namespace, string plural, string name) => Path.Combine(root, @namespace, plural, name + ".yaml");
 
     public async Task<T?> GetAsync<T>(string @namespace, string name, CancellationToken cancellationToken) where T : class, IKubernetesObject<V1ObjectMeta>, new()
     {
         var path = PathOf(@namespace, ResourceTypes.Of<T>().Plural, name);
-        return File.Exists(path) ? Read<T>(await File.ReadAllTextAsync(path, cancellationToken), path) : null;
+        return File.Exists(path) ? await Task.Run(() => ReadValid<T>(path, @namespace), cancellationToken) : null;
     }
 
-    public async Task<IReadOnlyList<T>> ListAsync<T>(string? @namespace, IReadOnlyDictionary<string, string>? labels, CancellationToken cancellationToken) where T : class, IKubernetesObject<V1ObjectMeta>, new()
+    public async Task<ResourceListing<T>> ListAsync<T>(string? @namespace, IReadOnlyDictionary<string, string>? labels, CancellationToken cancellationToken) where T : class, IKubernetesObject<V1ObjectMeta>, new()
     {
-        var plural = ResourceTypes.Of<T>().Plural;
+        var type = ResourceTypes.Of<T>();
         var result = new List<T>();
+        var unreadable = new List<InvalidResource>();
         if (!Directory.Exists(root))
         {
-            return result;
+            return new ResourceListing<T>(result, unreadable);
         }
         var namespaces = @namespace is null ? Directory.GetDirectories(root) : [Path.Combine(root, @namespace)];
-        foreach (var folder in namespaces.Select(n => Path.Combine(n, plural)).Where(Directory.Exists))
+        foreach (var folder in namespaces)
         {
-            foreach (var file in Directory.GetFiles(folder, "*.yaml"))
+            var files = Path.Combine(folder, type.Plural);
+            if (!Directory.Exists(files))
             {
-                var item = Read<T>(await File.ReadAllTextAsync(file, cancellationToken), file);
-                if (labels is null || labels.All(l => item.Metadata.Labels?.TryGetValue(l.Key, out var v) == true && v == l.Value))
+                continue;
+            }
+            foreach (var file in Directory.GetFiles(files, "*.yaml"))
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                // Each file on its own: one that cannot be read is reported and the others are listed as usual.
+                var (item, invalid) = ResourceDocument.Read<T>(file, Path.GetFileName(folder), type.Kind);
+                if (invalid is not null)
                 {
-                    result.Add(item);
+                    unreadable.Add(invalid);
+                }
+                else if (labels is null || labels.All(l => item!.Metadata.Labels?.TryGetValue(l.Key, out var v) == true && v == l.Value))
+                {
+                    result.Add(item!);
                 }
             }
         }
-        return result;
+        return new ResourceListing<T>(result, unreadable);
     }
 
     public async Task<bool> TryCreateAsync<T>(T resource, CancellationToken cancellationToken) where T : class, IKubernetesObject<V1ObjectMeta>, new()
     {
         var type = ResourceTypes.Of<T>();
         var path = PathOf(resource.Metadata.NamespaceProperty ?? "default", type.Plural, resource.Metadata.Name);
-        await _lock.WaitAsync(cancellationToken);
-        try
+        using (await _lock.TakeAsync(cancellationToken))
         {
             if (File.Exists(path))
             {
@@ -63,24 +74,19 @@ public sealed class FolderGateway(string root, LocalJobRunner jobs) : IClusterGa
             await WriteAsync(path, resource, cancellationToken);
             return true;
         }
-        finally
-        {
-            _lock.Release();
-        }
     }
 
     public async Task<T> ReplaceStatusAsync<T>(T resource, CancellationToken cancellationToken) where T : class, IKubernetesObject<V1ObjectMeta>, new()
     {
         var type = ResourceTypes.Of<T>();
         var path = PathOf(resource.Metadata.NamespaceProperty ?? "default", type.Plural, resource.Metadata.Name);
-        await _lock.WaitAsync(cancellationToken);
-        try
+        using (await _lock.TakeAsync(cancellationToken))
         {
             if (!File.Exists(path))
             {
                 throw new ConflictException($"{type.Kind} {resource.Metadata.NamespaceProperty}/{resource.Metadata.Name} no longer exists");
             }
-            var current = Read<T>(await File.ReadAllTextAsync(path, cancellationToken), path);
+            var current = ReadValid<T>(path, resource.Metadata.NamespaceProperty ?? "default");
             if (current.Metadata.ResourceVersion != resource.Metadata.ResourceVersion)
             {
                 throw new ConflictException($"{type.Kind} {resource.Metadata.Name} changed (resourceVersion {current.Metadata.ResourceVersion}, not {resource.Metadata.ResourceVersion})");
@@ -92,20 +98,18 @@ public sealed class FolderGateway(string root, LocalJobRunner jobs) : IClusterGa
             await WriteAsync(path, current, cancellationToken);
             return current;
         }
-        finally
-        {
-            _lock.Release();
-        }
     }
 
     public async Task<bool> DeleteAsync<T>(string @namespace, string name, CancellationToken cancellationToken) where T : class, IKubernetesObject<V1ObjectMeta>, new()
     {
         var path = PathOf(@namespace, ResourceTypes.Of<T>().Plural, name);
+        using var held = await _lock.TakeAsync(cancellationToken);
         if (!File.Exists(path))
         {
             return false;
         }
-        var resource = Read<T>(await File.ReadAllTextAsync(path, cancellationToken), path);
+        // A document that cannot be read can still be deleted; it owns nothing that can be found.
+        var (resource, _) = ResourceDocument.Read<T>(path, @namespace, ResourceTypes.Of<T>().Kind);
         File.Delete(path);
         // Owner references: what the session owns goes with it.
         foreach (var plural in new[] { "jobs", "secrets" })
@@ -118,7 +122,7 @@ public sealed class FolderGateway(string root, LocalJobRunner jobs) : IClusterGa
             foreach (var file in Directory.GetFiles(folder, "*.yaml"))
             {
                 var text = await File.ReadAllTextAsync(file, cancellationToken);
-                if (resource.Metadata.Uid is { } uid && text.Contains(uid, StringComparison.Ordinal))
+                if (resource?.Metadata.Uid is { } uid && text.Contains(uid, StringComparison.Ordinal))
                 {
                     File.Delete(file);
                 }
@@ -163,8 +167,7 @@ public sealed class FolderGateway(string root, LocalJobRunner jobs) : IClusterGa
     public async Task<bool> TryCreateJobAsync(V1Job job, CancellationToken cancellationToken)
     {
         var path = PathOf(job.Metadata.NamespaceProperty ?? "default", "jobs", job.Metadata.Name);
-        await _lock.WaitAsync(cancellationToken);
-        try
+        using (await _lock.TakeAsync(cancellationToken))
         {
             if (File.Exists(path))
             {
@@ -172,10 +175,6 @@ public sealed class FolderGateway(string root, LocalJobRunner jobs) : IClusterGa
             }
             Directory.CreateDirectory(Path.GetDirectoryName(path)!);
             await File.WriteAllTextAsync(path, KubernetesYaml.Serialize(job), cancellationToken);
-        }
-        finally
-        {
-            _lock.Release();
         }
         jobs.Start(job, (ns, name) => ReadSecret(ns, name), state => File.WriteAllText(path + ".state", $"{state.Outcome}\n{state.Reason}\n{state.Message}"));
         return true;
@@ -201,16 +200,11 @@ public sealed class FolderGateway(string root, LocalJobRunner jobs) : IClusterGa
 
     private static string? NullIfEmpty(string? text) => string.IsNullOrEmpty(text) ? null : text;
 
-    private static T Read<T>(string yaml, string path) where T : class, IKubernetesObject<V1ObjectMeta>, new()
+    /// <summary>A resource asked for by name: one that cannot be read is an <see cref="InvalidResourceException"/>.</summary>
+    private static T ReadValid<T>(string path, string @namespace) where T : class, IKubernetesObject<V1ObjectMeta>, new()
     {
-        try
-        {
-            return KubernetesYaml.Deserialize<T>(yaml);
-        }
-        catch (YamlDotNet.Core.YamlException e)
-        {
-            throw new InvalidDataException($"{path} is not a valid {typeof(T).Name} ({e.Message}): fix the document", e);
-        }
+        var (resource, invalid) = ResourceDocument.Read<T>(path, @namespace, ResourceTypes.Of<T>().Kind);
+        return resource ?? throw new InvalidResourceException(invalid!);
     }
 
     private static async Task WriteAsync<T>(string path, T resource, CancellationToken cancellationToken)

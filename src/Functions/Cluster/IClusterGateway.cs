@@ -12,10 +12,14 @@ namespace Serverless.Backup.Functions.Cluster;
 /// </summary>
 public interface IClusterGateway
 {
+    /// <summary>The object, or null; <see cref="InvalidResourceException"/> when it exists but cannot be read.</summary>
     Task<T?> GetAsync<T>(string @namespace, string name, CancellationToken cancellationToken) where T : class, IKubernetesObject<V1ObjectMeta>, new();
 
-    /// <summary>One list call: all namespaces when <paramref name="namespace"/> is null, filtered by labels.</summary>
-    Task<IReadOnlyList<T>> ListAsync<T>(string? @namespace, IReadOnlyDictionary<string, string>? labels, CancellationToken cancellationToken) where T : class, IKubernetesObject<V1ObjectMeta>, new();
+    /// <summary>
+    /// One list call: all namespaces when <paramref name="namespace"/> is null, filtered by labels. Resources that
+    /// cannot be read are in <see cref="ResourceListing{T}.Unreadable"/>, never an exception for the whole list.
+    /// </summary>
+    Task<ResourceListing<T>> ListAsync<T>(string? @namespace, IReadOnlyDictionary<string, string>? labels, CancellationToken cancellationToken) where T : class, IKubernetesObject<V1ObjectMeta>, new();
 
     /// <summary>Creates the object; false when one of that name exists. Sets uid and resourceVersion on <paramref name="resource"/>.</summary>
     Task<bool> TryCreateAsync<T>(T resource, CancellationToken cancellationToken) where T : class, IKubernetesObject<V1ObjectMeta>, new();

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.Json;
 using k8s;
 using k8s.Autorest;
 using k8s.Models;
@@ -48,21 +49,42 @@ public sealed class KubernetesGateway(IKubernetes kubernetes, ControlPlaneMetric
         }
     }
 
-    public async Task<IReadOnlyList<T>> ListAsync<T>(string? @namespace, IReadOnlyDictionary<string, string>? labels, CancellationToken cancellationToken) where T : class, IKubernetesObject<V1ObjectMeta>, new()
+    public async Task<ResourceListing<T>> ListAsync<T>(string? @namespace, IReadOnlyDictionary<string, string>? labels, CancellationToken cancellationToken) where T : class, IKubernetesObject<V1ObjectMeta>, new()
     {
         var type = ResourceTypes.Of<T>();
         var selector = labels is { Count: > 0 } ? string.Join(",", labels.Select(kv => $"{kv.Key}={kv.Value}")) : null;
+        ResourceList<JsonElement> list;
         try
         {
-            var list = @namespace is null
-                ? await kubernetes.CustomObjects.ListClusterCustomObjectAsync<ResourceList<T>>(type.Group, type.Version, type.Plural, labelSelector: selector, cancellationToken: cancellationToken)
-                : await kubernetes.CustomObjects.ListNamespacedCustomObjectAsync<ResourceList<T>>(type.Group, type.Version, @namespace, type.Plural, labelSelector: selector, cancellationToken: cancellationToken);
-            return list.Items.ToList();
+            // Items as raw JSON, read one by one: a resource the model cannot read (a CRD without a schema lets
+            // anything in) is reported on its own instead of failing the list for every other resource.
+            list = @namespace is null
+                ? await kubernetes.CustomObjects.ListClusterCustomObjectAsync<ResourceList<JsonElement>>(type.Group, type.Version, type.Plural, labelSelector: selector, cancellationToken: cancellationToken)
+                : await kubernetes.CustomObjects.ListNamespacedCustomObjectAsync<ResourceList<JsonElement>>(type.Group, type.Version, @namespace, type.Plural, labelSelector: selector, cancellationToken: cancellationToken);
         }
         catch (Exception e) when (Unexpected(e))
         {
             throw;
         }
+        var items = new List<T>();
+        var unreadable = new List<InvalidResource>();
+        foreach (var item in list.Items)
+        {
+            try
+            {
+                items.Add(KubernetesJson.Deserialize<T>(item.GetRawText()));
+            }
+            catch (Exception e) when (e is JsonException or NotSupportedException or InvalidOperationException or FormatException or OverflowException)
+            {
+                var metadata = item.ValueKind == JsonValueKind.Object && item.TryGetProperty("metadata", out var m) && m.ValueKind == JsonValueKind.Object ? m : default;
+                unreadable.Add(new InvalidResource(type.Kind, Text(metadata, "namespace") ?? @namespace ?? "", Text(metadata, "name") ?? "",
+                    $"cannot be read ({e.Message}): correct the resource so that it matches the CRD in infra/k8s/crds"));
+            }
+        }
+        return new ResourceListing<T>(items, unreadable);
+
+        static string? Text(JsonElement element, string property) =>
+            element.ValueKind == JsonValueKind.Object && element.TryGetProperty(property, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
     }
 
     public async Task<bool> TryCreateAsync<T>(T resource, CancellationToken cancellationToken) where T : class, IKubernetesObject<V1ObjectMeta>, new()

@@ -22,28 +22,30 @@ public sealed class MaintenanceScheduler(IClusterGateway cluster, AppSettings se
     public async Task<string> MaintenanceTickAsync(CancellationToken cancellationToken)
     {
         using var timer = metrics?.TimeTick("MaintenanceTick");
+        var report = new TickReport("MaintenanceTick", log ?? JsonLog.None);
         var now = clock.GetUtcNow();
         var repositories = await cluster.ListAsync<Repository>(null, null, cancellationToken);
-        int created = 0, existing = 0, invalid = 0;
-        foreach (var repository in repositories)
+        report.Report(repositories.Unreadable);
+        int created = 0, existing = 0;
+        // Each repository on its own: one that is invalid or fails is reported and the others go on.
+        await report.EachAsync(repositories, r => (r.Kind, r.Namespace, r.Name), async repository =>
         {
             var check = repository.Spec.Check ?? new CheckSpec();
+            var problem = ProblemOf(repository, out var schedule);
+            await SetValidityAsync(repository, problem, now, cancellationToken);
+            if (problem is not null)
+            {
+                report.Report(new InvalidResource(repository.Kind, repository.Namespace, repository.Name, problem), new LogFields { Repository = repository.Name });
+                return;
+            }
             if (check.Paused)
             {
-                continue;
-            }
-            var fields = new LogFields { Namespace = repository.Namespace, Repository = repository.Name, Function = "MaintenanceTick" };
-            if (ResourceValidation.ValidateCheck(repository) is { Count: > 0 } errors
-                || !BackupSchedule.TryParse(check.Schedule ?? CheckSpec.DefaultSchedule, check.TimeZone ?? settings.TimeZone, out var schedule, out _))
-            {
-                invalid++;
-                (log ?? JsonLog.None).Error($"Repository {repository.Namespace}/{repository.Name} has an invalid check schedule: {string.Join("; ", ResourceValidation.ValidateCheck(repository))}", fields);
-                continue;
+                return;
             }
             var slot = schedule!.MostRecent(now, CheckStartingDeadline);
             if (slot is null || slot <= repository.Status?.LastCheckScheduleTime)
             {
-                continue;
+                return;
             }
             var session = new MaintenanceSession
             {
@@ -73,8 +75,40 @@ public sealed class MaintenanceScheduler(IClusterGateway cluster, AppSettings se
                 r.Status = (r.Status ?? new()) with { LastCheckScheduleTime = slot };
                 return true;
             }, cancellationToken);
+        }, cancellationToken);
+        return report.Finish($"{repositories.Count + repositories.Unreadable.Count} repositories seen, {created} check sessions created, {existing} existed");
+    }
+
+    /// <summary>What is wrong with the repository's check schedule (the field and the fix), or null; the schedule when valid.</summary>
+    public string? ProblemOf(Repository repository, out BackupSchedule? schedule)
+    {
+        var check = repository.Spec.Check ?? new CheckSpec();
+        var errors = ResourceValidation.ValidateCheck(repository);
+        schedule = null;
+        if (errors.Count == 0 && !BackupSchedule.TryParse(check.Schedule ?? CheckSpec.DefaultSchedule, check.TimeZone ?? settings.TimeZone, out schedule, out var error))
+        {
+            errors.Add(error!.Replace("spec.", "spec.check.", StringComparison.Ordinal));
         }
-        return $"MaintenanceTick: {repositories.Count} repositories seen, {created} check sessions created, {existing} existed, {invalid} failed (invalid check schedule)";
+        return errors.Count == 0 ? null : string.Join("; ", errors);
+    }
+
+    /// <summary>Writes phase Ready or Invalid and the Valid condition, when they change.</summary>
+    private async Task SetValidityAsync(Repository repository, string? problem, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var phase = problem is null ? ResourcePhase.Ready : ResourcePhase.Invalid;
+        if (repository.Status?.Phase == phase && ResourceCondition.Says(repository.Status.Conditions, problem))
+        {
+            return;
+        }
+        await StatusWriter.UpdateAsync(cluster, repository, r =>
+        {
+            if (r.Status?.Phase == phase && ResourceCondition.Says(r.Status.Conditions, problem))
+            {
+                return false;
+            }
+            r.Status = (r.Status ?? new()) with { Phase = phase, Conditions = ResourceCondition.ValidityOf(problem, r.Status?.Conditions, now) };
+            return true;
+        }, cancellationToken);
     }
 
     /// <summary>The check session of a schedule slot: the same repository and slot always give the same name.</summary>

@@ -111,16 +111,29 @@ public sealed class RepositoryApi(IClusterGateway cluster, MaintenanceScheduler 
             $"/api/sessions/{ns}/{ResourceType.MaintenanceSession.Plural}/{sessionName}");
     }
 
-    /// <summary>The Prometheus text of every metric; the status-derived series from five list calls made now.</summary>
+    /// <summary>
+    /// The Prometheus text of every metric; the status-derived series from five list calls made now. A resource
+    /// that cannot be read or is invalid is counted in mysql_backup_invalid_resources and never fails the scrape.
+    /// </summary>
     public async Task WriteMetricsAsync(Stream output, CancellationToken cancellationToken)
     {
         var configurations = await cluster.ListAsync<BackupConfiguration>(null, null, cancellationToken);
         var repositories = await cluster.ListAsync<Repository>(null, null, cancellationToken);
+        var backups = await cluster.ListAsync<BackupSession>(null, null, cancellationToken);
+        var restores = await cluster.ListAsync<RestoreSession>(null, null, cancellationToken);
+        var maintenances = await cluster.ListAsync<MaintenanceSession>(null, null, cancellationToken);
         var sessions = new List<SessionPhaseEntry>();
-        sessions.AddRange((await cluster.ListAsync<BackupSession>(null, null, cancellationToken)).Select(s => new SessionPhaseEntry(s.Namespace, s.Kind, s.Status?.Phase)));
-        sessions.AddRange((await cluster.ListAsync<RestoreSession>(null, null, cancellationToken)).Select(s => new SessionPhaseEntry(s.Namespace, s.Kind, s.Status?.Phase)));
-        sessions.AddRange((await cluster.ListAsync<MaintenanceSession>(null, null, cancellationToken)).Select(s => new SessionPhaseEntry(s.Namespace, s.Kind, s.Status?.Phase)));
-        metrics.SetFromStatus(new StatusSnapshot(configurations, repositories, sessions), settings.TimeZone, clock.GetUtcNow());
+        sessions.AddRange(backups.Select(s => new SessionPhaseEntry(s.Namespace, s.Kind, s.Status?.Phase)));
+        sessions.AddRange(restores.Select(s => new SessionPhaseEntry(s.Namespace, s.Kind, s.Status?.Phase)));
+        sessions.AddRange(maintenances.Select(s => new SessionPhaseEntry(s.Namespace, s.Kind, s.Status?.Phase)));
+        var invalid = configurations.Unreadable.Concat(repositories.Unreadable).Concat(backups.Unreadable).Concat(restores.Unreadable).Concat(maintenances.Unreadable).ToList();
+        invalid.AddRange(configurations
+            .Select(c => ControlPlane.ProblemOf(c, settings.TimeZone, out _) is { } problem ? new InvalidResource(c.Kind, c.Namespace, c.Name, problem) : null)
+            .OfType<InvalidResource>());
+        invalid.AddRange(repositories
+            .Select(r => maintenance.ProblemOf(r, out _) is { } problem ? new InvalidResource(r.Kind, r.Namespace, r.Name, problem) : null)
+            .OfType<InvalidResource>());
+        metrics.SetFromStatus(new StatusSnapshot(configurations, repositories, sessions, invalid), settings.TimeZone, clock.GetUtcNow());
         await metrics.ExportAsync(output, cancellationToken);
     }
 }

@@ -14,7 +14,7 @@ namespace Serverless.Backup.Functions.Control;
 public static class RepositoryStatusWriter
 {
     /// <summary>Applies a final event of a session of the repository; false when nothing was written.</summary>
-    public static async Task<bool> ApplyAsync(IClusterGateway cluster, string @namespace, string repositoryName, RunnerEvent runnerEvent, CancellationToken cancellationToken)
+    public static async Task<bool> ApplyAsync(IClusterGateway cluster, string @namespace, string repositoryName, RunnerEvent runnerEvent, DateTimeOffset now, CancellationToken cancellationToken)
     {
         if (!Carries(runnerEvent))
         {
@@ -28,7 +28,9 @@ public static class RepositoryStatusWriter
         var written = await StatusWriter.UpdateAsync(cluster, repository, r =>
         {
             var current = r.Status ?? new RepositoryStatus();
-            if (current.Updated is { } updated && runnerEvent.Time < updated)
+            // An `updated` in the future was written before event times were bounded: it orders nothing, and
+            // leaving it would hide every later report.
+            if (current.Updated is { } updated && updated <= now + SessionEvents.EventTimeSkew && runnerEvent.Time < updated)
             {
                 return false;
             }

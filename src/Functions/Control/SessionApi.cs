@@ -10,7 +10,23 @@ namespace Serverless.Backup.Functions.Control;
 /// <summary>An HTTP answer of the API: status, JSON body, optional Location.</summary>
 public sealed record ApiResult(int Status, object Body, string? Location = null)
 {
-    public static ApiResult Error(int status, string message) => new(status, new { error = message });
+    /// <summary>
+    /// An error as RFC 9457 problem details (type, title, status, detail), with the message also as "error", the
+    /// field earlier versions of the API answered with. Every error of the app has this shape, routing errors too.
+    /// </summary>
+    public static ApiResult Error(int status, string message) => new(status, new ProblemBody(status, message));
+
+    public bool IsProblem => Body is ProblemBody;
+}
+
+/// <summary>The body of every error answer (application/problem+json).</summary>
+public sealed record ProblemBody(int Status, string Detail)
+{
+    public string Type => "about:blank";
+    public string Title => System.Net.HttpStatusCode.IsDefined(typeof(System.Net.HttpStatusCode), Status)
+        ? System.Text.RegularExpressions.Regex.Replace(((System.Net.HttpStatusCode)Status).ToString(), "(?<=[a-z])(?=[A-Z])", " ")
+        : "Error";
+    public string Error => Detail;
 }
 
 /// <summary>The body of CreateRestore.</summary>
@@ -160,14 +176,16 @@ public sealed class SessionApi(IClusterGateway cluster, ControlPlane control, Ti
         }
         var labels = configuration is null ? null : new Dictionary<string, string> { [Api.ConfigurationLabel] = configuration };
         var backups = await cluster.ListAsync<BackupSession>(ns, labels, cancellationToken);
-        var restores = configuration is null ? await cluster.ListAsync<RestoreSession>(ns, null, cancellationToken) : [];
-        var maintenance = configuration is null ? await cluster.ListAsync<MaintenanceSession>(ns, null, cancellationToken) : [];
+        var restores = configuration is null ? await cluster.ListAsync<RestoreSession>(ns, null, cancellationToken) : null;
+        var maintenance = configuration is null ? await cluster.ListAsync<MaintenanceSession>(ns, null, cancellationToken) : null;
         var items = backups.Select(b => View(b.Kind, b.Metadata, b.Status, ConfigurationOf(b)))
-            .Concat(restores.Select(r => View(r.Kind, r.Metadata, r.Status, null)))
-            .Concat(maintenance.Select(m => View(m.Kind, m.Metadata, m.Status, m.Spec.Configuration, m.Spec.Task, m.Spec.Repository.Name)))
+            .Concat((restores?.AsEnumerable() ?? []).Select(r => View(r.Kind, r.Metadata, r.Status, null)))
+            .Concat((maintenance?.AsEnumerable() ?? []).Select(m => View(m.Kind, m.Metadata, m.Status, m.Spec.Configuration, m.Spec.Task, m.Spec.Repository.Name)))
             .OrderByDescending(v => v.Created)
             .ToList();
-        return new ApiResult(200, new { items });
+        // Sessions that cannot be read are listed apart, naming the problem, instead of failing the whole answer.
+        var invalid = backups.Unreadable.Concat(restores?.Unreadable ?? []).Concat(maintenance?.Unreadable ?? []).ToList();
+        return new ApiResult(200, invalid.Count == 0 ? new { items } : new { items, invalid });
     }
 
     private static string? ConfigurationOf(BackupSession session) =>

@@ -75,22 +75,31 @@ public sealed class SessionEvents(IClusterGateway cluster, AppSettings settings,
             return new(400, $"the event is for session {runnerEvent.Namespace}/{runnerEvent.Session}, not {identity.Namespace}/{session.Metadata.Name}", "wrong_session");
         }
         var sent = long.Parse(timestamp!, System.Globalization.CultureInfo.InvariantCulture);
-        if (sent < (SessionAccess.StatusOf(session)?.LastEventTimestamp ?? 0))
+        var now = clock.GetUtcNow();
+        if (TimeProblem(runnerEvent, sent, session, now) is { } timeProblem)
         {
-            return new(409, "replayed: an event newer than this one was already accepted", "replayed");
+            return new(400, timeProblem, "time");
+        }
+        if (Refusal(SessionAccess.StatusOf(session), runnerEvent, sent) is { } early)
+        {
+            return early;
         }
 
         SessionStatus? accepted = null;
+        WebhookResult? refused = null;
         var written = await SessionAccess.UpdateStatusAsync(cluster, session, st =>
         {
             var current = st ?? new SessionStatus { Phase = SessionPhase.Pending };
-            if (sent < (current.LastEventTimestamp ?? 0))
+            // Checked again on the latest status: another request may have moved it since it was read.
+            if (Refusal(st, runnerEvent, sent) is { } late)
             {
+                refused = late;
                 return null;
             }
-            var next = Apply(current, runnerEvent) with { LastEventTimestamp = sent };
+            var next = Apply(current, runnerEvent) with { LastEventTimestamp = sent, LastEventSequence = runnerEvent.Sequence };
             if (next.Phase != current.Phase && !SessionPhase.CanMove(current.Phase, next.Phase!))
             {
+                refused = new(409, $"the session is {current.Phase}: a {TypeName(runnerEvent)} event cannot change it", "phase");
                 return null;
             }
             accepted = next;
@@ -98,7 +107,7 @@ public sealed class SessionEvents(IClusterGateway cluster, AppSettings settings,
         }, cancellationToken);
         if (!written)
         {
-            return new(409, $"the session is {SessionAccess.StatusOf(session)?.Phase}: the event cannot change it", "phase");
+            return refused ?? new(404, "the session was deleted while the event was applied", "unknown_session");
         }
         var type = TypeName(runnerEvent);
         if (runnerEvent is SucceededEvent or FailedEvent)
@@ -119,11 +128,65 @@ public sealed class SessionEvents(IClusterGateway cluster, AppSettings settings,
             }
             if (SessionAccess.RepositoryOf(session) is { } repository && RepositoryStatusWriter.Carries(runnerEvent))
             {
-                await RepositoryStatusWriter.ApplyAsync(cluster, identity.Namespace, repository, runnerEvent, cancellationToken);
+                await RepositoryStatusWriter.ApplyAsync(cluster, identity.Namespace, repository, runnerEvent, now, cancellationToken);
             }
         }
         return new(200, $"accepted {runnerEvent.GetType().Name}", type);
     }
+
+    /// <summary>
+    /// How far an event's own time may lie after its signature's time and the server's clock. The runner stamps
+    /// an event when it happens and signs it when it sends it (later, when it retries), so only the future is
+    /// bounded tightly.
+    /// </summary>
+    public static readonly TimeSpan EventTimeSkew = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// Why the event's own time cannot be right, or null. Its time is what Repository.status orders reports by
+    /// and what a session's completion time says: one in the future would stick there and hide every later
+    /// report, one before the session existed is not of this session.
+    /// </summary>
+    private static string? TimeProblem(RunnerEvent runnerEvent, long sent, IKubernetesObject<V1ObjectMeta> session, DateTimeOffset now)
+    {
+        var latest = new[] { DateTimeOffset.FromUnixTimeSeconds(sent), now }.Min() + EventTimeSkew;
+        if (runnerEvent.Time > latest)
+        {
+            return $"time: the event's time {runnerEvent.Time:u} is after its signature's time and the server's clock (+{EventTimeSkew.TotalSeconds:0} s): check the runner's clock";
+        }
+        if (session.Metadata.CreationTimestamp is { } created && runnerEvent.Time < new DateTimeOffset(DateTime.SpecifyKind(created, DateTimeKind.Utc)) - EventTimeSkew)
+        {
+            return $"time: the event's time {runnerEvent.Time:u} is before the session was created ({created:u}): check the runner's clock";
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// Why the event cannot change the session as it stands, or null. A finished session is final (the one
+    /// exception: a session that Reconcile marked Succeeded because the runner's report had not arrived takes that
+    /// report once). Otherwise an event must come after the last accepted one: a higher sequence number, or the
+    /// same with a later signature, so a replay, even from the same second, is refused.
+    /// </summary>
+    private static WebhookResult? Refusal(SessionStatus? status, RunnerEvent runnerEvent, long sent)
+    {
+        if (SessionPhase.IsFinished(status?.Phase))
+        {
+            var lateReport = runnerEvent is SucceededEvent && status!.Phase == SessionPhase.Succeeded && status.Reason == ReportMissing;
+            if (!lateReport)
+            {
+                return new(409, $"the session is {status!.Phase}, which is final: a {TypeName(runnerEvent)} event cannot change it", "finished");
+            }
+            return null;
+        }
+        var last = (status?.LastEventSequence ?? 0, status?.LastEventTimestamp ?? 0);
+        if (status?.LastEventTimestamp is not null && (runnerEvent.Sequence, sent).CompareTo(last) <= 0)
+        {
+            return new(409, "replayed: an event as new as this one was already accepted", "replayed");
+        }
+        return null;
+    }
+
+    /// <summary>The reason Reconcile gives a session whose Job succeeded before its report arrived.</summary>
+    public const string ReportMissing = "ReportMissing";
 
     private static string TypeName(RunnerEvent runnerEvent) => runnerEvent switch
     {

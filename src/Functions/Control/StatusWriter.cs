@@ -16,8 +16,13 @@ public static class StatusWriter
         where T : class, IKubernetesObject<V1ObjectMeta>, new()
     {
         var current = resource;
-        for (var attempt = 0; attempt < 5; attempt++)
+        for (var attempt = 0; attempt < MaxAttempts; attempt++)
         {
+            if (attempt > 1)
+            {
+                // Writers that collide again back off apart (random, growing), so that one of them gets through.
+                await Task.Delay(Random.Shared.Next(5, 20 << Math.Min(attempt, 5)), cancellationToken);
+            }
             if (!change(current))
             {
                 return null;
@@ -36,6 +41,9 @@ public static class StatusWriter
                 current = fresh;
             }
         }
-        throw new ConflictException($"{typeof(T).Name} {resource.Metadata.Name} kept changing while its status was written");
+        throw new ConflictException($"{typeof(T).Name} {resource.Metadata.NamespaceProperty}/{resource.Metadata.Name} kept changing while its status was written ({MaxAttempts} attempts): the next run writes it again");
     }
+
+    /// <summary>Tries of one status write; each conflict re-reads the object, and the change decides again.</summary>
+    public const int MaxAttempts = 12;
 }

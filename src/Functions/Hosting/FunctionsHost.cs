@@ -60,8 +60,36 @@ public sealed class FunctionsHost
         _ => throw new ArgumentException($"no timer function {name}"),
     };
 
+    /// <summary>The longest request target (path and query) served; a longer one is a 414 with the API's error body.</summary>
+    public const int MaxRequestTarget = 8192;
+
     public void Map(WebApplication app)
     {
+        // Errors that no function answers (no such route, a method the route does not take, a target too long)
+        // get the same problem-details body as every other error of the API.
+        app.Use(async (context, next) =>
+        {
+            if (context.Request.Path.Value?.Length + context.Request.QueryString.Value?.Length > MaxRequestTarget)
+            {
+                await Write(context, ApiResult.Error(414, $"the request's path and query are longer than {MaxRequestTarget} characters: shorten them"));
+                return;
+            }
+            await next(context);
+        });
+        app.UseStatusCodePages(async status =>
+        {
+            var context = status.HttpContext;
+            var code = context.Response.StatusCode;
+            var message = code switch
+            {
+                404 => $"no route {context.Request.Method} {context.Request.Path}: see docs/api.md for the routes",
+                405 => $"{context.Request.Path} does not take {context.Request.Method}: see docs/api.md for the methods of each route",
+                413 => $"the body is larger than {SessionEvents.MaxBodyBytes} bytes",
+                _ => $"the request failed with status {code}",
+            };
+            await Write(context, ApiResult.Error(code, message));
+        });
+
         // The host's readiness probe.
         app.MapGet("/", () => Results.Ok(new { status = "ready", functions = FunctionCatalog.All.Select(f => f.Name) }));
 
@@ -82,7 +110,15 @@ public sealed class FunctionsHost
 
     private async Task TimerInvocationAsync(HttpContext context, string name)
     {
+        // Standalone, these routes fire a timer now (as the Functions host's admin API does): they need the key.
+        // Under the host they are only reachable on the loopback handler port.
+        if (_standalone && !HasApiKey(context.Request))
+        {
+            await Write(context, ApiResult.Error(401, "missing or wrong API key: send BACKUP_API_KEY in the x-functions-key header"));
+            return;
+        }
         var logs = new List<string>();
+        var failed = false;
         try
         {
             using var payload = await JsonDocument.ParseAsync(context.Request.Body, cancellationToken: context.RequestAborted);
@@ -95,14 +131,19 @@ public sealed class FunctionsHost
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
+            // The tick itself could not run (its list calls failed): the invocation fails, so the host and the
+            // portal record a failure instead of a success with an error in its log.
+            failed = true;
             logs.Add($"{name} failed: {e.GetType().Name}: {e.Message}");
+            _log.Error(logs[^1], new LogFields { Function = name });
         }
-        foreach (var line in logs)
+        if (logs.Count > 0 && logs[0].Contains("past due", StringComparison.Ordinal))
         {
-            _log.Info(line, new LogFields { Function = name });
+            _log.Warning(logs[0], new LogFields { Function = name });
         }
-        // Always 200 with the custom-handler response shape.
-        // The host reads these exact (PascalCase) names.
+        // The custom-handler response shape, whose exact (PascalCase) names the host reads; a non-2xx answer fails
+        // the invocation, and the body is never empty (an empty one can leave the invocation hanging).
+        context.Response.StatusCode = failed ? 500 : 200;
         await context.Response.WriteAsJsonAsync(new { Outputs = new { }, Logs = logs, ReturnValue = (object?)null }, HostJson, context.RequestAborted);
     }
 
@@ -124,6 +165,35 @@ public sealed class FunctionsHost
             await Write(context, ApiResult.Error(413, $"the body is larger than {SessionEvents.MaxBodyBytes} bytes"));
             return;
         }
+        ApiResult result;
+        try
+        {
+            if (await InvokeAsync(context, function, body) is not { } answer)
+            {
+                return;
+            }
+            result = answer;
+        }
+        catch (InvalidResourceException e)
+        {
+            // A resource the request names exists but cannot be read: the client can fix it, so no 5xx.
+            result = ApiResult.Error(422, e.Resource.ToString());
+        }
+        catch (ConflictException e)
+        {
+            result = ApiResult.Error(409, $"{e.Message}: try again");
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !context.RequestAborted.IsCancellationRequested)
+        {
+            _log.Error($"{function.Name} failed: {e.GetType().Name}: {e.Message}", new LogFields { Function = function.Name });
+            result = ApiResult.Error(500, $"{function.Name} failed ({e.GetType().Name}); the app's log has the details");
+        }
+        await Write(context, result);
+    }
+
+    /// <summary>Runs an HTTP function; null when it wrote its own answer (the metrics text).</summary>
+    private async Task<ApiResult?> InvokeAsync(HttpContext context, FunctionDefinition function, byte[] body)
+    {
         var route = context.Request.RouteValues;
         string Value(string key) => route[key]?.ToString() ?? "";
         var ct = context.RequestAborted;
@@ -147,7 +217,7 @@ public sealed class FunctionsHost
             context.Response.StatusCode = 200;
             context.Response.ContentType = ControlPlaneMetrics.ContentType;
             await _repositories.WriteMetricsAsync(context.Response.Body, ct);
-            return;
+            return null;
         }
         else if (function == FunctionCatalog.ListSnapshots)
         {
@@ -165,7 +235,7 @@ public sealed class FunctionsHost
         {
             result = await _api.ListSessionsAsync(context.Request.Query["namespace"].FirstOrDefault(), context.Request.Query["configuration"].FirstOrDefault(), ct);
         }
-        await Write(context, result);
+        return result;
     }
 
     private bool HasApiKey(HttpRequest request)
@@ -198,7 +268,8 @@ public sealed class FunctionsHost
         {
             context.Response.Headers.Location = result.Location;
         }
-        await context.Response.WriteAsJsonAsync(result.Body, SessionApi.Json, context.RequestAborted);
+        await context.Response.WriteAsJsonAsync(result.Body, result.Body.GetType(), SessionApi.Json,
+            result.IsProblem ? "application/problem+json" : "application/json", context.RequestAborted);
     }
 
     /// <summary>Standalone mode: fire the timer functions on their NCRONTAB schedules, one run at a time each.</summary>
@@ -218,8 +289,8 @@ public sealed class FunctionsHost
             try
             {
                 await Task.Delay(next - now.UtcDateTime, _clock, cancellationToken);
-                var summary = await RunTimerAsync(function.Name, cancellationToken);
-                _log.Info(summary, new LogFields { Function = function.Name });
+                // The tick logs its own summary, at the level its outcome calls for.
+                await RunTimerAsync(function.Name, cancellationToken);
             }
             catch (OperationCanceledException)
             {

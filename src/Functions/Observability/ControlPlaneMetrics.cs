@@ -28,6 +28,7 @@ public sealed class ControlPlaneMetrics
     private readonly StatusGauge _integrity;
     private readonly StatusGauge _snapshots;
     private readonly StatusGauge _size;
+    private readonly StatusGauge _invalid;
 
     public ControlPlaneMetrics()
     {
@@ -45,6 +46,7 @@ public sealed class ControlPlaneMetrics
         _integrity = new(factory.CreateGauge(Names.RepositoryIntegrity, "1 when the repository's last check passed, 0 when it found damage (Repository.status.integrity).", repository));
         _snapshots = new(factory.CreateGauge(Names.RepositorySnapshots, "Snapshots in the repository (Repository.status.snapshotCount).", repository));
         _size = new(factory.CreateGauge(Names.RepositorySizeBytes, "Bytes the repository takes in storage (Repository.status.totalSizeBytes).", repository));
+        _invalid = new(factory.CreateGauge(Names.InvalidResources, "1 for each resource that cannot be read or is invalid; it is skipped until fixed (its status and the app's log say which field).", Names.Labels.Namespace, Names.Labels.Kind, Names.Labels.Name));
     }
 
     public void WebhookEvent(bool accepted, string reason) => _webhookEvents.WithLabels(accepted ? "accepted" : "rejected", reason).Inc();
@@ -60,7 +62,7 @@ public sealed class ControlPlaneMetrics
     {
         lock (_scrape)
         {
-            foreach (var gauge in new[] { _sessions, _lastSuccess, _interval, _lastFailed, _integrity, _snapshots, _size })
+            foreach (var gauge in new[] { _sessions, _lastSuccess, _interval, _lastFailed, _integrity, _snapshots, _size, _invalid })
             {
                 gauge.Begin();
             }
@@ -82,6 +84,10 @@ public sealed class ControlPlaneMetrics
                 }
                 _lastFailed.Set(status?.LastSessionPhase == SessionPhase.Failed ? 1 : 0, labels);
             }
+            foreach (var invalid in (snapshot.Invalid ?? []).DistinctBy(i => (i.Namespace, i.Kind, i.Name)))
+            {
+                _invalid.Set(1, invalid.Namespace, invalid.Kind, invalid.Name);
+            }
             foreach (var repository in snapshot.Repositories)
             {
                 string[] labels = [repository.Namespace, repository.Name];
@@ -98,7 +104,7 @@ public sealed class ControlPlaneMetrics
                     _size.Set(size, labels);
                 }
             }
-            foreach (var gauge in new[] { _sessions, _lastSuccess, _interval, _lastFailed, _integrity, _snapshots, _size })
+            foreach (var gauge in new[] { _sessions, _lastSuccess, _interval, _lastFailed, _integrity, _snapshots, _size, _invalid })
             {
                 gauge.End();
             }

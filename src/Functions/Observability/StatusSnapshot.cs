@@ -6,4 +6,5 @@ namespace Serverless.Backup.Functions.Observability;
 public sealed record StatusSnapshot(
     IReadOnlyList<BackupConfiguration> Configurations,
     IReadOnlyList<Repository> Repositories,
-    IReadOnlyList<SessionPhaseEntry> Sessions);
+    IReadOnlyList<SessionPhaseEntry> Sessions,
+    IReadOnlyList<Cluster.InvalidResource>? Invalid = null);

@@ -100,6 +100,8 @@ public sealed class Reporter : IAsyncDisposable
 
     private string SessionName => _session.Name ?? "";
 
+    private long _sequence;
+
     private async Task FinishAsync(RunnerEvent final, CancellationToken cancellationToken)
     {
         await StopTickerAsync();
@@ -118,6 +120,8 @@ public sealed class Reporter : IAsyncDisposable
 
     private async Task PublishAsync(RunnerEvent e, CancellationToken cancellationToken)
     {
+        // Numbered as published: the pump publishes in order, and the final event only after the pump has ended.
+        e = e with { Sequence = ++_sequence };
         foreach (var sink in _sinks)
         {
             try

@@ -77,7 +77,7 @@ public sealed class RepositoryLifecycleOverApiServerTests : ApiServerTest
         await Task.WhenAll(Scheduler().MaintenanceTickAsync(CancellationToken.None), Scheduler().MaintenanceTickAsync(CancellationToken.None));
 
         Assert.Equal(1, lists);
-        Assert.Equal("MaintenanceTick: 1 repositories seen, 1 check sessions created, 0 existed, 0 failed (invalid check schedule)", summary);
+        Assert.Equal("MaintenanceTick: 1 repositories seen, 1 check sessions created, 0 existed, 0 invalid, 0 failed", summary);
         Assert.Equal(1, Server.Count("maintenancesessions"));
         var session = Server.Get(Crd, "maintenancesessions", "prod", "repo-check-202611240100")!;
         Assert.Equal(("check", "5%"), (session["spec"]!["task"]!.GetValue<string>(), session["spec"]!["readDataSubset"]!.GetValue<string>()));
@@ -223,7 +223,7 @@ public sealed class RepositoryLifecycleOverApiServerTests : ApiServerTest
         Assert.Equal((SessionPhase.Failed, "InvalidConfiguration"), (failed["phase"]!.GetValue<string>(), failed["reason"]!.GetValue<string>()));
         Assert.Contains("spec.retentionPolicy keeps nothing", failed["message"]!.GetValue<string>());
         Assert.Equal(0, Server.Count("jobs"));
-        Assert.Contains("1 failed (invalid)", summary);
+        Assert.Contains("1 invalid, 0 failed", summary);
         Assert.Contains("spec.retentionPolicy keeps nothing", Status("backupconfigurations", "shop")!["error"]!.GetValue<string>());
     }
 
@@ -299,10 +299,10 @@ public sealed class RepositoryLifecycleOverApiServerTests : ApiServerTest
         await Control().ReconcileAsync(CancellationToken.None);
         Assert.Equal(SessionPhase.Pending, Status("maintenancesessions", "repo-check-202611240100")!["phase"]!.GetValue<string>());
 
-        // Within the grace, backups still start beside the running one.
-        SeedBackup("early-manual");
+        // Within the grace, a restore still starts beside the running backup.
+        SeedRestore("early-restore");
         await Control().ReconcileAsync(CancellationToken.None);
-        Assert.Equal(SessionPhase.Running, Status("backupsessions", "early-manual")!["phase"]!.GetValue<string>());
+        Assert.Equal(SessionPhase.Running, Status("restoresessions", "early-restore")!["phase"]!.GetValue<string>());
 
         // Past it, the check holds its place: a later backup is skipped and a later restore waits, naming it.
         Server.Mutate(Crd, "maintenancesessions", "prod", "repo-check-202611240100", m =>
@@ -322,7 +322,7 @@ public sealed class RepositoryLifecycleOverApiServerTests : ApiServerTest
         Assert.Null(Server.Get("apis/batch/v1", "jobs", "prod", "late-restore"));
 
         // When the running backups end, the check gets the repository alone, and the restore waits for it to end.
-        foreach (var job in new[] { "shop-202611240100", "early-manual" })
+        foreach (var job in new[] { "shop-202611240100", "early-restore" })
         {
             Server.Mutate("apis/batch/v1", "jobs", "prod", job, j => j["status"] = new JsonObject { ["succeeded"] = 1 });
         }
