@@ -1,0 +1,184 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Serverless.Backup.Core.Metrics;
+using Serverless.Backup.Core.Resources;
+using Serverless.Backup.Functions.Control;
+using Serverless.Backup.Testing;
+
+namespace Serverless.Backup.Functions.Tests.Hardening;
+
+/// <summary>
+/// One bad resource never stops the others: files that are not resources, resources of the wrong shape and
+/// resources with values out of range are reported (status, error log naming them, metric) and skipped, while
+/// the schedule, Reconcile, the check schedule, the session list and the metrics go on for everything else.
+/// </summary>
+public sealed class PoisonResourceTests : IDisposable
+{
+    private readonly FolderControlPlane plane = new();
+
+    /// <summary>Files that cannot be read as a BackupConfiguration at all.</summary>
+    private static readonly Dictionary<string, string> Unreadable = new()
+    {
+        ["not-yaml"] = "spec: [unclosed\n  : : : {",
+        ["empty"] = "",
+        ["blank"] = "   \n\n  \n",
+        ["wrong-shape"] = "apiVersion: backup.serverless.dev/v1alpha1\nkind: BackupConfiguration\nmetadata: { name: wrong-shape }\nspec: [1, 2, 3]\n",
+        ["wrong-type"] = "apiVersion: backup.serverless.dev/v1alpha1\nkind: BackupConfiguration\nmetadata: { name: wrong-type }\nspec: { schedule: '* * * * *', backupHistoryLimit: lots }\n",
+        ["a-list"] = "- 1\n- 2\n",
+        ["alias-bomb"] = AliasBomb(),
+        ["two-documents"] = "metadata: { name: two-documents }\n---\nmetadata: { name: two-documents }\n",
+        ["other-name"] = "apiVersion: backup.serverless.dev/v1alpha1\nkind: BackupConfiguration\nmetadata: { name: someone-else }\nspec: { schedule: '* * * * *' }\n",
+        ["other-kind"] = "apiVersion: backup.serverless.dev/v1alpha1\nkind: Repository\nmetadata: { name: other-kind }\nspec: {}\n",
+        ["other-namespace"] = "apiVersion: backup.serverless.dev/v1alpha1\nkind: BackupConfiguration\nmetadata: { name: other-namespace, namespace: kube-system }\nspec: { schedule: '* * * * *' }\n",
+        ["huge"] = "metadata: { name: huge }\n# " + new string('x', 2 << 20) + "\n",
+        ["binary"] = "\0\u0001\u0002\u00ff\ufffe garbage \0",
+    };
+
+    /// <summary>Valid YAML of the right shape whose values are out of range: each is Invalid, naming its field.</summary>
+    private static readonly Dictionary<string, (string Spec, string Field)> OutOfRange = new()
+    {
+        ["long-timeout"] = ("  timeOut: 99999999999h", "spec.timeOut"),
+        ["negative-deadline"] = ("  startingDeadlineSeconds: -600", "spec.startingDeadlineSeconds"),
+        ["endless-deadline"] = ("  startingDeadlineSeconds: 2147483647", "spec.startingDeadlineSeconds"),
+        ["no-zone"] = ("  timeZone: \"../../../etc/passwd\"", "spec.timeZone"),
+        ["history"] = ("  backupHistoryLimit: -3", "spec.backupHistoryLimit"),
+        ["keeps-nothing"] = ("  retentionPolicy: { keepLast: 0 }", "spec.retentionPolicy"),
+    };
+
+    private static string AliasBomb()
+    {
+        var lines = new List<string> { "a0: &a0 [x, x, x, x, x, x, x, x, x, x]" };
+        for (var i = 1; i < 12; i++)
+        {
+            lines.Add($"a{i}: &a{i} [{string.Join(", ", Enumerable.Repeat($"*a{i - 1}", 10))}]");
+        }
+        lines.Add("metadata: { name: alias-bomb }");
+        lines.Add("spec: { target: { args: *a11 } }");
+        return string.Join("\n", lines) + "\n";
+    }
+
+    private void WritePoison()
+    {
+        foreach (var (name, text) in Unreadable)
+        {
+            plane.Write("backupconfigurations", name, text);
+        }
+        foreach (var (name, (spec, _)) in OutOfRange)
+        {
+            plane.WriteConfiguration(name, spec);
+        }
+        plane.WriteConfiguration("bad-cron", schedule: "every day at one");
+    }
+
+    private IEnumerable<JsonElement> LogLines() => plane.Log.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement);
+
+    [Fact]
+    public async Task One_poison_file_of_each_kind_never_stops_the_schedule_of_the_good_configuration()
+    {
+        plane.WriteConfiguration("good");
+        WritePoison();
+
+        var watch = Stopwatch.StartNew();
+        var summary = await plane.Control.ScheduleTickAsync(CancellationToken.None);
+
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(20), $"the tick took {watch.Elapsed}");
+        Assert.Contains("1 sessions created", summary);
+        Assert.Contains($"{Unreadable.Count + OutOfRange.Count + 1} invalid, 0 failed", summary);
+        Assert.Single(plane.BackupSessions(), s => s.Spec.Invoker.Name == "good");
+        Assert.DoesNotContain(plane.BackupSessions(), s => s.Spec.Invoker.Name != "good");
+        var lines = LogLines().ToList();
+        foreach (var name in Unreadable.Keys.Concat(OutOfRange.Keys).Append("bad-cron"))
+        {
+            Assert.Contains(lines, l => l.GetProperty("level").GetString() == "error" && l.GetProperty("message").GetString()!.Contains($"BackupConfiguration prod/{name} is invalid", StringComparison.Ordinal));
+        }
+        var last = lines.Last(l => l.GetProperty("message").GetString()!.StartsWith("ScheduleTick:", StringComparison.Ordinal));
+        Assert.Equal("warning", last.GetProperty("level").GetString());
+    }
+
+    [Fact]
+    public async Task A_configuration_with_a_value_out_of_range_is_marked_invalid_naming_the_field_and_becomes_ready_when_fixed()
+    {
+        WritePoison();
+        await plane.Control.ScheduleTickAsync(CancellationToken.None);
+
+        foreach (var (name, (_, field)) in OutOfRange)
+        {
+            var status = plane.Read<BackupConfiguration>("backupconfigurations", name)!.Status!;
+            Assert.Equal(ResourcePhase.Invalid, status.Phase);
+            var valid = Assert.Single(status.Conditions!, c => c.Type == ResourceCondition.Valid);
+            Assert.Equal("False", valid.Status);
+            Assert.Contains(field, valid.Message);
+            Assert.Contains(field, status.Error);
+        }
+        Assert.Contains("spec.schedule 'every day at one'", plane.Read<BackupConfiguration>("backupconfigurations", "bad-cron")!.Status!.Error);
+
+        plane.WriteConfiguration("long-timeout", "  timeOut: 2h");
+        var summary = await plane.Control.ScheduleTickAsync(CancellationToken.None);
+        Assert.Contains("1 sessions created", summary);
+        var fixedStatus = plane.Read<BackupConfiguration>("backupconfigurations", "long-timeout")!.Status!;
+        Assert.Equal(ResourcePhase.Ready, fixedStatus.Phase);
+        Assert.Null(fixedStatus.Error);
+        Assert.Equal("True", Assert.Single(fixedStatus.Conditions!).Status);
+    }
+
+    [Fact]
+    public async Task Reconcile_the_check_schedule_the_session_list_and_the_metrics_go_on_beside_poison_files()
+    {
+        plane.WriteConfiguration("good");
+        WritePoison();
+        plane.Write("backupsessions", "garbage", "{{{ not a session");
+        plane.Write("restoresessions", "empty", "");
+        plane.Write("maintenancesessions", "a-list", "- 1\n");
+        plane.Write("repositories", "broken", "spec: [");
+        plane.Write("repositories", "bad-check", """
+            apiVersion: backup.serverless.dev/v1alpha1
+            kind: Repository
+            metadata: { name: bad-check, namespace: prod }
+            spec: { backend: { local: { mountPath: /b } }, check: { schedule: "61 * * * *", readDataSubset: "200%" } }
+            """);
+        await plane.Control.ScheduleTickAsync(CancellationToken.None);
+
+        var reconcile = await plane.Control.ReconcileAsync(CancellationToken.None);
+        Assert.Contains("1 jobs started", reconcile);
+        Assert.Contains("0 failed", reconcile);
+        var maintenance = await plane.Maintenance.MaintenanceTickAsync(CancellationToken.None);
+        Assert.Contains("1 check sessions created", maintenance);
+        Assert.Contains("2 invalid, 0 failed", maintenance);
+        var badCheck = plane.Read<Repository>("repositories", "bad-check")!.Status!;
+        Assert.Equal(ResourcePhase.Invalid, badCheck.Phase);
+        Assert.Contains("spec.check.schedule", badCheck.Conditions![0].Message);
+        Assert.Contains("spec.check.readDataSubset", badCheck.Conditions![0].Message);
+
+        var list = await plane.Sessions.ListSessionsAsync(null, null, CancellationToken.None);
+        Assert.Equal(200, list.Status);
+        var listed = JsonSerializer.SerializeToElement(list.Body, SessionApi.Json);
+        Assert.True(listed.GetProperty("items").GetArrayLength() >= 2);
+        Assert.Equal(3, listed.GetProperty("invalid").GetArrayLength());
+
+        var samples = PrometheusText.Parse(await plane.MetricsTextAsync());
+        foreach (var (kind, name) in new[] { ("BackupConfiguration", "not-yaml"), ("BackupConfiguration", "long-timeout"), ("BackupConfiguration", "alias-bomb"), ("Repository", "broken"), ("Repository", "bad-check"), ("BackupSession", "garbage"), ("RestoreSession", "empty") })
+        {
+            Assert.Equal(1, Assert.Single(samples.Find(MetricNames.InvalidResources, ("kind", kind), ("name", name))).Value);
+        }
+        Assert.DoesNotContain(samples.Find(MetricNames.InvalidResources), s => s.Labels.Contains(new KeyValuePair<string, string>("name", "good")));
+        Assert.Single(samples.Find(MetricNames.ConfigurationScheduleIntervalSeconds, ("configuration", "good")));
+    }
+
+    [Fact]
+    public async Task A_session_naming_an_unreadable_configuration_fails_naming_the_file_instead_of_failing_reconcile()
+    {
+        plane.WriteConfiguration("good");
+        await plane.Control.ScheduleTickAsync(CancellationToken.None);
+        var session = Assert.Single(plane.BackupSessions());
+        plane.Write("backupconfigurations", "good", "spec: [broken");
+
+        var summary = await plane.Control.ReconcileAsync(CancellationToken.None);
+
+        Assert.Contains("0 failed", summary);
+        var status = plane.Read<BackupSession>("backupsessions", session.Name)!.Status!;
+        Assert.Equal((SessionPhase.Failed, "InvalidReference"), (status.Phase, status.Reason));
+        Assert.Contains("BackupConfiguration prod/good", status.Message);
+    }
+
+    public void Dispose() => plane.Dispose();
+}
