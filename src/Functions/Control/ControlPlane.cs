@@ -69,14 +69,11 @@ public sealed partial class ControlPlane(
             // Maintenance needs the repository alone; a backup waits for no restore but for maintenance and for
             // another backup (one backup per repository, also when two were created at once); a restore only
             // for maintenance.
-            var blocker = session switch
-            {
-                MaintenanceSession => sameRepository.FirstOrDefault(),
-                BackupSession => sameRepository.FirstOrDefault(r => r is MaintenanceSession) ?? sameRepository.FirstOrDefault(r => r is BackupSession),
-                _ => sameRepository.FirstOrDefault(r => r is MaintenanceSession),
-            };
+            var blocker = session is MaintenanceSession ? sameRepository.FirstOrDefault() : sameRepository.FirstOrDefault(r => r is MaintenanceSession);
             var queuedAhead = blocker is null && session is not MaintenanceSession && repository is not null && queued.TryGetValue((ns, repository), out var ahead) ? ahead : null;
-            if ((blocker ?? queuedAhead) is { } busy)
+            // Checked last, so that a waiting maintenance is named when it is the reason that lasts.
+            var otherBackup = session is BackupSession ? sameRepository.FirstOrDefault(r => r is BackupSession) : null;
+            if ((blocker ?? queuedAhead ?? otherBackup) is { } busy)
             {
                 if (session is BackupSession)
                 {
@@ -150,7 +147,9 @@ public sealed partial class ControlPlane(
     private async Task SkipAsync(IKubernetesObject<V1ObjectMeta> session, string repository, IKubernetesObject<V1ObjectMeta> blocker, bool queued, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
-        var message = $"{Describe(blocker, repository, queued)}: a backup does not start while the repository is under maintenance";
+        var message = blocker is BackupSession
+            ? $"{Describe(blocker, repository, queued)}: one backup per repository at a time"
+            : $"{Describe(blocker, repository, queued)}: a backup does not start while the repository is under maintenance";
         await SessionAccess.UpdateStatusAsync(cluster, session, st => SessionPhase.CanMove(st?.Phase, SessionPhase.Skipped)
             ? (st ?? new()) with { Phase = SessionPhase.Skipped, Reason = "RepositoryBusy", Message = message, CompletionTime = now }
             : null, cancellationToken);
