@@ -9,31 +9,12 @@ namespace Serverless.Backup.Functions.Tests;
 [Collection(FunctionsCollection.Name)]
 public sealed class StandaloneModeTests
 {
-    private const string ApiKey = "standalone-key-0123456789";
+    private const string ApiKey = StandaloneApp.ApiKey;
 
     private static (Process Process, StringBuilder Output, Uri Url) Start(string folder, string? apiKey)
     {
-        var port = TestEnvironment.FreePort();
-        var url = new Uri($"http://127.0.0.1:{port}/");
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "handler.dll"));
-        start.Environment.Remove("FUNCTIONS_CUSTOMHANDLER_PORT");
-        start.Environment["BACKUP_CLUSTER"] = "folder";
-        start.Environment["BACKUP_RESOURCES_FOLDER"] = folder;
-        start.Environment["BACKUP_LISTEN_URL"] = url.ToString().TrimEnd('/');
-        start.Environment["BACKUP_WEBHOOK_MASTER_KEY"] = FunctionsApp.MasterKey;
-        start.Environment["BACKUP_RUNNER_COMMAND"] = $"dotnet {RunnerProcess.RunnerDll}";
-        if (apiKey is not null)
-        {
-            start.Environment["BACKUP_API_KEY"] = apiKey;
-        }
-        var process = Process.Start(start)!;
-        var output = new StringBuilder();
-        process.OutputDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
-        process.ErrorDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return (process, output, url);
+        var app = StandaloneApp.Start(folder, apiKey);
+        return (app.Process, app.OutputBuilder, app.Url);
     }
 
     [Fact]

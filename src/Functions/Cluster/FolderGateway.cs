@@ -125,6 +125,8 @@ public sealed class FolderGateway(string root, LocalJobRunner jobs) : IClusterGa
                 if (resource?.Metadata.Uid is { } uid && text.Contains(uid, StringComparison.Ordinal))
                 {
                     File.Delete(file);
+                    File.Delete(file + ".state");
+                    File.Delete(file + ".owner");
                 }
             }
         }
@@ -175,6 +177,8 @@ public sealed class FolderGateway(string root, LocalJobRunner jobs) : IClusterGa
             }
             Directory.CreateDirectory(Path.GetDirectoryName(path)!);
             await File.WriteAllTextAsync(path, KubernetesYaml.Serialize(job), cancellationToken);
+            // Which app instance runs the Job: another instance sharing the folder sees it running, not vanished.
+            await File.WriteAllTextAsync(path + ".owner", InstanceIdentity.Current, cancellationToken);
         }
         jobs.Start(job, (ns, name) => ReadSecret(ns, name), state => File.WriteAllText(path + ".state", $"{state.Outcome}\n{state.Reason}\n{state.Message}"));
         return true;
@@ -192,10 +196,17 @@ public sealed class FolderGateway(string root, LocalJobRunner jobs) : IClusterGa
             var lines = File.ReadAllLines(path + ".state");
             return Task.FromResult<JobState?>(new JobState(Enum.Parse<JobOutcome>(lines[0]), NullIfEmpty(lines.ElementAtOrDefault(1)), NullIfEmpty(lines.ElementAtOrDefault(2))));
         }
-        // A Job file whose process this app instance never ran: the app restarted while it ran, so it is gone.
-        return Task.FromResult<JobState?>(File.Exists(path)
-            ? new JobState(JobOutcome.Failed, "JobDisappeared", "the runner process ended with the app that started it")
-            : null);
+        if (!File.Exists(path))
+        {
+            return Task.FromResult<JobState?>(null);
+        }
+        // Another app instance sharing the folder runs it, as long as that instance lives.
+        if (File.Exists(path + ".owner") && File.ReadAllText(path + ".owner") is var owner && owner != InstanceIdentity.Current && InstanceIdentity.IsAlive(owner))
+        {
+            return Task.FromResult<JobState?>(new JobState(JobOutcome.Running));
+        }
+        // A Job whose app instance is gone: its runner process ended with it.
+        return Task.FromResult<JobState?>(new JobState(JobOutcome.Failed, "JobDisappeared", "the runner process ended with the app that started it"));
     }
 
     private static string? NullIfEmpty(string? text) => string.IsNullOrEmpty(text) ? null : text;

@@ -31,10 +31,13 @@ public sealed partial class ControlPlane
         }
         if (job is null)
         {
-            await SessionAccess.UpdateStatusAsync(cluster, session, st => SessionPhase.CanMove(st?.Phase, SessionPhase.Failed)
+            // Logged by the instance whose write settled it, once, when instances race.
+            if (await SessionAccess.UpdateStatusAsync(cluster, session, st => SessionPhase.CanMove(st?.Phase, SessionPhase.Failed)
                 ? (st ?? new()) with { Phase = SessionPhase.Failed, Reason = problem!.Value.Reason, Message = problem.Value.Message, CompletionTime = now }
-                : null, cancellationToken);
-            Log.Error(problem!.Value.Message, Fields(session) with { Phase = SessionPhase.Failed, Reason = problem.Value.Reason });
+                : null, cancellationToken))
+            {
+                Log.Error(problem!.Value.Message, Fields(session) with { Phase = SessionPhase.Failed, Reason = problem.Value.Reason });
+            }
             return false;
         }
         await cluster.TryCreateJobAsync(job, cancellationToken);
