@@ -37,7 +37,16 @@ public sealed class KubernetesGateway(IKubernetes kubernetes, ControlPlaneMetric
         var type = ResourceTypes.Of<T>();
         try
         {
-            return await kubernetes.CustomObjects.GetNamespacedCustomObjectAsync<T>(type.Group, type.Version, @namespace, type.Plural, name, cancellationToken);
+            var resource = await kubernetes.CustomObjects.GetNamespacedCustomObjectAsync<T>(type.Group, type.Version, @namespace, type.Plural, name, cancellationToken);
+            if (Core.Resources.RequiredFields.FirstNull(resource) is { } field)
+            {
+                throw new InvalidResourceException(new InvalidResource(type.Kind, @namespace, name, $"{field} is null: write the field out, or leave it away for its default"));
+            }
+            return resource;
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidResourceException(new InvalidResource(type.Kind, @namespace, name, $"cannot be read ({e.Message}): correct the resource so that it matches the CRD in infra/k8s/crds"));
         }
         catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
         {
@@ -72,7 +81,12 @@ public sealed class KubernetesGateway(IKubernetes kubernetes, ControlPlaneMetric
         {
             try
             {
-                items.Add(KubernetesJson.Deserialize<T>(item.GetRawText()));
+                var resource = KubernetesJson.Deserialize<T>(item.GetRawText());
+                if (Core.Resources.RequiredFields.FirstNull(resource) is { } field)
+                {
+                    throw new JsonException($"{field} is null");
+                }
+                items.Add(resource);
             }
             catch (Exception e) when (e is JsonException or NotSupportedException or InvalidOperationException or FormatException or OverflowException)
             {

@@ -19,6 +19,9 @@ public static class ResourceDocument
     /// <summary>The most YAML nodes a document may stand for, aliases expanded (a large resource has a few thousand).</summary>
     public const long MaxNodes = 100_000;
 
+    /// <summary>The deepest nesting read (a resource has fewer than ten levels).</summary>
+    public const int MaxDepth = 64;
+
     /// <summary>The resource in <paramref name="path"/>, or the reason it cannot be used.</summary>
     public static (T? Resource, InvalidResource? Invalid) Read<T>(string path, string @namespace, string kind)
         where T : class, IKubernetesObject<V1ObjectMeta>, new()
@@ -62,6 +65,10 @@ public static class ResourceDocument
         if (resource is null || resource.Metadata is null)
         {
             return (null, Invalid($"has no metadata: write a {kind} document with metadata.name '{name}'"));
+        }
+        if (Core.Resources.RequiredFields.FirstNull(resource) is { } field)
+        {
+            return (null, Invalid($"{field} is null: write the field out, or leave it away for its default"));
         }
         if (!string.IsNullOrEmpty(resource.Kind) && resource.Kind != kind)
         {
@@ -121,6 +128,11 @@ public static class ResourceDocument
                     case NodeEvent node and (SequenceStart or MappingStart):
                         nodes++;
                         open.Push((node.Anchor.IsEmpty ? null : node.Anchor.Value, nodes));
+                        // Reading builds objects recursively: a deep document would exhaust the stack.
+                        if (open.Count > MaxDepth)
+                        {
+                            return $"nests more than {MaxDepth} levels deep: a resource needs a handful";
+                        }
                         break;
                     case SequenceEnd or MappingEnd:
                         var (anchor, start) = open.Pop();

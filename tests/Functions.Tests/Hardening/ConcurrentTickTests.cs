@@ -110,18 +110,24 @@ public sealed class ConcurrentTickTests : ApiServerTest
             { "apiVersion": "backup.serverless.dev/v1alpha1", "kind": "BackupConfiguration",
               "metadata": { "name": "spec-list", "namespace": "prod" }, "spec": [1, 2] }
             """)!.AsObject());
+        Server.Seed(Crd, "backupconfigurations", JsonNode.Parse("""
+            { "apiVersion": "backup.serverless.dev/v1alpha1", "kind": "BackupConfiguration",
+              "metadata": { "name": "null-repository", "namespace": "prod" }, "spec": { "schedule": "0 1 * * *", "repository": null } }
+            """)!.AsObject());
         var log = new StringWriter();
 
         var summary = await Instance(log).ScheduleTickAsync(CancellationToken.None);
 
-        Assert.Equal("ScheduleTick: 5 configurations seen, 1 sessions created, 2 skipped, 2 invalid, 0 failed", summary);
+        Assert.Equal("ScheduleTick: 6 configurations seen, 1 sessions created, 2 skipped, 3 invalid, 0 failed", summary);
         Assert.Equal(3, Server.Count("backupsessions"));
         Assert.Contains("BackupConfiguration prod/wrong-type is invalid", log.ToString());
         Assert.Contains("BackupConfiguration prod/spec-list is invalid", log.ToString());
         var gateway = new KubernetesGateway(Client);
         var listing = await gateway.ListAsync<BackupConfiguration>(null, null, CancellationToken.None);
         Assert.Equal(["alpha", "bravo", "charlie"], listing.Select(c => c.Name).Order());
-        Assert.Equal(["spec-list", "wrong-type"], listing.Unreadable.Select(u => u.Name).Order());
+        Assert.Equal(["null-repository", "spec-list", "wrong-type"], listing.Unreadable.Select(u => u.Name).Order());
+        var named = await Assert.ThrowsAsync<InvalidResourceException>(() => gateway.GetAsync<BackupConfiguration>("prod", "null-repository", CancellationToken.None));
+        Assert.Contains("spec.repository is null", named.Message);
 
         var metrics = new ControlPlaneMetrics();
         var settings = new AppSettings { WebhookMasterKey = "k" };
@@ -129,7 +135,7 @@ public sealed class ConcurrentTickTests : ApiServerTest
         using var text = new MemoryStream();
         await api.WriteMetricsAsync(text, CancellationToken.None);
         var samples = PrometheusText.Parse(System.Text.Encoding.UTF8.GetString(text.ToArray()));
-        Assert.Equal(2, samples.Find(MetricNames.InvalidResources, ("kind", "BackupConfiguration")).Count);
+        Assert.Equal(3, samples.Find(MetricNames.InvalidResources, ("kind", "BackupConfiguration")).Count);
     }
 
     private sealed class FixedClock(DateTimeOffset now) : TimeProvider

@@ -32,6 +32,10 @@ public sealed class PoisonResourceTests : IDisposable
         ["other-namespace"] = "apiVersion: backup.serverless.dev/v1alpha1\nkind: BackupConfiguration\nmetadata: { name: other-namespace, namespace: kube-system }\nspec: { schedule: '* * * * *' }\n",
         ["huge"] = "metadata: { name: huge }\n# " + new string('x', 2 << 20) + "\n",
         ["binary"] = "\0\u0001\u0002\u00ff\ufffe garbage \0",
+        ["null-repository"] = "apiVersion: backup.serverless.dev/v1alpha1\nkind: BackupConfiguration\nmetadata: { name: null-repository }\nspec: { schedule: '* * * * *', repository: ~, target: { ref: { name: shop-db } } }\n",
+        ["null-target-ref"] = "kind: BackupConfiguration\nmetadata: { name: null-target-ref }\nspec: { schedule: '* * * * *', repository: { name: repo }, target: { ref: null } }\n",
+        ["null-spec"] = "kind: BackupConfiguration\nmetadata: { name: null-spec }\nspec: ~\n",
+        ["deep"] = "metadata: { name: deep }\nspec: " + new string('[', 5000) + new string(']', 5000) + "\n",
     };
 
     /// <summary>Valid YAML of the right shape whose values are out of range: each is Invalid, naming its field.</summary>
