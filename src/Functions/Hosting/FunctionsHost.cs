@@ -119,10 +119,26 @@ public sealed class FunctionsHost
         }
         var logs = new List<string>();
         var failed = false;
+        TimerInvocation invocation;
         try
         {
-            using var payload = await JsonDocument.ParseAsync(context.Request.Body, cancellationToken: context.RequestAborted);
-            var invocation = TimerInvocation.Parse(payload.RootElement, _clock.GetUtcNow());
+            // Tolerant of what it finds inside (TimerInvocation.Parse), but not of a body that is not JSON; an
+            // empty body (firing a timer by hand) is an invocation without schedule status.
+            if (await ReadBodyAsync(context.Request, context.RequestAborted) is not { } body)
+            {
+                await Write(context, ApiResult.Error(413, $"the body is larger than {SessionEvents.MaxBodyBytes} bytes"));
+                return;
+            }
+            using var payload = JsonDocument.Parse(body.Length == 0 ? "{}"u8.ToArray() : body);
+            invocation = TimerInvocation.Parse(payload.RootElement, _clock.GetUtcNow());
+        }
+        catch (JsonException e)
+        {
+            await Write(context, ApiResult.Error(400, $"the timer invocation is not JSON ({e.Message}): send the host's payload, {{}} or nothing"));
+            return;
+        }
+        try
+        {
             if (invocation.IsPastDue)
             {
                 logs.Add($"{name}: past due (last run {invocation.Last?.ToString("u") ?? "never"})");

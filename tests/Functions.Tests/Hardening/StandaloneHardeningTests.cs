@@ -38,6 +38,10 @@ public sealed class StandaloneHardeningTests
                 Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
                 Assert.Contains("x-functions-key", (await ProblemOf(refused)).GetProperty("detail").GetString());
             }
+            var malformed = await app.SendAsync(HttpMethod.Post, "/" + timer, "{not json");
+            Assert.Equal(HttpStatusCode.BadRequest, malformed.StatusCode);
+            await ProblemOf(malformed);
+            Assert.Equal(HttpStatusCode.OK, (await app.SendAsync(HttpMethod.Post, "/" + timer)).StatusCode);
             var fired = await app.SendAsync(HttpMethod.Post, "/" + timer, "{}");
             Assert.Equal(HttpStatusCode.OK, fired.StatusCode);
             Assert.StartsWith(timer + ":", JsonDocument.Parse(await fired.Content.ReadAsStringAsync()).RootElement.GetProperty("Logs")[0].GetString());
