@@ -60,6 +60,19 @@ public static class SchemaValidator
         {
             errors.Add($"{at}: '{value.GetValue<string>()}' does not match {pattern}");
         }
+        if (kind == JsonValueKind.String)
+        {
+            // Kubernetes counts characters (runes), as a database name's limit does.
+            var length = value.GetValue<string>().EnumerateRunes().Count();
+            if (schema["minLength"] is { } minLength && length < minLength.GetValue<int>())
+            {
+                errors.Add($"{at}: '{value.GetValue<string>()}' is shorter than {minLength.GetValue<int>()} characters");
+            }
+            if (schema["maxLength"] is { } maxLength && length > maxLength.GetValue<int>())
+            {
+                errors.Add($"{at}: '{value.GetValue<string>()}' is longer than {maxLength.GetValue<int>()} characters");
+            }
+        }
         if (kind == JsonValueKind.Number)
         {
             var number = double.Parse(value.ToJsonString(), System.Globalization.CultureInfo.InvariantCulture);
