@@ -63,14 +63,15 @@ public static class SchemaValidator
         if (kind == JsonValueKind.String)
         {
             // Kubernetes counts characters (runes), as a database name's limit does.
-            var length = value.GetValue<string>().EnumerateRunes().Count();
-            if (schema["minLength"] is { } minLength && length < minLength.GetValue<int>())
+            var text = value.GetValue<string>();
+            var length = text.EnumerateRunes().Count();
+            if (schema["minLength"] is { } minLength && length < long.Parse(minLength.ToJsonString(), System.Globalization.CultureInfo.InvariantCulture))
             {
-                errors.Add($"{at}: '{value.GetValue<string>()}' is shorter than {minLength.GetValue<int>()} characters");
+                errors.Add($"{at}: '{text}' is shorter than {minLength.ToJsonString()} characters");
             }
-            if (schema["maxLength"] is { } maxLength && length > maxLength.GetValue<int>())
+            if (schema["maxLength"] is { } maxLength && length > long.Parse(maxLength.ToJsonString(), System.Globalization.CultureInfo.InvariantCulture))
             {
-                errors.Add($"{at}: '{value.GetValue<string>()}' is longer than {maxLength.GetValue<int>()} characters");
+                errors.Add($"{at}: '{text}' is longer than {maxLength.ToJsonString()} characters");
             }
         }
         if (kind == JsonValueKind.Number)
