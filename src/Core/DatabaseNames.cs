@@ -36,11 +36,11 @@ public static class DatabaseNames
     public static bool IsValid(string? name) => Problem(name) is null;
 
     /// <summary>
-    /// What makes the name one the server refuses, or null when it accepts it. These are the checks of MariaDB's
-    /// own (tested against the server in DatabaseNameServerTests). The server refuses one more kind of name, which
+    /// What makes the name one the server refuses, or null when it accepts it: MariaDB's own checks, compared with
+    /// the real server by the runner tests (DatabaseNameTests). The server refuses one more kind of name, which
     /// depends on its file system: each database is a folder whose encoded name must fit in 255 bytes, and a
     /// character outside ASCII letters and digits can take 5 of them, so 64 snowmen are refused while 64 letters é
-    /// are not. The runner reports the server's own words for that.
+    /// are not. A restore asks the server about that before it writes anything.
     /// </summary>
     public static string? Problem(string? name)
     {
