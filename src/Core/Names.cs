@@ -2,7 +2,7 @@ using System.Text.RegularExpressions;
 
 namespace Serverless.Backup.Core;
 
-/// <summary>Checks of the names that reach Kubernetes, MySQL, restic and storage.</summary>
+/// <summary>Checks of the names that reach Kubernetes, restic and storage (database names: <see cref="DatabaseNames"/>).</summary>
 public static partial class Names
 {
     /// <summary>A Kubernetes object name (RFC 1123 subdomain, at most 253 characters).</summary>
@@ -10,9 +10,6 @@ public static partial class Names
 
     /// <summary>A Kubernetes label value or a name that must fit a label (RFC 1123 label, at most 63 characters).</summary>
     public static bool IsDnsLabel(string name) => name.Length <= 63 && DnsLabel().IsMatch(name);
-
-    /// <summary>A database name we accept: unquoted MySQL identifier characters, at most 64.</summary>
-    public static bool IsDatabaseName(string name) => name.Length is > 0 and <= 64 && DatabaseName().IsMatch(name);
 
     /// <summary>A restic snapshot id: 8 (short) to 64 hex digits.</summary>
     public static bool IsSnapshotId(string id) => SnapshotId().IsMatch(id);
@@ -38,9 +35,6 @@ public static partial class Names
 
     [GeneratedRegex("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")]
     private static partial Regex DnsLabel();
-
-    [GeneratedRegex("^[A-Za-z0-9_$]+$")]
-    private static partial Regex DatabaseName();
 
     [GeneratedRegex("^[0-9a-f]{8,64}$")]
     private static partial Regex SnapshotId();

@@ -235,7 +235,7 @@ public static class RunnerProgram
                 Id = r.SnapshotId,
                 // restic stamps a snapshot when its backup starts.
                 Time = session.SnapshotTimeUtc ?? now - TimeSpan.FromSeconds(r.DurationSeconds),
-                Paths = [$"/{r.Database}.sql"],
+                Paths = ["/" + ResticTags.FileName(r.Database)],
                 Tags = ResticTags.OfRun(session, r.Database),
             }),
         ];
@@ -335,9 +335,13 @@ public static class RunnerProgram
         var restic = new ResticClient(settings.Repository, endpoint, temp, log);
         var run = new RestoreRun(settings, server, tools, restic, reporter, log);
 
-        // Choose the snapshots before touching the database: a missing snapshot changes nothing.
+        // Choose the snapshots and check every target before touching the database: a missing snapshot or a
+        // refused target changes nothing, in any of the targets.
         var snapshots = await run.SelectAsync(stop);
+        var targets = new RestoreTargetCheck(settings.Restore, server);
+        targets.CheckNames(snapshots);
         await server.WaitUntilReadyAsync(stop);
+        await targets.CheckServerAsync(snapshots, stop);
         reporter.Started(snapshots.Select(s => s.Database!).ToList());
         var results = await run.RunAsync(snapshots, stop);
         await reporter.SucceededAsync(results, CancellationToken.None);

@@ -7,7 +7,7 @@ public static class SampleDatabase
 {
     public static async Task CreateAsync(MariaDbServer server, string name, int extraRows = 0)
     {
-        await server.ExecuteAsync($"DROP DATABASE IF EXISTS `{name}`; CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;");
+        await server.ExecuteAsync($"DROP DATABASE IF EXISTS {Quote(name)}; CREATE DATABASE {Quote(name)} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;");
         await server.ExecuteAsync(
             """
             CREATE TABLE customers (
@@ -50,7 +50,7 @@ public static class SampleDatabase
     {
         var result = new List<string>();
         var tables = await server.QueryAsync(
-            $"SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = '{name}' AND TABLE_TYPE = 'BASE TABLE' ORDER BY TABLE_NAME");
+            $"SELECT TABLE_NAME FROM information_schema.TABLES WHERE BINARY TABLE_SCHEMA = '{Literal(name)}' AND TABLE_TYPE = 'BASE TABLE' ORDER BY TABLE_NAME");
         foreach (var table in tables.Select(t => t[0]!))
         {
             var checksum = await server.QueryAsync($"CHECKSUM TABLE `{table}` EXTENDED", name);
@@ -58,24 +58,30 @@ public static class SampleDatabase
             result.Add($"table {table}: checksum {checksum[0][1]} rows {count[0][0]}");
         }
         foreach (var row in await server.QueryAsync(
-            $"SELECT ROUTINE_TYPE, ROUTINE_NAME, ROUTINE_DEFINITION FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = '{name}' ORDER BY ROUTINE_NAME"))
+            $"SELECT ROUTINE_TYPE, ROUTINE_NAME, ROUTINE_DEFINITION FROM information_schema.ROUTINES WHERE BINARY ROUTINE_SCHEMA = '{Literal(name)}' ORDER BY ROUTINE_NAME"))
         {
             result.Add($"{row[0]} {row[1]}: {row[2]}");
         }
         foreach (var row in await server.QueryAsync(
-            $"SELECT TRIGGER_NAME, EVENT_MANIPULATION, EVENT_OBJECT_TABLE, ACTION_TIMING, ACTION_STATEMENT FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = '{name}' ORDER BY TRIGGER_NAME"))
+            $"SELECT TRIGGER_NAME, EVENT_MANIPULATION, EVENT_OBJECT_TABLE, ACTION_TIMING, ACTION_STATEMENT FROM information_schema.TRIGGERS WHERE BINARY TRIGGER_SCHEMA = '{Literal(name)}' ORDER BY TRIGGER_NAME"))
         {
             result.Add($"trigger {string.Join(" ", row)}");
         }
         foreach (var row in await server.QueryAsync(
-            $"SELECT TABLE_NAME, VIEW_DEFINITION FROM information_schema.VIEWS WHERE TABLE_SCHEMA = '{name}' ORDER BY TABLE_NAME"))
+            $"SELECT TABLE_NAME, VIEW_DEFINITION FROM information_schema.VIEWS WHERE BINARY TABLE_SCHEMA = '{Literal(name)}' ORDER BY TABLE_NAME"))
         {
             // A view's definition names its schema: compare it without.
-            result.Add($"view {row[0]}: {row[1]!.Replace($"`{name}`.", "")}");
+            result.Add($"view {row[0]}: {row[1]!.Replace($"{Quote(name)}.", "")}");
         }
         var schema = await server.QueryAsync(
-            $"SELECT DEFAULT_CHARACTER_SET_NAME, DEFAULT_COLLATION_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = '{name}'");
+            $"SELECT DEFAULT_CHARACTER_SET_NAME, DEFAULT_COLLATION_NAME FROM information_schema.SCHEMATA WHERE BINARY SCHEMA_NAME = '{Literal(name)}'");
         result.Add($"schema: {schema[0][0]} {schema[0][1]}");
         return result;
     }
+
+    /// <summary>A database name as a quoted identifier: any name the server accepts (backticks doubled).</summary>
+    public static string Quote(string name) => "`" + name.Replace("`", "``") + "`";
+
+    /// <summary>A database name inside a single-quoted SQL string.</summary>
+    public static string Literal(string name) => MariaDbServer.Escape(name);
 }

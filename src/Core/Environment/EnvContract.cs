@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Reflection;
+using System.Text.Json;
 
 namespace Serverless.Backup.Core.Environment;
 
@@ -8,6 +9,9 @@ namespace Serverless.Backup.Core.Environment;
 /// Writing omits null values; reading reports every malformed value at once, each naming its variable.
 /// Supported property types: string, int, long, double, bool, enums (lower-case names), TimeSpan (whole seconds),
 /// IReadOnlyList&lt;string&gt; (separated lists) and IReadOnlyDictionary&lt;string,string&gt; (k=v pairs).
+/// A list may also be written as a JSON array of strings (the value starts with '[') and a map as a JSON object of
+/// strings (it starts with '{'): the only way to write an item that holds the separator, a '=' in a key, or a
+/// space at either end, as database names may. Writing uses the plain form whenever it reads back the same.
 /// </summary>
 public static class EnvContract
 {
@@ -102,7 +106,9 @@ public static class EnvContract
                 {
                     var shown = env.Secret ? "**redacted**" : $"'{text}'";
                     var hint = env.Hint.Length > 0 ? env.Hint : e.Message;
-                    errors.Add($"{env.Name}={shown} is not valid: set it to {hint}");
+                    // A malformed JSON list says where it broke; the hint alone would not.
+                    var detail = StartsLikeJson(text) && env.Hint.Length > 0 ? $" (it must be {e.Message})" : "";
+                    errors.Add($"{env.Name}={shown} is not valid{detail}: set it to {hint}");
                 }
             }
         }
@@ -116,11 +122,36 @@ public static class EnvContract
         bool b => b ? "true" : "false",
         TimeSpan t => ((long)t.TotalSeconds).ToString(CultureInfo.InvariantCulture),
         Enum e => e.ToString().ToLowerInvariant(),
-        IReadOnlyDictionary<string, string> map => map.Count == 0 ? null : string.Join(separator, map.Select(kv => $"{kv.Key}={kv.Value}")),
-        IReadOnlyList<string> list => list.Count == 0 ? null : string.Join(separator, list),
+        IReadOnlyDictionary<string, string> map => map.Count == 0 ? null : FormatMap(map, separator),
+        IReadOnlyList<string> list => list.Count == 0 ? null : FormatList(list, separator),
         IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
         _ => throw new NotSupportedException($"cannot write {value.GetType().Name} to the environment"),
     };
+
+    /// <summary>Values are written for people to read (kubectl describe): only what JSON requires is escaped.</summary>
+    private static readonly JsonSerializerOptions JsonValues = new()
+    {
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+
+    private static string FormatList(IReadOnlyList<string> list, char separator)
+    {
+        var plain = string.Join(separator, list);
+        return Split(plain, separator).SequenceEqual(list, StringComparer.Ordinal) && !StartsLikeJson(plain)
+            ? plain
+            : JsonSerializer.Serialize(list, JsonValues);
+    }
+
+    private static string FormatMap(IReadOnlyDictionary<string, string> map, char separator)
+    {
+        var plain = string.Join(separator, map.Select(kv => $"{kv.Key}={kv.Value}"));
+        var back = StartsLikeJson(plain) ? null : TryParsePairs(plain, separator);
+        return back is not null && back.Count == map.Count && map.All(kv => back.TryGetValue(kv.Key, out var v) && v == kv.Value)
+            ? plain
+            : JsonSerializer.Serialize(map, JsonValues);
+    }
+
+    private static bool StartsLikeJson(string text) => text.TrimStart() is ['[' or '{', ..];
 
     private static object Parse(string text, Type type, char separator)
     {
@@ -166,23 +197,58 @@ public static class EnvContract
         }
         if (target == typeof(IReadOnlyList<string>))
         {
-            return Split(text, separator);
+            return text.StartsWith('[') ? ParseJson<List<string>>(text, "a JSON array of strings such as [\"a b\", \"c,d\"]") : Split(text, separator);
         }
         if (target == typeof(IReadOnlyDictionary<string, string>))
         {
-            var map = new Dictionary<string, string>(StringComparer.Ordinal);
-            foreach (var pair in Split(text, separator))
+            if (text.StartsWith('{'))
             {
-                var eq = pair.IndexOf('=');
-                if (eq <= 0 || eq == pair.Length - 1)
-                {
-                    throw new FormatException($"pairs like old=new separated by '{separator}' ('{pair}' is not one)");
-                }
-                map[pair[..eq].Trim()] = pair[(eq + 1)..].Trim();
+                return ParseJson<Dictionary<string, string>>(text, "a JSON object of strings such as {\"a b\": \"c=d\"}");
             }
-            return map;
+            return TryParsePairs(text, separator, out var bad)
+                ?? throw new FormatException($"pairs like old=new separated by '{separator}' ('{bad}' is not one), or a JSON object such as {{\"old\": \"new\"}}");
         }
         throw new NotSupportedException($"cannot read {type.Name} from the environment");
+    }
+
+    private static T ParseJson<T>(string text, string expected) where T : class
+    {
+        T? value;
+        try
+        {
+            value = JsonSerializer.Deserialize<T>(text, JsonValues);
+        }
+        catch (JsonException e)
+        {
+            throw new FormatException($"{expected} ({e.Message})", e);
+        }
+        // A null item would reach the runner as a missing name: refuse it with the form.
+        var hasNull = value switch
+        {
+            List<string> list => list.Any(item => item is null),
+            Dictionary<string, string> map => map.Values.Any(item => item is null),
+            _ => false,
+        };
+        return value is not null && !hasNull ? value : throw new FormatException($"{expected} (null is not a string)");
+    }
+
+    private static Dictionary<string, string>? TryParsePairs(string text, char separator) => TryParsePairs(text, separator, out _);
+
+    private static Dictionary<string, string>? TryParsePairs(string text, char separator, out string? bad)
+    {
+        var map = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var pair in Split(text, separator))
+        {
+            var eq = pair.IndexOf('=');
+            if (eq <= 0 || eq == pair.Length - 1)
+            {
+                bad = pair;
+                return null;
+            }
+            map[pair[..eq].Trim()] = pair[(eq + 1)..].Trim();
+        }
+        bad = null;
+        return map;
     }
 
     private static IReadOnlyList<string> Split(string text, char separator) =>

@@ -110,51 +110,6 @@ public sealed record SessionSettings
     }
 }
 
-/// <summary>The MySQL or MariaDB server (from the AppBinding and its secret).</summary>
-public sealed record DatabaseSettings
-{
-    [Env("MYSQL_HOST", Hint = "the database host name or address")]
-    public string? Host { get; init; }
-
-    [Env("MYSQL_PORT", Hint = "the database TCP port, a whole number such as 3306")]
-    public int Port { get; init; } = 3306;
-
-    [Env("MYSQL_USER", Hint = "the database user name")]
-    public string? User { get; init; }
-
-    [Env("MYSQL_PASSWORD", Secret = true, Hint = "the database user's password (from the AppBinding's secret)")]
-    public string? Password { get; init; }
-
-    [Env("MYSQL_DATABASES", Hint = "a comma-separated list of database names, or leave it unset for all user databases")]
-    public IReadOnlyList<string> Databases { get; init; } = [];
-
-    [Env("MYSQL_DUMP_ARGS", Separator = ' ', Hint = "extra mysqldump arguments separated by spaces")]
-    public IReadOnlyList<string> DumpArgs { get; init; } = [];
-
-    [Env("MYSQL_RESTORE_ARGS", Separator = ' ', Hint = "extra mysql client arguments separated by spaces")]
-    public IReadOnlyList<string> RestoreArgs { get; init; } = [];
-
-    [Env("MYSQL_WAIT_TIMEOUT_SECONDS", Hint = "how long to wait for the database, in whole seconds (default 300)")]
-    public TimeSpan WaitTimeout { get; init; } = TimeSpan.FromSeconds(300);
-
-    [Env("MYSQL_SSL_CA", Hint = "the path of a CA certificate file for TLS to the database")]
-    public string? SslCa { get; init; }
-
-    internal void Validate(List<string> errors)
-    {
-        RunnerSettings.Require(errors, Host, RunnerSettings.NameOf<DatabaseSettings>(nameof(Host)), "the database host name or address");
-        RunnerSettings.Require(errors, User, RunnerSettings.NameOf<DatabaseSettings>(nameof(User)), "the database user name");
-        if (Port is < 1 or > 65535)
-        {
-            errors.Add($"{RunnerSettings.NameOf<DatabaseSettings>(nameof(Port))}={Port} is not valid: set it to a TCP port between 1 and 65535");
-        }
-        foreach (var database in Databases.Where(d => !Names.IsDatabaseName(d)))
-        {
-            errors.Add($"{RunnerSettings.NameOf<DatabaseSettings>(nameof(Databases))} has '{database}', which is not a database name: use letters, digits, '_' and '$' (at most 64)");
-        }
-    }
-}
-
 /// <summary>Where restic keeps the repository.</summary>
 public enum RepositoryBackend
 {
@@ -264,39 +219,6 @@ public sealed record RepositorySettings
                     errors.Add($"{N(nameof(AwsSecretAccessKey))} is not set: set it to the secret of access key {AwsAccessKeyId}");
                 }
                 break;
-        }
-    }
-}
-
-/// <summary>What to restore and where to.</summary>
-public sealed record RestoreSettings
-{
-    [Env("RESTORE_FROM_SESSION", Hint = "the name of the BackupSession whose snapshots to restore")]
-    public string? FromSession { get; init; }
-
-    [Env("RESTORE_SNAPSHOTS", Hint = "a comma-separated list of snapshot ids, or 'latest'")]
-    public IReadOnlyList<string> Snapshots { get; init; } = [];
-
-    [Env("RESTORE_DATABASES", Hint = "a comma-separated list of the databases to restore (default: all of the snapshots' databases)")]
-    public IReadOnlyList<string> Databases { get; init; } = [];
-
-    [Env("RESTORE_RENAME", Hint = "comma-separated pairs source=target, such as shop=shop_copy")]
-    public IReadOnlyDictionary<string, string> Rename { get; init; } = new Dictionary<string, string>();
-
-    internal void Validate(List<string> errors)
-    {
-        string N(string p) => RunnerSettings.NameOf<RestoreSettings>(p);
-        if (FromSession is not null && Snapshots.Count > 0)
-        {
-            errors.Add($"{N(nameof(FromSession))} and {N(nameof(Snapshots))} are both set: set only one of them");
-        }
-        foreach (var id in Snapshots.Where(s => s != "latest" && !Names.IsSnapshotId(s)))
-        {
-            errors.Add($"{N(nameof(Snapshots))} has '{id}', which is not a snapshot id: use 'latest' or 8 to 64 hex digits");
-        }
-        foreach (var name in Databases.Concat(Rename.Keys).Concat(Rename.Values).Where(d => !Names.IsDatabaseName(d)))
-        {
-            errors.Add($"{N(nameof(Rename))} or {N(nameof(Databases))} has '{name}', which is not a database name: use letters, digits, '_' and '$' (at most 64)");
         }
     }
 }

@@ -30,6 +30,11 @@ public enum FailureReason
     IntegrityCheckFailed,
     /// <summary>The repository is locked by a session that may still be live (only stale locks are removed then).</summary>
     RepositoryLocked,
+    /// <summary>
+    /// A restore's target database exists and holds tables, views, routines or events, and overwriting was not
+    /// allowed (RESTORE_OVERWRITE, spec.overwrite): nothing was written.
+    /// </summary>
+    TargetNotEmpty,
     /// <summary>The runner was stopped (SIGTERM, SIGINT).</summary>
     Cancelled,
     /// <summary>A bug: anything else.</summary>
@@ -57,6 +62,7 @@ public static class ExitCodes
         FailureReason.RestoreFailed => 12,
         FailureReason.IntegrityCheckFailed => 13,
         FailureReason.RepositoryLocked => 14,
+        FailureReason.TargetNotEmpty => 15,
         // 128 + SIGTERM, as a shell reports a process ended by the signal.
         FailureReason.Cancelled => 143,
         _ => 1,

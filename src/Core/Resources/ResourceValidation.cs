@@ -22,9 +22,9 @@ public static class ResourceValidation
         }
         foreach (var database in spec.Target.Databases ?? [])
         {
-            if (!Names.IsDatabaseName(database))
+            if (DatabaseNames.Problem(database) is { } problem)
             {
-                errors.Add($"spec.target.databases has '{database}', which is not a database name: use letters, digits, '_' and '$'");
+                errors.Add(DatabaseNames.Malformed("spec.target.databases", database, problem));
             }
         }
         if (spec.BackupHistoryLimit is < 0 or > MaxHistoryLimit)
@@ -76,13 +76,7 @@ public static class ResourceValidation
                 errors.Add($"spec.snapshots has '{id}', which is not a snapshot id: use 'latest' or 8 to 64 hex digits");
             }
         }
-        foreach (var name in (spec.Databases ?? []).Concat(spec.Rename?.Keys.AsEnumerable() ?? []).Concat(spec.Rename?.Values.AsEnumerable() ?? []))
-        {
-            if (!Names.IsDatabaseName(name))
-            {
-                errors.Add($"spec.databases or spec.rename has '{name}', which is not a database name: use letters, digits, '_' and '$'");
-            }
-        }
+        errors.AddRange(RestoreTargets.Check(spec.Databases, spec.Rename, "spec.databases", "spec.rename"));
         CheckDuration(errors, spec.TimeOut, "spec.timeOut");
         return errors;
     }

@@ -66,6 +66,11 @@ public sealed record RestoreSessionSpec
     public List<string>? Databases { get; init; }
     /// <summary>Restore a source database into another name.</summary>
     public Dictionary<string, string>? Rename { get; init; }
+    /// <summary>
+    /// Allow writing into a target database that exists and holds tables, views, routines or events (their tables
+    /// are replaced). Off by default: such a restore fails before anything is written.
+    /// </summary>
+    public bool Overwrite { get; init; }
     public string? TimeOut { get; init; }
 }
 

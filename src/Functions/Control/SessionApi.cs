@@ -40,6 +40,8 @@ public sealed record RestoreRequest
     public List<string>? Snapshots { get; init; }
     public List<string>? Databases { get; init; }
     public Dictionary<string, string>? Rename { get; init; }
+    /// <summary>Allow restoring into target databases that already hold tables (RestoreSession spec.overwrite).</summary>
+    public bool Overwrite { get; init; }
     public string? TimeOut { get; init; }
 }
 
@@ -96,7 +98,7 @@ public sealed class SessionApi(IClusterGateway cluster, ControlPlane control, Ti
         }
         catch (JsonException e)
         {
-            return ApiResult.Error(400, $"the body is not a valid restore request ({e.Message}): send {{\"repository\": \"…\", \"target\": \"<AppBinding>\", \"fromSession\" | \"snapshots\", \"databases\", \"rename\"}}");
+            return ApiResult.Error(400, $"the body is not a valid restore request ({e.Message}): send {{\"repository\": \"…\", \"target\": \"<AppBinding>\", \"fromSession\" | \"snapshots\", \"databases\", \"rename\", \"overwrite\"}}");
         }
         if (request is null)
         {
@@ -114,6 +116,7 @@ public sealed class SessionApi(IClusterGateway cluster, ControlPlane control, Ti
                 Snapshots = request.Snapshots,
                 Databases = request.Databases,
                 Rename = request.Rename,
+                Overwrite = request.Overwrite,
                 TimeOut = request.TimeOut,
             },
         };
@@ -121,7 +124,12 @@ public sealed class SessionApi(IClusterGateway cluster, ControlPlane control, Ti
         {
             return ApiResult.Error(400, $"namespace '{ns}' is not valid: use lower-case letters, digits and '-'");
         }
-        var errors = ResourceValidation.Validate(restore).Select(e => e.Replace("spec.target.ref.name", "target").Replace("spec.repository.name", "repository").Replace("spec.", "").Replace("metadata.name", "name")).ToList();
+        // The resource's checks name spec fields; the body's fields are named here. Database choices are checked
+        // apart, with the body's names, as a database name may itself hold "spec.".
+        var errors = ResourceValidation.Validate(new RestoreSession { Metadata = restore.Metadata, Spec = restore.Spec with { Databases = null, Rename = null } })
+            .Select(e => e.Replace("spec.target.ref.name", "target").Replace("spec.repository.name", "repository").Replace("spec.", "").Replace("metadata.name", "name"))
+            .Concat(RestoreTargets.Check(request.Databases, request.Rename, "databases", "rename"))
+            .ToList();
         if (errors.Count > 0)
         {
             return ApiResult.Error(400, string.Join("; ", errors));

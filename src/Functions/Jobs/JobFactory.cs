@@ -260,6 +260,7 @@ public static class JobFactory
                 Snapshots = restore?.Snapshots ?? [],
                 Databases = restore?.Databases ?? [],
                 Rename = restore?.Rename ?? new Dictionary<string, string>(),
+                Overwrite = restore?.Overwrite ?? false,
             },
             Retention = retention is null ? new RetentionSettings() : new RetentionSettings
             {

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using CliWrap;
+using Serverless.Backup.Core;
 using Serverless.Backup.Core.Environment;
 using Serverless.Backup.Core.Events;
 using Serverless.Backup.Runner.Database;
@@ -54,7 +55,7 @@ public sealed class BackupRun(
 
         var backup = restic.Command(
             [
-                "backup", "--stdin", "--stdin-filename", $"{database}.sql", "--json", "--host", Host,
+                "backup", "--stdin", "--stdin-filename", ResticTags.FileName(database), "--json", "--host", Host,
                 .. ResticTags.OfRun(session, database).SelectMany(tag => new[] { "--tag", tag }),
                 "--tag", ResticTags.Of(ResticTags.CharacterSet, characterSet),
                 "--tag", ResticTags.Of(ResticTags.Collation, collation),
@@ -83,10 +84,10 @@ public sealed class BackupRun(
             }
             stop.ThrowIfCancellationRequested();
             throw failure ?? new RunnerFailure(FailureReason.RepositoryError,
-                $"restic reported no snapshot for '{database}': {resticErrors}", database);
+                $"restic reported no snapshot for {DatabaseNames.Show(database)}: {resticErrors}", database);
         }
 
-        await log.InfoAsync($"backed up '{database}': {meter.Bytes} bytes, snapshot {summary.SnapshotId}, {summary.DataAdded} bytes added", database, summary.SnapshotId);
+        await log.InfoAsync($"backed up {DatabaseNames.Show(database)}: {meter.Bytes} bytes, snapshot {summary.SnapshotId}, {summary.DataAdded} bytes added", database, summary.SnapshotId);
         return new DatabaseResult
         {
             Database = database,
@@ -104,7 +105,7 @@ public sealed class BackupRun(
     {
         if (stop.IsCancellationRequested)
         {
-            return new RunnerFailure(FailureReason.Cancelled, $"stopped while backing up '{database}'", database);
+            return new RunnerFailure(FailureReason.Cancelled, $"stopped while backing up {DatabaseNames.Show(database)}", database);
         }
         // restic failed on its own (not interrupted by us): its error explains the rest.
         if (resticExitCode is { } code && code != 0 && code != 130)
@@ -114,17 +115,17 @@ public sealed class BackupRun(
         if (dumpExitCode is null || pipeError is not null)
         {
             return new RunnerFailure(FailureReason.DumpFailed,
-                $"the dump of '{database}' broke off after {meter.Bytes} bytes ({pipeError?.Message ?? "no exit code"}); restic: {resticErrors}; nothing was kept", database, pipeError);
+                $"the dump of {DatabaseNames.Show(database)} broke off after {meter.Bytes} bytes ({pipeError?.Message ?? "no exit code"}); restic: {resticErrors}; nothing was kept", database, pipeError);
         }
         if (dumpExitCode != 0)
         {
             return new RunnerFailure(FailureReason.DumpFailed,
-                $"{tool} exited {dumpExitCode} while dumping '{database}' after {meter.Bytes} bytes: {dumpErrors}; nothing was kept (check the user's privileges: it needs SELECT, SHOW VIEW, TRIGGER, EVENT and LOCK TABLES)", database);
+                $"{tool} exited {dumpExitCode} while dumping {DatabaseNames.Show(database)} after {meter.Bytes} bytes: {dumpErrors}; nothing was kept (check the user's privileges: it needs SELECT, SHOW VIEW, TRIGGER, EVENT and LOCK TABLES)", database);
         }
         if (!meter.EndsWithCompletionTrailer)
         {
             return new RunnerFailure(FailureReason.DumpTruncated,
-                $"the dump of '{database}' ended after {meter.Bytes} bytes without {tool}'s completion trailer ('{MySqlTools.CompletionTrailer}'): it is incomplete and nothing was kept", database);
+                $"the dump of {DatabaseNames.Show(database)} ended after {meter.Bytes} bytes without {tool}'s completion trailer ('{MySqlTools.CompletionTrailer}'): it is incomplete and nothing was kept", database);
         }
         return null;
     }
@@ -151,7 +152,7 @@ public sealed class BackupRun(
         }
         catch (Exception e) when (e is RunnerFailure or OperationCanceledException or IOException)
         {
-            await log.WriteLineAsync($"warning: could not check for a partial snapshot of '{database}': {e.Message}");
+            await log.WriteLineAsync($"warning: could not check for a partial snapshot of {DatabaseNames.Show(database)}: {e.Message}");
         }
     }
 }

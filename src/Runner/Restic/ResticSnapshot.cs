@@ -16,10 +16,11 @@ public sealed record ResticSnapshot
     public string? Tag(string key) =>
         Tags?.FirstOrDefault(t => t.StartsWith(key + "=", StringComparison.Ordinal))?[(key.Length + 1)..];
 
-    /// <summary>The database the snapshot holds: its db tag, else the stdin file name.</summary>
-    public string? Database => Tag(ResticTags.Database)
-        ?? Paths.Select(p => Path.GetFileName(p)).FirstOrDefault(p => p.EndsWith(".sql", StringComparison.Ordinal))?[..^4];
+    /// <summary>The database the snapshot holds: its db tag, else the stdin file name (both decoded, see <see cref="ResticTags"/>).</summary>
+    public string? Database => Tag(ResticTags.Database) is { } tag
+        ? ResticTags.Decode(tag)
+        : Paths.Select(ResticTags.DatabaseOfPath).FirstOrDefault(d => d is not null);
 
     /// <summary>The file restic stored the stream as (for `restic dump`).</summary>
-    public string FileName => Paths.FirstOrDefault() ?? $"/{Database}.sql";
+    public string FileName => Paths.FirstOrDefault() ?? "/" + ResticTags.FileName(Database ?? "");
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using CliWrap;
+using Serverless.Backup.Core;
 using Serverless.Backup.Core.Environment;
 using Serverless.Backup.Core.Events;
 using Serverless.Backup.Runner.Database;
@@ -71,7 +72,7 @@ public sealed class RestoreRun(
             if (missing.Count > 0)
             {
                 throw new RunnerFailure(FailureReason.SnapshotNotFound,
-                    $"no snapshot holds database {string.Join(", ", missing.Select(m => $"'{m}'"))}: fix RESTORE_DATABASES; the chosen snapshots hold {string.Join(", ", perDatabase.Select(s => s.Database))}");
+                    $"no snapshot holds database {string.Join(", ", missing.Select(DatabaseNames.Show))}: fix RESTORE_DATABASES; the chosen snapshots hold {string.Join(", ", perDatabase.Select(s => DatabaseNames.Show(s.Database)))}");
             }
             perDatabase = perDatabase.Where(s => restore.Databases.Contains(s.Database!)).ToList();
         }
@@ -79,7 +80,7 @@ public sealed class RestoreRun(
         if (unknownRenames.Count > 0)
         {
             throw new RunnerFailure(FailureReason.InvalidSettings,
-                $"RESTORE_RENAME names {string.Join(", ", unknownRenames.Select(k => $"'{k}'"))}, which the chosen snapshots do not hold: use source names from {string.Join(", ", perDatabase.Select(s => s.Database))}");
+                $"RESTORE_RENAME names {string.Join(", ", unknownRenames.Select(DatabaseNames.Show))}, which the chosen snapshots do not hold: use source names from {string.Join(", ", perDatabase.Select(s => DatabaseNames.Show(s.Database)))}");
         }
         return perDatabase.Count > 0
             ? perDatabase.OrderBy(s => s.Database, StringComparer.Ordinal).ToList()
@@ -126,7 +127,7 @@ public sealed class RestoreRun(
         if (clientExitCode is { } code && code != 0)
         {
             throw new RunnerFailure(FailureReason.RestoreFailed,
-                $"{client} exited {code} while restoring '{source}' into '{target}' after {meter.Bytes} bytes: {clientErrors}; the database may be partly restored", source);
+                $"{client} exited {code} while restoring {DatabaseNames.Show(source)} into {DatabaseNames.Show(target)} after {meter.Bytes} bytes: {clientErrors}; the database may be partly restored", source);
         }
         if (dumpExitCode is { } dumpCode && dumpCode != 0)
         {
@@ -135,15 +136,15 @@ public sealed class RestoreRun(
         if (dumpExitCode is null || pipeError is not null)
         {
             throw new RunnerFailure(FailureReason.RestoreFailed,
-                $"restoring '{source}' into '{target}' broke off after {meter.Bytes} bytes ({pipeError?.Message}): {client}: {clientErrors}; restic: {resticErrors}", source, pipeError);
+                $"restoring {DatabaseNames.Show(source)} into {DatabaseNames.Show(target)} broke off after {meter.Bytes} bytes ({pipeError?.Message}): {client}: {clientErrors}; restic: {resticErrors}", source, pipeError);
         }
         if (!meter.EndsWithCompletionTrailer)
         {
             throw new RunnerFailure(FailureReason.DumpTruncated,
-                $"snapshot {snapshot.ShortId ?? snapshot.Id} of '{source}' does not end with mysqldump's completion trailer: it holds a truncated dump, so it was not applied to the end; restore an older snapshot", source);
+                $"snapshot {snapshot.ShortId ?? snapshot.Id} of {DatabaseNames.Show(source)} does not end with mysqldump's completion trailer: it holds a truncated dump, so it was not applied to the end; restore an older snapshot", source);
         }
 
-        await log.InfoAsync($"restored '{source}' into '{target}': {meter.Bytes} bytes from snapshot {snapshot.Id}", source, snapshot.ShortId ?? snapshot.Id);
+        await log.InfoAsync($"restored {DatabaseNames.Show(source)} into {DatabaseNames.Show(target)}: {meter.Bytes} bytes from snapshot {snapshot.Id}", source, snapshot.ShortId ?? snapshot.Id);
         return new DatabaseResult
         {
             Database = source,

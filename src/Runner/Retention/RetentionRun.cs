@@ -68,7 +68,7 @@ public sealed class RetentionRun(SessionSettings session, RetentionSettings poli
                 .Select(g => new RetentionGroupResult
                 {
                     Database = (g.Keep ?? []).Concat(g.Remove ?? []).Select(s => s.Database).FirstOrDefault(d => d is not null)
-                        ?? g.Paths?.FirstOrDefault()?.TrimStart('/') ?? "",
+                        ?? g.Paths?.Select(ResticTags.DatabaseOfPath).FirstOrDefault(d => d is not null) ?? "",
                     Kept = g.Keep?.Count ?? 0,
                     Removed = g.Remove?.Count ?? 0,
                     RemovedSnapshotIds = (g.Remove ?? []).Select(s => s.ShortId ?? s.Id[..8]).ToList(),

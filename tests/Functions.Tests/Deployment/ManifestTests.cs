@@ -83,6 +83,23 @@ public sealed class ManifestTests
     }
 
     [Fact]
+    public void The_schema_takes_any_database_name_of_64_characters_and_refuses_longer_or_empty_ones()
+    {
+        var schema = SchemaOf(Api.ApiVersion, "RestoreSession");
+        var snowmen = new string('☃', 64);
+        var tooLong = new string('x', 65);
+        var restore = JsonNode.Parse(
+            """{"apiVersion":"backup.serverless.dev/v1alpha1","kind":"RestoreSession","metadata":{"name":"x"},"spec":{"repository":{"name":"r"},"target":{"ref":{"name":"db"}},"overwrite":true,"databases":["weird db ☃", "SNOWMEN", ""],"rename":{"weird db ☃":"TOOLONG"}}}"""
+                .Replace("SNOWMEN", snowmen, StringComparison.Ordinal).Replace("TOOLONG", tooLong, StringComparison.Ordinal))!;
+
+        var errors = SchemaValidator.Validate(restore, schema);
+
+        Assert.Equal(2, errors.Count);
+        Assert.Contains(errors, e => e.StartsWith("spec.databases[2]: '' is shorter than 1 characters", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Contains("is longer than 64 characters", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void The_runner_service_account_is_the_one_jobs_use_has_no_token_and_no_role_binding()
     {
         var objects = Manifests.All.SelectMany(f => KubernetesYaml.LoadAllFromString(File.ReadAllText(f), Manifests.TypeMap)).ToList();

@@ -60,6 +60,20 @@ public static class SchemaValidator
         {
             errors.Add($"{at}: '{value.GetValue<string>()}' does not match {pattern}");
         }
+        if (kind == JsonValueKind.String)
+        {
+            // Kubernetes counts characters (runes), as a database name's limit does.
+            var text = value.GetValue<string>();
+            var length = text.EnumerateRunes().Count();
+            if (schema["minLength"] is { } minLength && length < long.Parse(minLength.ToJsonString(), System.Globalization.CultureInfo.InvariantCulture))
+            {
+                errors.Add($"{at}: '{text}' is shorter than {minLength.ToJsonString()} characters");
+            }
+            if (schema["maxLength"] is { } maxLength && length > long.Parse(maxLength.ToJsonString(), System.Globalization.CultureInfo.InvariantCulture))
+            {
+                errors.Add($"{at}: '{text}' is longer than {maxLength.ToJsonString()} characters");
+            }
+        }
         if (kind == JsonValueKind.Number)
         {
             var number = double.Parse(value.ToJsonString(), System.Globalization.CultureInfo.InvariantCulture);

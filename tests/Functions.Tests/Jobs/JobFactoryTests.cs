@@ -95,6 +95,40 @@ public sealed class JobFactoryTests
     }
 
     [Fact]
+    public void Database_names_with_commas_and_leading_spaces_reach_the_runner_as_json_lists_and_overwrite_as_a_flag()
+    {
+        var backup = Backup();
+        backup.Configuration!.Spec = backup.Configuration.Spec with { Target = backup.Configuration.Spec.Target with { Databases = ["weird db ☃", "a,b", " lead"] } };
+        var restore = backup with
+        {
+            Backup = null,
+            Configuration = null,
+            Restore = new RestoreSession
+            {
+                Metadata = new() { Name = "restore-1", NamespaceProperty = "prod", Uid = "uid-2" },
+                Spec = new()
+                {
+                    Repository = new() { Name = "blob" }, Target = new() { Ref = new() { Name = "shop-db" } },
+                    Databases = ["a,b", "weird db ☃"], Rename = new() { ["a,b"] = "a=b copy", ["weird db ☃"] = "copie ☃" }, Overwrite = true,
+                },
+            },
+        };
+        static Dictionary<string, string> EnvOf(JobRequest request) =>
+            Assert.Single(JobFactory.Build(request, Options).Spec.Template.Spec.Containers).Env.Where(e => e.Value is not null).ToDictionary(e => e.Name, e => e.Value);
+
+        var backupEnv = EnvOf(backup);
+        var restoreEnv = EnvOf(restore);
+
+        Assert.Equal("""["weird db ☃","a,b"," lead"]""", backupEnv["MYSQL_DATABASES"]);
+        Assert.Equal(["weird db ☃", "a,b", " lead"], EnvContract.FromEnvironment<RunnerSettings>(backupEnv).Database.Databases);
+        var settings = EnvContract.FromEnvironment<RunnerSettings>(restoreEnv);
+        Assert.Equal(["a,b", "weird db ☃"], settings.Restore.Databases);
+        Assert.Equal(("a=b copy", "copie ☃"), (settings.Restore.Rename["a,b"], settings.Restore.Rename["weird db ☃"]));
+        Assert.Equal("true", restoreEnv["RESTORE_OVERWRITE"]);
+        Assert.Equal("false", backupEnv["RESTORE_OVERWRITE"]);
+    }
+
+    [Fact]
     public void Building_twice_gives_the_same_job_and_long_names_stay_valid_and_distinct()
     {
         var a = k8s.KubernetesJson.Serialize(JobFactory.Build(Backup(), Options));

@@ -177,7 +177,9 @@ public sealed class BadInputTests(RunnerFixture fixture)
     [InlineData("MYSQL_WAIT_TIMEOUT_SECONDS", "-5", "MYSQL_WAIT_TIMEOUT_SECONDS='-5' is not valid")]
     [InlineData("REPOSITORY_BACKEND", "ftp", "REPOSITORY_BACKEND='ftp' is not valid: set it to local, azure or s3")]
     [InlineData("BACKUP_SESSION", "Not_A_Name", "BACKUP_SESSION='Not_A_Name' is not valid")]
-    [InlineData("MYSQL_DATABASES", "ok,bad-name", "MYSQL_DATABASES has 'bad-name'")]
+    [InlineData("MYSQL_DATABASES", "ok,#mysql50#old", "MYSQL_DATABASES has '#mysql50#old', which is not a database name: it starts with '#mysql50#'")]
+    [InlineData("MYSQL_DATABASES", "[\"ok\", \"trailing \"]", "MYSQL_DATABASES has 'trailing ', which is not a database name: it ends with a space")]
+    [InlineData("MYSQL_DATABASES", "[\"unclosed", "MYSQL_DATABASES='[\"unclosed' is not valid (it must be a JSON array of strings")]
     [InlineData("RESTIC_PASSWORD", "", "RESTIC_PASSWORD is not set")]
     public async Task A_malformed_setting_is_named_with_its_fix(string name, string value, string expected)
     {

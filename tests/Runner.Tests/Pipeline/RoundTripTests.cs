@@ -80,7 +80,7 @@ public sealed class RoundTripTests(RunnerFixture fixture)
     }
 
     [Fact]
-    public async Task Restoring_over_the_same_name_replaces_changed_data_and_a_snapshot_id_picks_the_snapshot()
+    public async Task Restoring_over_the_same_name_needs_overwrite_then_replaces_changed_data_and_a_snapshot_id_picks_the_snapshot()
     {
         var repository = TestEnvironment.TempFolder("repo");
         await SampleDatabase.CreateAsync(Db, "same_name");
@@ -88,12 +88,18 @@ public sealed class RoundTripTests(RunnerFixture fixture)
         var backup = await RunnerProcess.RunAsync("backup", fixture.Settings("same-1", repository, "same_name"));
         Assert.True(backup.ExitCode == 0, backup.ToString());
         await Db.ExecuteAsync("DELETE FROM customers WHERE id = 1; UPDATE customers SET balance = 999", "same_name");
+        var changed = await SampleDatabase.FingerprintAsync(Db, "same_name");
 
         var settings = fixture.Settings("same-2", repository) with
         {
             Restore = new() { Snapshots = [backup.Succeeded!.Databases[0].SnapshotId] },
         };
-        var restore = await RunnerProcess.RunAsync("restore", settings);
+        var refused = await RunnerProcess.RunAsync("restore", settings);
+
+        Assert.True(refused.Failed?.Reason == FailureReason.TargetNotEmpty, refused.ToString());
+        Assert.Equal(changed, await SampleDatabase.FingerprintAsync(Db, "same_name"));
+
+        var restore = await RunnerProcess.RunAsync("restore", settings with { Restore = settings.Restore with { Overwrite = true } });
 
         Assert.True(restore.ExitCode == 0, restore.ToString());
         Assert.Equal(before, await SampleDatabase.FingerprintAsync(Db, "same_name"));

@@ -83,4 +83,18 @@ public sealed class PushgatewayRunnerTests(RunnerFixture fixture)
         Assert.Contains("PUSHGATEWAY_URL", result.Stderr);
         Assert.Contains(closed.ToString(), result.Stderr);
     }
+
+    [Fact]
+    public async Task A_database_named_with_quotes_a_backslash_and_a_line_break_is_a_label_prometheus_reads_back()
+    {
+        await using var pushgateway = await PushgatewayServer.StartAsync();
+        const string name = "metric \"q\" \\ ☃\nx";
+        await SampleDatabase.CreateAsync(fixture.Database, name);
+
+        var backup = await RunnerProcess.RunAsync("backup", Settings("metrics-name", TestEnvironment.TempFolder("repo"), pushgateway.Url, name));
+
+        Assert.True(backup.ExitCode == 0, backup.ToString());
+        var scraped = PrometheusText.Parse(await pushgateway.ScrapeAsync());
+        Assert.Equal(backup.Succeeded!.Databases[0].Bytes, Assert.Single(scraped.Find(MetricNames.DumpBytes, ("database", name))).Value);
+    }
 }
