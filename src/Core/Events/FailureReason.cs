@@ -30,6 +30,8 @@ public enum FailureReason
     IntegrityCheckFailed,
     /// <summary>The repository is locked by a session that may still be live (only stale locks are removed then).</summary>
     RepositoryLocked,
+    /// <summary>The database user lacks a privilege the dump needs: without it the backup would miss data or fail.</summary>
+    InsufficientPrivileges,
     /// <summary>The runner was stopped (SIGTERM, SIGINT).</summary>
     Cancelled,
     /// <summary>A bug: anything else.</summary>
@@ -57,6 +59,7 @@ public static class ExitCodes
         FailureReason.RestoreFailed => 12,
         FailureReason.IntegrityCheckFailed => 13,
         FailureReason.RepositoryLocked => 14,
+        FailureReason.InsufficientPrivileges => 15,
         // 128 + SIGTERM, as a shell reports a process ended by the signal.
         FailureReason.Cancelled => 143,
         _ => 1,
