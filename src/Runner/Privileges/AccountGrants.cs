@@ -2,10 +2,11 @@ namespace Serverless.Backup.Runner.Privileges;
 
 /// <summary>
 /// What the account may do, from its SHOW GRANTS lines (its own grants and those of its enabled roles and PUBLIC):
-/// the server's rules for which grant applies where. Names compare without case when the server folds them
-/// (lower_case_table_names is not 0).
+/// the server's rules for which grant applies where. <paramref name="account"/> is the account as CURRENT_USER()
+/// names it (user@host), which is how <see cref="Grant.Grantee"/> names it too. Names compare without case when
+/// the server folds them (lower_case_table_names is not 0).
 /// </summary>
-public sealed class AccountGrants(IReadOnlyList<Grant> grants, bool ignoreCase)
+public sealed class AccountGrants(IReadOnlyList<Grant> grants, ServerKind server, bool ignoreCase, string account)
 {
     private StringComparison Comparison => ignoreCase ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
 
@@ -22,11 +23,12 @@ public sealed class AccountGrants(IReadOnlyList<Grant> grants, bool ignoreCase)
     public bool HoldsOnDatabase(IEnumerable<string> privileges, string database) =>
         privileges.Any(p => HoldsGlobally(p, database) || AtDatabase(database).Any(g => Covers(g, p)));
 
-    /// <summary>The columns of the table on which the privilege is granted column by column.</summary>
+    /// <summary>The columns of the table on which the privilege is granted column by column, sorted (SHOW GRANTS lists them in no set order).</summary>
     public IReadOnlyList<string> Columns(string privilege, string database, string table) =>
         grants.Where(g => g is { Level: GrantLevel.Columns, Revoke: false } && Same(g.Database, database) && Same(g.Table, table) && Covers(g, privilege))
             .SelectMany(g => g.Columns)
             .Distinct(ignoreCase ? StringComparer.OrdinalIgnoreCase : StringComparer.Ordinal)
+            .Order(StringComparer.Ordinal)
             .ToList();
 
     /// <summary>A global privilege, unless a partial revoke (MySQL) takes it away from this database.</summary>
@@ -35,16 +37,28 @@ public sealed class AccountGrants(IReadOnlyList<Grant> grants, bool ignoreCase)
         && !grants.Any(g => g is { Level: GrantLevel.Database, Revoke: true } && Same(g.Database, database) && Covers(g, privilege));
 
     /// <summary>
-    /// The database-level grants that apply to the database. For each grantee (the user, each enabled role) the
-    /// server takes one matching row, preferring the one that names the database exactly over wildcard patterns;
-    /// of several patterns all are kept (a rare case, where this errs towards passing rather than refusing).
+    /// The pattern of the account's own database-level grant that the server applies to the database, if any: a
+    /// grant that fixes something must extend this one, since a new, more specific one would replace it.
+    /// </summary>
+    public string? OwnPattern(string database) =>
+        AtDatabase(database).FirstOrDefault(g => g.Grantee == account)?.Database;
+
+    /// <summary>
+    /// The database-level grants that apply to the database: for each grantee (the account, each enabled role,
+    /// PUBLIC) the server applies the most specific matching pattern only (<see cref="SqlText.Specificity"/>);
+    /// MariaDB breaks a tie by the smaller name, and on MySQL patterns that tie are all kept, erring towards
+    /// passing rather than refusing.
     /// </summary>
     private IEnumerable<Grant> AtDatabase(string database) =>
         grants.Where(g => g is { Level: GrantLevel.Database, Revoke: false } && SqlText.PatternMatches(g.Database!, database, ignoreCase))
             .GroupBy(g => g.Grantee, StringComparer.Ordinal)
-            .SelectMany(byGrantee => byGrantee.Any(g => !SqlText.HasWildcard(g.Database!))
-                ? byGrantee.Where(g => !SqlText.HasWildcard(g.Database!))
-                : byGrantee);
+            .SelectMany(byGrantee =>
+            {
+                var best = byGrantee.Max(g => SqlText.Specificity(g.Database!, server.MariaDb));
+                var tied = byGrantee.Where(g => SqlText.Specificity(g.Database!, server.MariaDb) == best).ToList();
+                var first = tied.Select(g => g.Database!).Min(StringComparer.Ordinal);
+                return server.MariaDb ? tied.Where(g => g.Database == first) : tied;
+            });
 
     private static bool Covers(Grant grant, string privilege) =>
         grant.Privilege == privilege || grant.Privilege == "ALL";

@@ -135,11 +135,11 @@ public static class GrantParser
             return null;
         }
         at++;
+        // The grantee without its quotes, `u`@`%` as u@%, the way CURRENT_USER() names the account.
         var grantee = new StringBuilder();
         while (at < tokens.Count && !(tokens[at].Kind == Word && GranteeEnd.Contains(tokens[at].Text)))
         {
-            grantee.Append(tokens[at].Kind == Quoted ? SqlText.Identifier(tokens[at].Text) : tokens[at].Text);
-            at++;
+            grantee.Append(tokens[at++].Text);
         }
         if (grantee.Length == 0)
         {

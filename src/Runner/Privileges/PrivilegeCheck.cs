@@ -47,7 +47,7 @@ public sealed class PrivilegeCheck(MySqlServer server, DumpOptions options, Text
                 unread.Add(line);
             }
         }
-        var shortfalls = new PrivilegeRequirements(new AccountGrants(grants, ignoreCase), kind, options, ignoreCase).Check(databases, objects);
+        var shortfalls = new PrivilegeRequirements(new AccountGrants(grants, kind, ignoreCase, $"{user}@{host}"), kind, options, ignoreCase).Check(databases, objects);
         if (shortfalls.Count == 0)
         {
             return;

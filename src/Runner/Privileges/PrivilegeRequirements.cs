@@ -115,7 +115,8 @@ public sealed class PrivilegeRequirements(AccountGrants grants, ServerKind serve
             needed.AddRange(options.Triggers ? ["SELECT", "SHOW VIEW", "TRIGGER"] : ["SELECT", "SHOW VIEW"]);
         }
         var ordered = Order.Where(needed.Contains).ToList();
-        return problems.Count == 0 ? null : new(database, $"database '{database}'", problems, [new(ordered, SqlText.DatabaseTarget(database))]);
+        var target = grants.OwnPattern(database) is { } own ? SqlText.Identifier(own) + ".*" : SqlText.DatabaseTarget(database);
+        return problems.Count == 0 ? null : new(database, $"database '{database}'", problems, [new(ordered, target)]);
     }
 
     /// <summary>
@@ -134,7 +135,7 @@ public sealed class PrivilegeRequirements(AccountGrants grants, ServerKind serve
         if (server.HasShowCreateRoutine)
         {
             return new(null, "routines", [$"no SHOW CREATE ROUTINE on {List(lacking.Select(d => $"'{d}'").ToList())}: {effect}"],
-                lacking.Select(d => new MissingGrant(["SHOW CREATE ROUTINE"], SqlText.DatabaseTarget(d))).ToList());
+                lacking.Select(d => new MissingGrant(["SHOW CREATE ROUTINE"], grants.OwnPattern(d) is { } own ? SqlText.Identifier(own) + ".*" : SqlText.DatabaseTarget(d))).ToList());
         }
         if (server.HasShowRoutine)
         {

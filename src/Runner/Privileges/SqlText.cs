@@ -10,11 +10,12 @@ public static class SqlText
     public static string Account(string user, string host) => $"'{user.Replace("'", "''")}'@'{host.Replace("'", "''")}'";
 
     /// <summary>
-    /// The target of a database-level grant on exactly this database. In a database-level grant `_` and `%` are
-    /// wildcards (`my_db`.* also covers `myXdb`), so they are escaped to name this database and no other.
+    /// The target of a database-level grant on the database, written as people write it: in a database-level grant
+    /// `_` and `%` are wildcards, but escaping them would make a new, more specific grant that hides the user's
+    /// existing `shop_db`.* grant from the server (it applies one database-level grant per account). A backslash is
+    /// the escape character, so it is doubled.
     /// </summary>
-    public static string DatabaseTarget(string database) =>
-        Identifier(database.Replace("\\", "\\\\").Replace("_", "\\_").Replace("%", "\\%")) + ".*";
+    public static string DatabaseTarget(string database) => Identifier(database.Replace("\\", "\\\\")) + ".*";
 
     /// <summary>The target of a table-level grant (no wildcards there).</summary>
     public static string TableTarget(string database, string table) => Identifier(database) + "." + Identifier(table);
@@ -59,21 +60,35 @@ public static class SqlText
         return reached[name.Length];
     }
 
-    /// <summary>Whether a database-level grant's name has a wildcard (the server prefers a grant naming the database exactly).</summary>
-    public static bool HasWildcard(string pattern)
+    /// <summary>
+    /// How specific a database-level grant's pattern is; of the patterns that match a database the server applies
+    /// only the most specific one per account or role. MariaDB counts the characters other than `%` (`_` counts,
+    /// an escaped pair counts once), a pattern without wildcards above one with the same count (`shop` beats
+    /// `_hop`, `s_op` beats `sh%`), and breaks ties by the smaller name; MySQL ranks by where the first wildcard
+    /// is, a pattern without any above all.
+    /// </summary>
+    public static int Specificity(string pattern, bool mariaDb)
     {
+        var counted = 0;
+        var firstWildcard = 0;
         for (var i = 0; i < pattern.Length; i++)
         {
-            if (pattern[i] == '\\')
+            if (pattern[i] == '\\' && i + 1 < pattern.Length)
             {
                 i++;
+                counted++;
+                continue;
             }
-            else if (pattern[i] is '%' or '_')
+            if (pattern[i] is '%' or '_' && firstWildcard == 0)
             {
-                return true;
+                firstWildcard = i + 1;
+            }
+            if (pattern[i] != '%')
+            {
+                counted++;
             }
         }
-        return false;
+        return mariaDb ? counted * 2 + (firstWildcard == 0 ? 1 : 0) : firstWildcard == 0 ? 128 : Math.Min(firstWildcard, 127);
     }
 
     private static bool Same(char a, char b, bool ignoreCase) =>
