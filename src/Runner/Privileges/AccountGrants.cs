@@ -8,7 +8,15 @@ namespace Serverless.Backup.Runner.Privileges;
 /// </summary>
 public sealed class AccountGrants(IReadOnlyList<Grant> grants, ServerKind server, bool ignoreCase, string account)
 {
-    private StringComparison Comparison => ignoreCase ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
+    private readonly StringComparer _names = ignoreCase ? StringComparer.OrdinalIgnoreCase : StringComparer.Ordinal;
+
+    // Table and column grants by table, and database grants as resolved per database: a check of thousands of
+    // tables against thousands of table grants looks each one up instead of scanning them all.
+    private readonly ILookup<string, Grant> _byTable = grants
+        .Where(g => g is { Level: GrantLevel.Table or GrantLevel.Columns, Revoke: false })
+        .ToLookup(g => Key(g.Database!, g.Table!), ignoreCase ? StringComparer.OrdinalIgnoreCase : StringComparer.Ordinal);
+
+    private readonly Dictionary<string, IReadOnlyList<Grant>> _atDatabase = new(ignoreCase ? StringComparer.OrdinalIgnoreCase : StringComparer.Ordinal);
 
     public IReadOnlyList<Grant> Grants => grants;
 
@@ -16,8 +24,7 @@ public sealed class AccountGrants(IReadOnlyList<Grant> grants, ServerKind server
     public bool Holds(string privilege, string database, string? table = null) =>
         HoldsGlobally(privilege, database)
         || AtDatabase(database).Any(g => Covers(g, privilege))
-        || (table is not null && grants.Any(g => g is { Level: GrantLevel.Table, Revoke: false }
-            && Same(g.Database, database) && Same(g.Table, table) && Covers(g, privilege)));
+        || (table is not null && _byTable[Key(database, table)].Any(g => g.Level == GrantLevel.Table && Covers(g, privilege)));
 
     /// <summary>Whether any of the privileges is held on the whole database (globally or at database level).</summary>
     public bool HoldsOnDatabase(IEnumerable<string> privileges, string database) =>
@@ -25,16 +32,17 @@ public sealed class AccountGrants(IReadOnlyList<Grant> grants, ServerKind server
 
     /// <summary>The columns of the table on which the privilege is granted column by column, sorted (SHOW GRANTS lists them in no set order).</summary>
     public IReadOnlyList<string> Columns(string privilege, string database, string table) =>
-        grants.Where(g => g is { Level: GrantLevel.Columns, Revoke: false } && Same(g.Database, database) && Same(g.Table, table) && Covers(g, privilege))
+        _byTable[Key(database, table)]
+            .Where(g => g.Level == GrantLevel.Columns && Covers(g, privilege))
             .SelectMany(g => g.Columns)
-            .Distinct(ignoreCase ? StringComparer.OrdinalIgnoreCase : StringComparer.Ordinal)
+            .Distinct(_names)
             .Order(StringComparer.Ordinal)
             .ToList();
 
     /// <summary>A global privilege, unless a partial revoke (MySQL) takes it away from this database.</summary>
     public bool HoldsGlobally(string privilege, string database) =>
         grants.Any(g => g is { Level: GrantLevel.Global, Revoke: false } && Covers(g, privilege))
-        && !grants.Any(g => g is { Level: GrantLevel.Database, Revoke: true } && Same(g.Database, database) && Covers(g, privilege));
+        && !grants.Any(g => g is { Level: GrantLevel.Database, Revoke: true } && _names.Equals(g.Database, database) && Covers(g, privilege));
 
     /// <summary>
     /// The pattern of the account's own database-level grant that the server applies to the database, if any: a
@@ -49,8 +57,14 @@ public sealed class AccountGrants(IReadOnlyList<Grant> grants, ServerKind server
     /// MariaDB breaks a tie by the smaller name, and on MySQL patterns that tie are all kept, erring towards
     /// passing rather than refusing.
     /// </summary>
-    private IEnumerable<Grant> AtDatabase(string database) =>
-        grants.Where(g => g is { Level: GrantLevel.Database, Revoke: false } && SqlText.PatternMatches(g.Database!, database, ignoreCase))
+    private IReadOnlyList<Grant> AtDatabase(string database)
+    {
+        if (_atDatabase.TryGetValue(database, out var known))
+        {
+            return known;
+        }
+        var applied = grants
+            .Where(g => g is { Level: GrantLevel.Database, Revoke: false } && SqlText.PatternMatches(g.Database!, database, ignoreCase))
             .GroupBy(g => g.Grantee, StringComparer.Ordinal)
             .SelectMany(byGrantee =>
             {
@@ -58,10 +72,14 @@ public sealed class AccountGrants(IReadOnlyList<Grant> grants, ServerKind server
                 var tied = byGrantee.Where(g => SqlText.Specificity(g.Database!, server.MariaDb) == best).ToList();
                 var first = tied.Select(g => g.Database!).Min(StringComparer.Ordinal);
                 return server.MariaDb ? tied.Where(g => g.Database == first) : tied;
-            });
+            })
+            .ToList();
+        _atDatabase[database] = applied;
+        return applied;
+    }
+
+    private static string Key(string database, string table) => database + "\0" + table;
 
     private static bool Covers(Grant grant, string privilege) =>
         grant.Privilege == privilege || grant.Privilege == "ALL";
-
-    private bool Same(string? a, string b) => a is not null && string.Equals(a, b, Comparison);
 }

@@ -48,6 +48,7 @@ public sealed class PrivilegeRequirements(AccountGrants grants, ServerKind serve
         var problems = new List<string>();
         var needed = new List<string>();
         var unreadable = new List<string>();
+        var unreadableViews = new List<string>();
         var partly = new List<string>();
         var noShowView = new List<string>();
         var noTrigger = new List<string>();
@@ -64,7 +65,7 @@ public sealed class PrivilegeRequirements(AccountGrants grants, ServerKind serve
                 }
                 else
                 {
-                    unreadable.Add(SqlText.Identifier(item.Name));
+                    (item.IsView ? unreadableViews : unreadable).Add(SqlText.Identifier(item.Name));
                 }
             }
             if (item.IsView && !grants.Holds("SHOW VIEW", database, item.Name))
@@ -84,13 +85,17 @@ public sealed class PrivilegeRequirements(AccountGrants grants, ServerKind serve
         {
             problems.Add($"SELECT on only some columns of {List(partly)}: the backup's rows would lack the other columns and could not be restored");
         }
-        if (unreadable.Count + partly.Count > 0)
+        if (unreadableViews.Count > 0)
+        {
+            problems.Add($"no SELECT on the views {List(unreadableViews)}: their dump would fail");
+        }
+        if (unreadable.Count + unreadableViews.Count + partly.Count > 0)
         {
             needed.Add("SELECT");
         }
         if (noShowView.Count > 0)
         {
-            problems.Add($"no SHOW VIEW on {List(noShowView)}: the dump of these views would fail");
+            problems.Add($"no SHOW VIEW on {List(noShowView)}: their dump would fail");
             needed.Add("SHOW VIEW");
         }
         if (noTrigger.Count > 0)
