@@ -1,14 +1,5 @@
 namespace Serverless.Backup.Runner.Privileges;
 
-/// <summary>Where a grant applies: everywhere, a database (name pattern), a table, or some columns of a table.</summary>
-public enum GrantLevel
-{
-    Global,
-    Database,
-    Table,
-    Columns,
-}
-
 /// <summary>
 /// One privilege of one line of SHOW GRANTS. <see cref="Grantee"/> is the account (user@host), role or PUBLIC the
 /// line grants to, without quotes; <see cref="Database"/> is a name pattern at database level and a plain name at

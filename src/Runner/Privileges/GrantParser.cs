@@ -100,35 +100,13 @@ public static class GrantParser
         {
             return [];
         }
-        string? database = null;
-        string? table = null;
-        var level = GrantLevel.Global;
-        if (!ReadPart(tokens, ref at, out var first))
+        // `*.*`, `db`.* or `db`.`table`; a bare `*` or `table` (the default database) never appears in SHOW GRANTS.
+        if (!ReadPart(tokens, ref at, out var database) || !IsPunctuation(tokens, at++, ".") || !ReadPart(tokens, ref at, out var table)
+            || (database is null && table is not null))
         {
             return null;
         }
-        if (IsPunctuation(tokens, at, "."))
-        {
-            at++;
-            if (!ReadPart(tokens, ref at, out var second))
-            {
-                return null;
-            }
-            (database, table) = (first, second);
-        }
-        else
-        {
-            // `ON *` or `ON tbl` means the default database, which SHOW GRANTS never prints.
-            return null;
-        }
-        if (database is null && table is not null)
-        {
-            return null;
-        }
-        if (database is not null)
-        {
-            level = table is null ? GrantLevel.Database : GrantLevel.Table;
-        }
+        var level = database is null ? GrantLevel.Global : table is null ? GrantLevel.Database : GrantLevel.Table;
 
         if (at >= tokens.Count || !(IsWord(tokens[at], revoke ? "FROM" : "TO")))
         {
