@@ -4,6 +4,7 @@ using Serverless.Backup.Runner.Backup;
 using Serverless.Backup.Runner.Database;
 using Serverless.Backup.Runner.Logging;
 using Serverless.Backup.Runner.Maintenance;
+using Serverless.Backup.Runner.Privileges;
 using Serverless.Backup.Runner.Processes;
 using Serverless.Backup.Runner.Reporting;
 using Serverless.Backup.Runner.Restic;
@@ -117,6 +118,8 @@ public static class RunnerProgram
             {
                 await server.WaitUntilReadyAsync(ct);
                 var resolved = await server.ResolveDatabasesAsync(ct);
+                // mysqldump leaves out what the user may not read and still exits 0: refuse before dumping instead.
+                await new PrivilegeCheck(server, DumpOptions.From([.. MySqlTools.SafeDumpOptions, .. settings.Database.DumpArgs]), log).CheckAsync(resolved, ct);
                 reporter.Started(resolved);
                 return resolved;
             },

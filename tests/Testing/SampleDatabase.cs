@@ -53,8 +53,8 @@ public static class SampleDatabase
             $"SELECT TABLE_NAME FROM information_schema.TABLES WHERE BINARY TABLE_SCHEMA = '{Literal(name)}' AND TABLE_TYPE = 'BASE TABLE' ORDER BY TABLE_NAME");
         foreach (var table in tables.Select(t => t[0]!))
         {
-            var checksum = await server.QueryAsync($"CHECKSUM TABLE `{table}` EXTENDED", name);
-            var count = await server.QueryAsync($"SELECT COUNT(*) FROM `{table}`", name);
+            var checksum = await server.QueryAsync($"CHECKSUM TABLE `{table.Replace("`", "``")}` EXTENDED", name);
+            var count = await server.QueryAsync($"SELECT COUNT(*) FROM `{table.Replace("`", "``")}`", name);
             result.Add($"table {table}: checksum {checksum[0][1]} rows {count[0][0]}");
         }
         foreach (var row in await server.QueryAsync(

@@ -35,6 +35,8 @@ public enum FailureReason
     /// allowed (RESTORE_OVERWRITE, spec.overwrite): nothing was written.
     /// </summary>
     TargetNotEmpty,
+    /// <summary>The database user lacks a privilege the dump needs: without it the backup would miss data or fail.</summary>
+    InsufficientPrivileges,
     /// <summary>The runner was stopped (SIGTERM, SIGINT).</summary>
     Cancelled,
     /// <summary>A bug: anything else.</summary>
@@ -63,6 +65,7 @@ public static class ExitCodes
         FailureReason.IntegrityCheckFailed => 13,
         FailureReason.RepositoryLocked => 14,
         FailureReason.TargetNotEmpty => 15,
+        FailureReason.InsufficientPrivileges => 16,
         // 128 + SIGTERM, as a shell reports a process ended by the signal.
         FailureReason.Cancelled => 143,
         _ => 1,

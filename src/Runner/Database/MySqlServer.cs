@@ -2,6 +2,7 @@ using MySqlConnector;
 using Serverless.Backup.Core;
 using Serverless.Backup.Core.Environment;
 using Serverless.Backup.Core.Events;
+using Serverless.Backup.Runner.Privileges;
 
 namespace Serverless.Backup.Runner.Database;
 
@@ -87,11 +88,43 @@ public sealed class MySqlServer(DatabaseSettings settings, TextWriter log)
                     $"the server at {Endpoint} has no user database to back up: create one, or list databases in MYSQL_DATABASES");
         }
         var missing = settings.Databases.Where(d => !existing.Contains(d, StringComparer.Ordinal)).ToList();
-        return missing.Count == 0
-            ? settings.Databases
-            : throw new RunnerFailure(FailureReason.DatabaseNotFound,
-                $"database {string.Join(", ", missing.Select(DatabaseNames.Show))} does not exist on {Endpoint} (or user '{settings.User}' cannot see it): fix MYSQL_DATABASES; the server has {string.Join(", ", existing.Where(d => !IsServerOwn(d)).Select(DatabaseNames.Show))}",
-                missing[0]);
+        if (missing.Count == 0)
+        {
+            return settings.Databases;
+        }
+        // A user sees only the databases it holds a privilege on (unless it has SHOW DATABASES): name both causes.
+        var account = await CurrentAccountAsync(cancellationToken);
+        var grants = string.Join("; ", missing.Select(m => $"GRANT SELECT, SHOW VIEW, TRIGGER, EVENT ON {SqlText.DatabaseTarget(m)} TO {account}"));
+        throw new RunnerFailure(FailureReason.DatabaseNotFound,
+            $"database {string.Join(", ", missing.Select(DatabaseNames.Show))} does not exist on {Endpoint}, or user {account} has no privilege on it and so cannot see it: fix MYSQL_DATABASES, or grant the user access ({grants}); the databases user {account} sees are {string.Join(", ", existing.Where(d => !IsServerOwn(d)).Select(DatabaseNames.Show))}",
+            missing[0]);
+    }
+
+    /// <summary>A connection as the run's user, for queries of its own (the privilege check).</summary>
+    public async Task<MySqlConnection> OpenAsync(CancellationToken cancellationToken)
+    {
+        var connection = new MySqlConnection(ConnectionString());
+        try
+        {
+            await connection.OpenAsync(cancellationToken);
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>The account the server matched for the user, as GRANT names it: 'user'@'host'.</summary>
+    private async Task<string> CurrentAccountAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = new MySqlCommand("SELECT CURRENT_USER()", connection);
+        var current = (string)(await command.ExecuteScalarAsync(cancellationToken))!;
+        // user@host; a user name may hold '@', a host may not.
+        var at = current.LastIndexOf('@');
+        return SqlText.Account(current[..at], current[(at + 1)..]);
     }
 
     /// <summary>
