@@ -32,11 +32,17 @@ public static class ResourceDocument
         try
         {
             var info = new FileInfo(path);
+            // A FIFO, a device, a socket or a /proc file has no size: opening one could block or never end, so
+            // nothing without a size is opened (an empty regular file is refused all the same).
+            if (info.Length == 0)
+            {
+                return (null, Invalid($"is empty or not a regular file: write one {kind} document into it, or delete it"));
+            }
             if (info.Length > MaxBytes)
             {
                 return (null, Invalid($"the file is {info.Length} bytes, more than the {MaxBytes} a resource may have: split it or remove what it does not need"));
             }
-            text = File.ReadAllText(path);
+            text = ReadBounded(path, info.Length);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -91,6 +97,24 @@ public static class ResourceDocument
             return (null, Invalid($"metadata.namespace '{resource.Metadata.NamespaceProperty}' does not match its folder '{@namespace}': move the file or correct metadata.namespace"));
         }
         return (resource, null);
+    }
+
+    /// <summary>The file's text, read up to its size as listed (a file that grows while it is read stays bounded).</summary>
+    private static string ReadBounded(string path, long size)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 16384);
+        var buffer = new byte[size + 1];
+        var length = 0;
+        int read;
+        while (length < buffer.Length && (read = stream.Read(buffer, length, buffer.Length - length)) > 0)
+        {
+            length += read;
+        }
+        if (length > size)
+        {
+            throw new IOException("it grew while it was read: read it again on the next run");
+        }
+        return new System.Text.UTF8Encoding(false, false).GetString(buffer, 0, length).TrimStart('\uFEFF');
     }
 
     /// <summary>Walks the document's events without building anything; a problem when it is too costly or not one document.</summary>

@@ -100,6 +100,24 @@ public sealed class PoisonResourceTests : IDisposable
     }
 
     [Fact]
+    public async Task A_fifo_or_a_device_among_the_resource_files_neither_hangs_nor_exhausts_a_tick()
+    {
+        plane.WriteConfiguration("good");
+        var folder = Path.Combine(plane.Folder, FolderControlPlane.Namespace, "backupconfigurations");
+        using (var mkfifo = Process.Start("mkfifo", Path.Combine(folder, "pipe.yaml")))
+        {
+            await mkfifo.WaitForExitAsync();
+        }
+        File.CreateSymbolicLink(Path.Combine(folder, "zero.yaml"), "/dev/zero");
+        File.CreateSymbolicLink(Path.Combine(folder, "proc.yaml"), "/proc/self/status");
+
+        var summary = await plane.Control.ScheduleTickAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Contains("1 sessions created, 0 skipped, 3 invalid, 0 failed", summary);
+        Assert.Contains("BackupConfiguration prod/pipe is invalid and was skipped: pipe.yaml: is empty or not a regular file", plane.Log);
+    }
+
+    [Fact]
     public async Task A_configuration_with_a_value_out_of_range_is_marked_invalid_naming_the_field_and_becomes_ready_when_fixed()
     {
         WritePoison();

@@ -254,7 +254,7 @@ public sealed class PrivilegeCheckTests(RunnerFixture fixture)
         Assert.Contains("or user 'punseen'@'%' has no privilege on it", message);
         Assert.Contains("MYSQL_DATABASES", message);
         Assert.Contains("GRANT SELECT, SHOW VIEW, TRIGGER, EVENT ON `priv_unseen`.* TO 'punseen'@'%'", message);
-        Assert.Contains("sees are priv_seen", message);
+        Assert.Contains("sees are 'priv_seen'", message);
     }
 
     [Fact]
