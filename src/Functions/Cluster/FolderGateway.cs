@@ -111,7 +111,13 @@ public sealed class FolderGateway(string root, LocalJobRunner jobs) : IClusterGa
         // A document that cannot be read can still be deleted; it owns nothing that can be found.
         var (resource, _) = ResourceDocument.Read<T>(path, @namespace, ResourceTypes.Of<T>().Kind);
         File.Delete(path);
-        // Owner references: what the session owns goes with it.
+        // Owner references: what the session owns goes with it, and only that. A Secret or Job counts as owned when
+        // one of its metadata.ownerReferences names the deleted object's uid (never by a uid that is merely
+        // somewhere in its text: a user's Secret could hold it).
+        if (resource?.Metadata.Uid is not { Length: > 0 } uid)
+        {
+            return true;
+        }
         foreach (var plural in new[] { "jobs", "secrets" })
         {
             var folder = Path.Combine(root, @namespace, plural);
@@ -121,8 +127,8 @@ public sealed class FolderGateway(string root, LocalJobRunner jobs) : IClusterGa
             }
             foreach (var file in Directory.GetFiles(folder, "*.yaml"))
             {
-                var text = await File.ReadAllTextAsync(file, cancellationToken);
-                if (resource?.Metadata.Uid is { } uid && text.Contains(uid, StringComparison.Ordinal))
+                cancellationToken.ThrowIfCancellationRequested();
+                if (OwnedBy(file, uid))
                 {
                     File.Delete(file);
                     File.Delete(file + ".state");
@@ -207,6 +213,13 @@ public sealed class FolderGateway(string root, LocalJobRunner jobs) : IClusterGa
         }
         // A Job whose app instance is gone: its runner process ended with it.
         return Task.FromResult<JobState?>(new JobState(JobOutcome.Failed, "JobDisappeared", "the runner process ended with the app that started it"));
+    }
+
+    /// <summary>Whether a Job or Secret file names <paramref name="uid"/> in its metadata.ownerReferences.</summary>
+    private static bool OwnedBy(string file, string uid)
+    {
+        var (owned, _) = ResourceDocument.Read<OwnedObject>(file, Path.GetFileName(Path.GetDirectoryName(Path.GetDirectoryName(file)))!, kind: null);
+        return owned?.Metadata.OwnerReferences?.Any(o => o.Uid == uid) == true;
     }
 
     private static string? NullIfEmpty(string? text) => string.IsNullOrEmpty(text) ? null : text;

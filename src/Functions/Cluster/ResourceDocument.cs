@@ -23,10 +23,12 @@ public static class ResourceDocument
     public const int MaxDepth = 64;
 
     /// <summary>The resource in <paramref name="path"/>, or the reason it cannot be used.</summary>
-    public static (T? Resource, InvalidResource? Invalid) Read<T>(string path, string @namespace, string kind)
+    public static (T? Resource, InvalidResource? Invalid) Read<T>(string path, string @namespace, string? kind)
         where T : class, IKubernetesObject<V1ObjectMeta>, new()
     {
         var name = Path.GetFileNameWithoutExtension(path);
+        var expected = kind;
+        kind ??= typeof(T).Name;
         InvalidResource Invalid(string problem) => new(kind, @namespace, name, $"{Path.GetFileName(path)}: {problem}");
         string text;
         try
@@ -76,7 +78,7 @@ public static class ResourceDocument
         {
             return (null, Invalid($"{field} is null: write the field out, or leave it away for its default"));
         }
-        if (!string.IsNullOrEmpty(resource.Kind) && resource.Kind != kind)
+        if (expected is not null && !string.IsNullOrEmpty(resource.Kind) && resource.Kind != expected)
         {
             return (null, Invalid($"kind is '{resource.Kind}', but the folder holds {kind} resources: move the file or correct its kind"));
         }

@@ -202,5 +202,29 @@ public sealed class PoisonResourceTests : IDisposable
         Assert.Contains("BackupConfiguration prod/good", status.Message);
     }
 
+    [Fact]
+    public async Task Deleting_an_old_session_takes_only_what_names_it_as_owner_never_a_secret_that_merely_holds_its_uid()
+    {
+        for (var i = 1; i <= 4; i++)
+        {
+            plane.Write("maintenancesessions", $"old-{i}", $$"""
+                apiVersion: backup.serverless.dev/v1alpha1
+                kind: MaintenanceSession
+                metadata: { name: old-{{i}}, namespace: prod, uid: "{{(i == 1 ? "a" : $"uid-{i}")}}", creationTimestamp: "2026-11-0{{i}}T00:00:00Z", labels: { backup.serverless.dev/repository: repo } }
+                spec: { repository: { name: repo }, task: check }
+                status: { phase: Succeeded }
+                """);
+        }
+        plane.Write("secrets", "repo-secret", "apiVersion: v1\nkind: Secret\nmetadata: { name: repo-secret, namespace: prod }\nstringData: { RESTIC_PASSWORD: a-password-with-an-a }\n");
+        plane.Write("secrets", "old-1-webhook", "apiVersion: v1\nkind: Secret\nmetadata: { name: old-1-webhook, namespace: prod, ownerReferences: [{ apiVersion: backup.serverless.dev/v1alpha1, kind: MaintenanceSession, name: old-1, uid: a }] }\nstringData: { token: t }\n");
+
+        var summary = await plane.Control.ReconcileAsync(CancellationToken.None);
+
+        Assert.Contains("1 old maintenance sessions deleted", summary);
+        Assert.Null(plane.Read<MaintenanceSession>("maintenancesessions", "old-1"));
+        Assert.NotNull(plane.Read<k8s.Models.V1Secret>("secrets", "repo-secret"));
+        Assert.Null(plane.Read<k8s.Models.V1Secret>("secrets", "old-1-webhook"));
+    }
+
     public void Dispose() => plane.Dispose();
 }
