@@ -30,15 +30,15 @@ public static partial class Names
         return name[..(max - 9)].TrimEnd('-', '.') + "-" + hash;
     }
 
-    [GeneratedRegex("^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")]
+    [GeneratedRegex("^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\\z")]
     private static partial Regex DnsSubdomain();
 
-    [GeneratedRegex("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")]
+    [GeneratedRegex("^[a-z0-9]([-a-z0-9]*[a-z0-9])?\\z")]
     private static partial Regex DnsLabel();
 
-    [GeneratedRegex("^[0-9a-f]{8,64}$")]
+    [GeneratedRegex("^[0-9a-f]{8,64}\\z")]
     private static partial Regex SnapshotId();
 
-    [GeneratedRegex("^[a-z0-9]([a-z0-9-]*[a-z0-9])?$")]
+    [GeneratedRegex("^[a-z0-9]([a-z0-9-]*[a-z0-9])?\\z")]
     private static partial Regex AzureContainer();
 }

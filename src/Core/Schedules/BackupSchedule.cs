@@ -49,6 +49,13 @@ public sealed class BackupSchedule
         {
             // Standard cron (5 fields), plus the @hourly/@daily… macros Stash accepts.
             result = new BackupSchedule(CronExpression.Parse(schedule.Trim(), CronFormat.Standard), zone, schedule.Trim());
+            // A date that never comes (30 February) parses, and then the configuration would never run.
+            if (result.Next(DateTimeOffset.UtcNow) is null)
+            {
+                result = null;
+                error = $"spec.schedule '{schedule}' never fires (no such date): correct the day of month or the month";
+                return false;
+            }
             return true;
         }
         catch (CronFormatException e)

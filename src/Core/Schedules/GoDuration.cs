@@ -13,7 +13,10 @@ public static partial class GoDuration
     public static readonly TimeSpan Max = TimeSpan.FromDays(30);
 
     /// <summary>What a valid duration looks like, for error messages.</summary>
-    public const string Rule = "use a Go duration such as 90s, 30m or 1h30m, above 0 and at most 720h (30 days)";
+    public const string Rule = "use a Go duration such as 90s, 30m or 1h30m, at least 1s and at most 720h (30 days)";
+
+    /// <summary>The shortest duration accepted: a Job's deadline is whole seconds, and a shorter one would be 0.</summary>
+    public static readonly TimeSpan Min = TimeSpan.FromSeconds(1);
 
     public static bool TryParse(string? text, out TimeSpan duration) => TryParse(text, out duration, out _);
 
@@ -51,6 +54,11 @@ public static partial class GoDuration
             error = "is zero";
             return false;
         }
+        if (seconds < Min.TotalSeconds)
+        {
+            error = "is shorter than 1s";
+            return false;
+        }
         duration = TimeSpan.FromSeconds(seconds);
         return true;
     }
@@ -67,7 +75,7 @@ public static partial class GoDuration
         : duration.TotalMinutes >= 1 ? $"{duration.Minutes}m{duration.Seconds}s"
         : $"{duration.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)}s";
 
-    [GeneratedRegex("^([0-9]+(\\.[0-9]+)?(h|m|s|ms))+$")]
+    [GeneratedRegex("^([0-9]+(\\.[0-9]+)?(h|m|s|ms))+\\z")]
     private static partial Regex Whole();
 
     [GeneratedRegex("([0-9]+(?:\\.[0-9]+)?)(ms|h|m|s)")]

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Serverless.Backup.Core.Resources;
+using CoreNames = Serverless.Backup.Core.Names;
 using Serverless.Backup.Core.Schedules;
 
 namespace Serverless.Backup.Core.Tests.Schedules;
@@ -33,6 +34,9 @@ public sealed class ResourceBoundsTests
     [InlineData("5 minutes", "is not a duration")]
     [InlineData("1e9h", "is not a duration")]
     [InlineData("", "is not a duration")]
+    [InlineData("30m\n", "is not a duration")]
+    [InlineData("1ms", "is shorter than 1s")]
+    [InlineData("0.5s", "is shorter than 1s")]
     public void A_duration_that_is_zero_negative_or_not_go_syntax_is_refused(string text, string expected)
     {
         Assert.False(GoDuration.TryParse(text, out _, out var error));
@@ -54,6 +58,7 @@ public sealed class ResourceBoundsTests
     [InlineData("720h", 30 * 24 * 3600)]
     [InlineData("1h30m", 5400)]
     [InlineData("1.5s", 1.5)]
+    [InlineData("1s", 1)]
     public void Durations_up_to_the_limit_parse(string text, double seconds)
     {
         Assert.True(GoDuration.TryParse(text, out var duration));
@@ -87,6 +92,14 @@ public sealed class ResourceBoundsTests
     }
 
     [Fact]
+    public void Names_with_a_trailing_line_break_are_not_names()
+    {
+        Assert.False(CoreNames.IsDnsSubdomain("shop\n"));
+        Assert.False(CoreNames.IsDnsLabel("prod\n"));
+        Assert.False(CoreNames.IsSnapshotId("0123abcd\n"));
+    }
+
+    [Fact]
     public void A_schedule_text_of_a_megabyte_is_refused_by_its_length() =>
         Assert.False(BackupSchedule.TryParse(new string('*', 1 << 20), null, out _, out _));
 
@@ -112,6 +125,15 @@ public sealed class ResourceBoundsTests
         var now = new DateTimeOffset(2026, 11, 29, 10, 29, 0, TimeSpan.Zero);
         var slot = schedule!.MostRecent(now, TimeSpan.FromDays(windowDays));
         Assert.Equal(expected is null ? null : DateTimeOffset.Parse(expected, System.Globalization.CultureInfo.InvariantCulture), slot);
+    }
+
+    [Theory]
+    [InlineData("0 0 30 2 *")]
+    [InlineData("0 0 31 4 *")]
+    public void A_schedule_that_never_fires_is_refused(string cron)
+    {
+        Assert.False(BackupSchedule.TryParse(cron, null, out _, out var error));
+        Assert.Contains("never fires", error);
     }
 
     [Fact]
