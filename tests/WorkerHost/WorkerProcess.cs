@@ -13,6 +13,7 @@ public sealed class WorkerProcess : IAsyncDisposable
     private readonly Process _process;
     private readonly StringBuilder _output = new();
     private readonly Lock _lock = new();
+    private int? _exitCode;
 
     private WorkerProcess(Process process, IReadOnlyList<string> commandLine, IReadOnlyDictionary<string, string> environment)
     {
@@ -29,9 +30,13 @@ public sealed class WorkerProcess : IAsyncDisposable
 
     public int Pid => _process.Id;
 
-    public bool HasExited => _process.HasExited;
+    public bool HasExited => _exitCode is not null || _process.HasExited;
 
-    public int? ExitCode => _process.HasExited ? _process.ExitCode : null;
+    /// <summary>The exit code once the worker ended (kept after the process object is disposed), else null.</summary>
+    public int? ExitCode => _exitCode ?? (_process.HasExited ? _process.ExitCode : null);
+
+    /// <summary>Whether <see cref="StopAsync"/> had to kill the worker because it did not end within the grace period.</summary>
+    public bool WasKilled { get; private set; }
 
     /// <summary>Standard output and error so far, interleaved as they arrived, each line marked with its stream.</summary>
     public string Output
@@ -129,6 +134,10 @@ public sealed class WorkerProcess : IAsyncDisposable
     /// <summary>Waits up to <paramref name="grace"/> for the worker to end by itself, then kills it and its children.</summary>
     public async Task StopAsync(TimeSpan grace)
     {
+        if (_exitCode is not null)
+        {
+            return;
+        }
         if (!_process.HasExited)
         {
             using var timeout = new CancellationTokenSource(grace);
@@ -138,12 +147,14 @@ public sealed class WorkerProcess : IAsyncDisposable
             }
             catch (OperationCanceledException)
             {
+                WasKilled = true;
                 _process.Kill(entireProcessTree: true);
                 await _process.WaitForExitAsync(CancellationToken.None);
             }
         }
         // Let the asynchronous readers deliver the last lines.
         _process.WaitForExit();
+        _exitCode = _process.ExitCode;
     }
 
     public async ValueTask DisposeAsync()
