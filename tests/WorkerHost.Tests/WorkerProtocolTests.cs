@@ -53,7 +53,7 @@ public sealed class WorkerProtocolTests(SampleWorkerHost sample) : IClassFixture
         var hello = Host.Function("SampleHello");
         Assert.Equal("httpTrigger", hello.Trigger.Type);
         Assert.Equal("hello/{name}", hello.Route);
-        Assert.Equal(["get"], hello.Methods);
+        Assert.Equal(["get", "post"], hello.Methods);
         Assert.Equal("Function", hello.AuthLevel);
         Assert.Contains(hello.Bindings, b => b.Type == "http" && b.Direction == "Out" && b.Name == "$return");
         Assert.All(Host.Functions, f => Assert.EndsWith(".dll", f.Metadata.ScriptFile));
@@ -104,6 +104,26 @@ public sealed class WorkerProtocolTests(SampleWorkerHost sample) : IClassFixture
         Assert.Equal(result.InvocationId, result.Invocation!.InvocationId);
         Assert.True(result.Invocation.Result.Status == StatusResult.Types.Status.Success, $"failed: {result.Invocation.Result.Exception?.Message}");
         await LogAsync(result.InvocationId, "SampleHello greets world");
+    }
+
+    [Fact]
+    public async Task A_posted_body_and_its_headers_reach_the_http_function_unchanged()
+    {
+        const string payload = "{\"sequence\": 7, \"text\": \"caf\u00e9 \u2713\"}";
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/hello/poster?code=" + Uri.EscapeDataString(Host.Options.FunctionKey))
+        {
+            Content = new StringContent(payload, System.Text.Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Add("X-Sample", "signed=abc");
+
+        var result = await Host.InvokeHttpAsync("SampleHello", request, CancellationToken.None);
+
+        Assert.True(result.StatusCode == HttpStatusCode.OK, $"{result.StatusCode}: {result.Body}");
+        using var json = JsonDocument.Parse(result.Body);
+        Assert.Equal("POST", json.RootElement.GetProperty("method").GetString());
+        Assert.Equal(payload, json.RootElement.GetProperty("body").GetString());
+        Assert.Equal("signed=abc", json.RootElement.GetProperty("header").GetString());
+        Assert.Equal(StatusResult.Types.Status.Success, result.Invocation!.Result.Status);
     }
 
     [Fact]

@@ -162,6 +162,7 @@ public sealed class FunctionsHost : IAsyncDisposable
     /// The request's URI is the one a client would call on the app (relative, like <c>/api/hello/world</c>, or
     /// absolute); it must match the function's route. Functions whose authLevel is not anonymous need the
     /// <see cref="FunctionsHostOptions.FunctionKey"/>, or the host answers 401 without invoking, as Azure's does.
+    /// The request is sent on to the worker, so it is used up: its URI and headers are changed on the way.
     /// </summary>
     public async Task<HttpInvocationResult> InvokeHttpAsync(string functionName, HttpRequestMessage request, CancellationToken cancellationToken)
     {
