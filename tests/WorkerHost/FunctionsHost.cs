@@ -80,6 +80,20 @@ public sealed class FunctionsHost : IAsyncDisposable
         Functions.FirstOrDefault(f => f.Name == name)
         ?? throw new ArgumentException($"the worker reported no function '{name}'; it has: {string.Join(", ", Functions.Select(f => f.Name))}", nameof(name));
 
+    /// <summary>
+    /// A function to invoke. Like the host, which sends no InvocationRequest for a function whose load failed and
+    /// fails the invocation with the load error (GrpcWorkerChannel.SendInvocationRequest), this refuses it.
+    /// </summary>
+    private FunctionDescription Loaded(string name)
+    {
+        var function = Function(name);
+        if (_loads.TryGetValue(name, out var load) && load.Result?.Status != StatusResult.Types.Status.Success)
+        {
+            throw new WorkerHostException($"function {name} failed to load, so the host invokes it no more: {load.Result?.Exception?.Message}");
+        }
+        return function;
+    }
+
     /// <summary>Starts the gRPC server and the worker, and takes the worker through init, metadata and load.</summary>
     public static async Task<FunctionsHost> StartAsync(FunctionsHostOptions options, CancellationToken cancellationToken)
     {
@@ -130,7 +144,7 @@ public sealed class FunctionsHost : IAsyncDisposable
     /// </summary>
     public async Task<InvocationResponse> InvokeTimerAsync(string functionName, CancellationToken cancellationToken, bool isPastDue = false)
     {
-        var function = Function(functionName);
+        var function = Loaded(functionName);
         var trigger = function.Trigger;
         if (!trigger.Type.Equals("timerTrigger", StringComparison.OrdinalIgnoreCase))
         {
@@ -166,7 +180,7 @@ public sealed class FunctionsHost : IAsyncDisposable
     /// </summary>
     public async Task<HttpInvocationResult> InvokeHttpAsync(string functionName, HttpRequestMessage request, CancellationToken cancellationToken)
     {
-        var function = Function(functionName);
+        var function = Loaded(functionName);
         if (!function.IsHttp)
         {
             throw new ArgumentException($"function {functionName} is triggered by {function.Trigger.Type}, not httpTrigger", nameof(functionName));
