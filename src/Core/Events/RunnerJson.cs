@@ -9,7 +9,11 @@ public static class RunnerJson
     public static JsonSerializerOptions Options { get; } = new(JsonSerializerDefaults.Web)
     {
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase, allowIntegerValues: false) },
+        // "type" may stand anywhere in the object (a hand-written or reformatted event), and a key given twice
+        // is an error rather than the last one silently winning.
+        AllowOutOfOrderMetadataProperties = true,
+        AllowDuplicateProperties = false,
     };
 
     public static string Serialize(RunnerEvent e) => JsonSerializer.Serialize(e, Options);

@@ -39,12 +39,26 @@ public sealed class SessionEvents(IClusterGateway cluster, AppSettings settings,
             return new(400, $"{WebhookSignature.SessionHeader} must be namespace/{string.Join("|", Kinds)}/name", "malformed");
         }
         var (ns, kind, name) = (parts[0], parts[1], parts[2]);
-        IKubernetesObject<V1ObjectMeta>? session = kind switch
+        // Names only: the header is read before any signature is checked, so it must not reach a path or a query.
+        if (!Core.Names.IsDnsLabel(ns) || !Core.Names.IsDnsSubdomain(name))
         {
-            "BackupSession" => await cluster.GetAsync<BackupSession>(ns, name, cancellationToken),
-            "RestoreSession" => await cluster.GetAsync<RestoreSession>(ns, name, cancellationToken),
-            _ => await cluster.GetAsync<MaintenanceSession>(ns, name, cancellationToken),
-        };
+            return new(400, $"{WebhookSignature.SessionHeader} must name a session as namespace/kind/name with Kubernetes names", "malformed");
+        }
+        IKubernetesObject<V1ObjectMeta>? session;
+        try
+        {
+            session = kind switch
+            {
+                "BackupSession" => await cluster.GetAsync<BackupSession>(ns, name, cancellationToken),
+                "RestoreSession" => await cluster.GetAsync<RestoreSession>(ns, name, cancellationToken),
+                _ => await cluster.GetAsync<MaintenanceSession>(ns, name, cancellationToken),
+            };
+        }
+        catch (InvalidResourceException)
+        {
+            // Unsigned so far: say no more than that there is no session to report to.
+            session = null;
+        }
         if (session is null)
         {
             return new(404, "no such session", "unknown_session");
@@ -66,9 +80,13 @@ public sealed class SessionEvents(IClusterGateway cluster, AppSettings settings,
         {
             runnerEvent = RunnerJson.Deserialize(Encoding.UTF8.GetString(body));
         }
-        catch (Exception e) when (e is JsonException or NotSupportedException)
+        catch (Exception e) when (e is JsonException or NotSupportedException or InvalidOperationException or ArgumentException)
         {
             return new(400, $"the body is not a runner event ({e.Message})", "malformed");
+        }
+        if (RunnerEventCheck.Problem(runnerEvent) is { } malformed)
+        {
+            return new(400, $"the event is malformed: {malformed}", "malformed");
         }
         if (runnerEvent.Session != session.Metadata.Name || runnerEvent.Namespace != identity.Namespace)
         {
@@ -153,7 +171,7 @@ public sealed class SessionEvents(IClusterGateway cluster, AppSettings settings,
         {
             return $"time: the event's time {runnerEvent.Time:u} is after its signature's time and the server's clock (+{EventTimeSkew.TotalSeconds:0} s): check the runner's clock";
         }
-        if (session.Metadata.CreationTimestamp is { } created && runnerEvent.Time < new DateTimeOffset(DateTime.SpecifyKind(created, DateTimeKind.Utc)) - EventTimeSkew)
+        if (session.Metadata.CreationTimestamp is { Year: > 1 } created && runnerEvent.Time < new DateTimeOffset(DateTime.SpecifyKind(created, DateTimeKind.Utc)) - EventTimeSkew)
         {
             return $"time: the event's time {runnerEvent.Time:u} is before the session was created ({created:u}): check the runner's clock";
         }

@@ -42,10 +42,12 @@ public sealed class WebhookOrderingTests : ApiServerTest
         Assert.True(await new KubernetesGateway(Client).TryCreateAsync(session, CancellationToken.None));
     }
 
-    private async Task<WebhookResult> Send(RunnerEvent runnerEvent, DateTimeOffset signedAt)
+    private Task<WebhookResult> Send(RunnerEvent runnerEvent, DateTimeOffset signedAt) => SendRaw(RunnerJson.Serialize(runnerEvent), signedAt);
+
+    private async Task<WebhookResult> SendRaw(string json, DateTimeOffset signedAt)
     {
         var events = new SessionEvents(new KubernetesGateway(Client), new AppSettings { WebhookMasterKey = MasterKey }, TimeProvider.System);
-        var body = Encoding.UTF8.GetBytes(RunnerJson.Serialize(runnerEvent));
+        var body = Encoding.UTF8.GetBytes(json);
         var token = WebhookSignature.DeriveToken(MasterKey, new SessionIdentity("prod", "BackupSession", Name, session.Metadata.Uid));
         var timestamp = signedAt.ToUnixTimeSeconds();
         return await events.HandleAsync($"prod/BackupSession/{Name}", timestamp.ToString(CultureInfo.InvariantCulture), WebhookSignature.Sign(token, timestamp, body), body, CancellationToken.None);
@@ -136,6 +138,54 @@ public sealed class WebhookOrderingTests : ApiServerTest
         Assert.Null(RepositoryStatus());
         Assert.Equal(200, (await Send(Success(2, "ffffffff66666666", now), now)).Status);
         Assert.Contains("ffffffff66666666", RepositoryStatus()!.ToJsonString());
+    }
+
+    /// <summary>Validly signed events whose contents are not sane: each a 400 naming the field, nothing written.</summary>
+    [Theory]
+    [InlineData("\"durationSeconds\": 1e300", "durationSeconds")]
+    [InlineData("\"durationSeconds\": \"NaN\"", "")]
+    [InlineData("\"durationSeconds\": -1", "durationSeconds")]
+    [InlineData("\"durationSeconds\": 3, \"databases\": null", "databases")]
+    [InlineData("\"durationSeconds\": 3, \"databases\": [null]", "databases")]
+    [InlineData("\"durationSeconds\": 3, \"retention\": {\"groups\": null, \"dryRun\": false, \"pruned\": false}", "retention.groups")]
+    [InlineData("\"durationSeconds\": 3, \"repository\": {\"snapshotCount\": 1, \"recentSnapshots\": null}", "repository.recentSnapshots")]
+    [InlineData("\"durationSeconds\": 3, \"repository\": {\"snapshotCount\": -1, \"recentSnapshots\": []}", "repository.snapshotCount")]
+    [InlineData("\"durationSeconds\": 3, \"durationSeconds\": 4", "")]
+    public async Task A_signed_event_with_contents_that_are_not_sane_is_a_400_and_writes_nothing(string fields, string named)
+    {
+        var now = DateTimeOffset.UtcNow;
+        var json = $$"""{"type": "succeeded", "verb": "backup", "namespace": "prod", "session": "{{Name}}", "time": "{{now:O}}", "sequence": 1, "databases": [], {{fields}}}""";
+        json = json.Replace("\"databases\": [], \"durationSeconds\": 3, \"databases\"", "\"durationSeconds\": 3, \"databases\"", StringComparison.Ordinal);
+
+        var result = await SendRaw(json, now);
+
+        Assert.Equal((400, "malformed"), (result.Status, result.Reason));
+        Assert.Contains(named, result.Message);
+        Assert.Null(Status()["phase"]);
+        Assert.Null(RepositoryStatus());
+    }
+
+    [Fact]
+    public async Task A_failed_event_with_a_reason_number_is_refused_and_the_type_may_stand_anywhere()
+    {
+        var now = DateTimeOffset.UtcNow;
+        var numbered = $$"""{"type": "failed", "verb": "backup", "namespace": "prod", "session": "{{Name}}", "time": "{{now:O}}", "sequence": 1, "reason": 999, "message": "x"}""";
+        Assert.Equal(400, (await SendRaw(numbered, now)).Status);
+
+        var late = $$"""{"verb": "backup", "namespace": "prod", "session": "{{Name}}", "time": "{{now:O}}", "sequence": 2, "databases": ["shop"], "type": "started"}""";
+        Assert.Equal(200, (await SendRaw(late, now)).Status);
+        Assert.Equal("Running", Status()["phase"]!.GetValue<string>());
+    }
+
+    [Theory]
+    [InlineData("../BackupSession/outside")]
+    [InlineData("prod/BackupSession/../../etc")]
+    [InlineData("Prod/BackupSession/x")]
+    public async Task A_session_header_that_names_no_session_is_a_400_before_anything_is_read(string header)
+    {
+        var events = new SessionEvents(new KubernetesGateway(Client), new AppSettings { WebhookMasterKey = MasterKey }, TimeProvider.System);
+        var result = await events.HandleAsync(header, "1", "sig", "{}"u8.ToArray(), CancellationToken.None);
+        Assert.Equal((400, "malformed"), (result.Status, result.Reason));
     }
 
     [Fact]
