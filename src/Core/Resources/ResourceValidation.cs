@@ -10,6 +10,8 @@ public static class ResourceValidation
         var errors = new List<string>();
         var spec = configuration.Spec;
         CheckName(errors, configuration.Name, "metadata.name");
+        CheckLabel(errors, configuration.Name, "metadata.name");
+        CheckLabel(errors, spec.Repository.Name, "spec.repository.name");
         if (!BackupSchedule.TryParse(spec.Schedule, spec.TimeZone, out _, out var scheduleError))
         {
             errors.Add(scheduleError!);
@@ -60,6 +62,7 @@ public static class ResourceValidation
         var spec = restore.Spec;
         CheckName(errors, restore.Name, "metadata.name");
         CheckName(errors, spec.Repository.Name, "spec.repository.name");
+        CheckLabel(errors, spec.Repository.Name, "spec.repository.name");
         CheckName(errors, spec.Target.Ref.Name, "spec.target.ref.name");
         if (spec.FromSession is not null && spec.Snapshots is { Count: > 0 })
         {
@@ -71,9 +74,9 @@ public static class ResourceValidation
         }
         foreach (var id in spec.Snapshots ?? [])
         {
-            if (id != "latest" && !Names.IsSnapshotId(id))
+            if (id is null || (id != "latest" && !Names.IsSnapshotId(id)))
             {
-                errors.Add($"spec.snapshots has '{id}', which is not a snapshot id: use 'latest' or 8 to 64 hex digits");
+                errors.Add($"spec.snapshots has '{GoDuration.Shorten(id ?? "null")}', which is not a snapshot id: use 'latest' or 8 to 64 hex digits");
             }
         }
         errors.AddRange(RestoreTargets.Check(spec.Databases, spec.Rename, "spec.databases", "spec.rename"));
@@ -87,6 +90,7 @@ public static class ResourceValidation
         var spec = maintenance.Spec;
         CheckName(errors, maintenance.Name, "metadata.name");
         CheckName(errors, spec.Repository.Name, "spec.repository.name");
+        CheckLabel(errors, spec.Repository.Name, "spec.repository.name");
         if (spec.Task is null || !MaintenanceTask.All.Contains(spec.Task))
         {
             errors.Add($"spec.task '{spec.Task}' is not a maintenance task: use {string.Join(", ", MaintenanceTask.All)}");
@@ -94,6 +98,7 @@ public static class ResourceValidation
         if (spec.Task == MaintenanceTask.Forget)
         {
             CheckName(errors, spec.Configuration, "spec.configuration");
+            CheckLabel(errors, spec.Configuration, "spec.configuration");
         }
         if (spec.ReadDataSubset is { } subset && !Environment.MaintenanceSettings.IsSubset(subset))
         {
@@ -133,6 +138,18 @@ public static class ResourceValidation
         if (text is not null && GoDuration.Check(text, field) is { } error)
         {
             errors.Add(error);
+        }
+    }
+
+    /// <summary>
+    /// Configuration and repository names become label values of sessions, Jobs and Secrets, which Kubernetes
+    /// limits to 63 characters: a longer name would fail every call that writes the label.
+    /// </summary>
+    private static void CheckLabel(List<string> errors, string? name, string field)
+    {
+        if (name is { Length: > 63 })
+        {
+            errors.Add($"{field} is {name.Length} characters long: it is used as a label value, so use at most 63");
         }
     }
 

@@ -39,11 +39,25 @@ public sealed class FolderGateway(string root, LocalJobRunner jobs) : IClusterGa
             {
                 continue;
             }
-            foreach (var file in Directory.GetFiles(files, "*.yaml"))
+            var ns = Path.GetFileName(folder);
+            foreach (var file in Directory.GetFiles(files))
             {
                 cancellationToken.ThrowIfCancellationRequested();
+                // What is not read is said: a namespace the API would refuse, a file the store would not read.
+                var problem = !Core.Names.IsDnsLabel(ns) ? $"is in folder '{ns}', which is not a Kubernetes namespace name: move it into a folder named as a namespace (lower-case letters, digits, '-')"
+                    : file.EndsWith(".yaml", StringComparison.Ordinal) ? null
+                    : file.EndsWith(".tmp", StringComparison.Ordinal) ? ""
+                    : $"is not read: resource files end in .yaml (rename it to {Path.GetFileNameWithoutExtension(file)}.yaml)";
+                if (problem is not null)
+                {
+                    if (problem.Length > 0)
+                    {
+                        unreadable.Add(new InvalidResource(type.Kind, ns, Path.GetFileNameWithoutExtension(file), $"{Path.GetFileName(file)}: {problem}"));
+                    }
+                    continue;
+                }
                 // Each file on its own: one that cannot be read is reported and the others are listed as usual.
-                var (item, invalid) = ResourceDocument.Read<T>(file, Path.GetFileName(folder), type.Kind);
+                var (item, invalid) = ResourceDocument.Read<T>(file, ns, type.Kind);
                 if (invalid is not null)
                 {
                     unreadable.Add(invalid);
@@ -200,7 +214,10 @@ public sealed class FolderGateway(string root, LocalJobRunner jobs) : IClusterGa
         if (File.Exists(path + ".state"))
         {
             var lines = File.ReadAllLines(path + ".state");
-            return Task.FromResult<JobState?>(new JobState(Enum.Parse<JobOutcome>(lines[0]), NullIfEmpty(lines.ElementAtOrDefault(1)), NullIfEmpty(lines.ElementAtOrDefault(2))));
+            // A state file that is not ours (edited, cut short) still ends the Job: with a reason that says so.
+            return Task.FromResult<JobState?>(lines.Length > 0 && Enum.TryParse<JobOutcome>(lines[0], ignoreCase: false, out var outcome) && Enum.IsDefined(outcome)
+                ? new JobState(outcome, NullIfEmpty(lines.ElementAtOrDefault(1)), NullIfEmpty(lines.ElementAtOrDefault(2)))
+                : new JobState(JobOutcome.Failed, "JobStateUnreadable", $"the Job's state file {Path.GetFileName(path)}.state cannot be read: the runner's outcome is unknown"));
         }
         if (!File.Exists(path))
         {

@@ -82,6 +82,11 @@ public static class ResourceDocument
         {
             return (null, Invalid($"kind is '{resource.Kind}', but the folder holds {kind} resources: move the file or correct its kind"));
         }
+        // The folder store counts resourceVersion up on each status write, as the API server does: it must be a number.
+        if (resource.Metadata.ResourceVersion is { } version && !long.TryParse(version, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out _))
+        {
+            return (null, Invalid($"metadata.resourceVersion '{version}' is not a number: remove it (the store sets it)"));
+        }
         if (string.IsNullOrEmpty(resource.Metadata.Name))
         {
             resource.Metadata.Name = name;

@@ -141,6 +141,16 @@ public sealed partial class ControlPlane
                     {
                         return (null, ("InvalidReference", $"spec.configuration: BackupConfiguration {ns}/{maintenance.Spec.Configuration} does not exist"));
                     }
+                    // The same rules as StartMaintenance over HTTP: a session written as a resource gets no way around them.
+                    if (configuration.Spec.RetentionPolicy is null || configuration.Spec.Repository?.Name != repositoryName)
+                    {
+                        return (null, ("InvalidReference", $"spec.configuration: BackupConfiguration {ns}/{configuration.Name} " + (configuration.Spec.RetentionPolicy is null
+                            ? "has no retentionPolicy to apply" : $"backs up into repository {configuration.Spec.Repository?.Name}, not {repositoryName}")));
+                    }
+                    if (ResourceValidation.Validate(configuration) is { Count: > 0 } invalidConfiguration)
+                    {
+                        return (null, ("InvalidConfiguration", $"BackupConfiguration {ns}/{configuration.Name}: {string.Join("; ", invalidConfiguration)}"));
+                    }
                 }
                 break;
             default:

@@ -47,7 +47,7 @@ public sealed partial class ControlPlane
             }
             var window = TimeSpan.FromSeconds(configuration.Spec.StartingDeadlineSeconds ?? DefaultStartingDeadline.TotalSeconds);
             // After downtime only the most recent missed slot runs, and only within the starting deadline.
-            if (schedule!.MostRecent(now, window) is { } slot && !(slot <= configuration.Status?.LastScheduleTime))
+            if (schedule!.MostRecent(now, window) is { } slot && !(slot <= Past(configuration.Status?.LastScheduleTime, now)))
             {
                 due.Add(new Due(configuration, slot, schedule));
             }
@@ -67,7 +67,7 @@ public sealed partial class ControlPlane
             await StatusWriter.UpdateAsync(cluster, d.Configuration, c =>
             {
                 // Another instance may have written this slot already: then there is nothing to write.
-                if (c.Status?.LastScheduleTime >= d.Slot)
+                if (Past(c.Status?.LastScheduleTime, now) >= d.Slot)
                 {
                     return false;
                 }
@@ -79,6 +79,12 @@ public sealed partial class ControlPlane
         report.Skipped = skipped;
         return report.Finish($"{configurations.Count + configurations.Unreadable.Count} configurations seen, {created} sessions created, {skipped} skipped");
     }
+
+    /// <summary>
+    /// A recorded slot, unless it lies in the future: no slot can, so one there was written by hand or by a broken
+    /// clock, and trusting it would stop the schedule until that day.
+    /// </summary>
+    internal static DateTimeOffset? Past(DateTimeOffset? recorded, DateTimeOffset now) => recorded > now ? null : recorded;
 
     private static (string, string, string) Identify(BackupConfiguration configuration) => (configuration.Kind, configuration.Namespace, configuration.Name);
 

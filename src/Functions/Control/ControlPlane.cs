@@ -109,7 +109,7 @@ public sealed partial class ControlPlane(
         var trimmed = await TrimMaintenanceHistoryAsync(maintenances, report, cancellationToken);
         await UpdateConfigurationsAsync(report, cancellationToken);
         report.Skipped = waiting;
-        return report.Finish($"{sessions.Count + report.Invalid} sessions seen, {started} jobs started, {settled} sessions settled, {waiting} waiting for their repository, {trimmed} old maintenance sessions deleted");
+        return report.Finish($"{sessions.Count + backups.Unreadable.Count + restores.Unreadable.Count + maintenances.Unreadable.Count} sessions seen, {started} jobs started, {settled} sessions settled, {waiting} waiting for their repository, {trimmed} old maintenance sessions deleted");
     }
 
     private static (string, string, string) IdentifySession(IKubernetesObject<V1ObjectMeta> session) =>
@@ -166,7 +166,8 @@ public sealed partial class ControlPlane(
         await SessionAccess.UpdateStatusAsync(cluster, session, st => st?.Phase is null or SessionPhase.Pending
             ? (st ?? new()) with { Phase = SessionPhase.Pending, Reason = "RepositoryBusy", Message = message }
             : null, cancellationToken);
-        Log.Info(message, Fields(session) with { Phase = SessionPhase.Pending, Reason = "RepositoryBusy" });
+        // Held back, if only for a while: a warning, never information (it is logged once per reason).
+        Log.Warning(message, Fields(session) with { Phase = SessionPhase.Pending, Reason = "RepositoryBusy" });
     }
 
     private JsonLog Log => log ?? JsonLog.None;
@@ -186,8 +187,8 @@ public sealed partial class ControlPlane(
         var now = clock.GetUtcNow();
         // Listed again: this pass may have moved sessions since the first list.
         var sessions = await cluster.ListAsync<BackupSession>(null, null, cancellationToken);
+        // Unreadable configurations are ScheduleTick's to report: once a minute is enough.
         var configurations = await cluster.ListAsync<BackupConfiguration>(null, null, cancellationToken);
-        report.Report(configurations.Unreadable);
         await report.EachAsync(configurations, Identify, async configuration =>
         {
             var own = sessions

@@ -43,7 +43,7 @@ public sealed class MaintenanceScheduler(IClusterGateway cluster, AppSettings se
                 return;
             }
             var slot = schedule!.MostRecent(now, CheckStartingDeadline);
-            if (slot is null || slot <= repository.Status?.LastCheckScheduleTime)
+            if (slot is null || slot <= ControlPlane.Past(repository.Status?.LastCheckScheduleTime, now))
             {
                 return;
             }
@@ -68,7 +68,7 @@ public sealed class MaintenanceScheduler(IClusterGateway cluster, AppSettings se
             }
             await StatusWriter.UpdateAsync(cluster, repository, r =>
             {
-                if (r.Status?.LastCheckScheduleTime >= slot)
+                if (ControlPlane.Past(r.Status?.LastCheckScheduleTime, now) >= slot)
                 {
                     return false;
                 }

@@ -159,6 +159,10 @@ public sealed class SessionApi(IClusterGateway cluster, ControlPlane control, Ti
 
     public async Task<ApiResult> GetSessionAsync(string ns, string plural, string name, CancellationToken cancellationToken)
     {
+        if (!Names.IsDnsLabel(ns) || !Names.IsDnsSubdomain(name))
+        {
+            return ApiResult.Error(400, $"'{ns}/{name}' is not a valid namespace/name: use lower-case letters, digits and '-'");
+        }
         object? session = plural switch
         {
             "backupsessions" => await cluster.GetAsync<BackupSession>(ns, name, cancellationToken),

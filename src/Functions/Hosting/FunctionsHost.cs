@@ -91,7 +91,7 @@ public sealed class FunctionsHost
         });
 
         // The host's readiness probe.
-        app.MapGet("/", () => Results.Ok(new { status = "ready", functions = FunctionCatalog.All.Select(f => f.Name) }));
+        app.MapMethods("/", ["GET", "HEAD"], () => Results.Ok(new { status = "ready", functions = FunctionCatalog.All.Select(f => f.Name) }));
 
         foreach (var function in FunctionCatalog.All)
         {

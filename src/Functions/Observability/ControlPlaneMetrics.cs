@@ -78,7 +78,8 @@ public sealed class ControlPlaneMetrics
                 {
                     _lastSuccess.Set(success.ToUnixTimeMilliseconds() / 1000.0, labels);
                 }
-                if (!configuration.Spec.Paused && BackupSchedule.TryParse(configuration.Spec.Schedule, configuration.Spec.TimeZone ?? defaultTimeZone, out var schedule, out _))
+                var invalid = snapshot.Invalid?.Any(i => i.Kind == configuration.Kind && i.Namespace == configuration.Namespace && i.Name == configuration.Name) == true;
+                if (!invalid && !configuration.Spec.Paused && BackupSchedule.TryParse(configuration.Spec.Schedule, configuration.Spec.TimeZone ?? defaultTimeZone, out var schedule, out _))
                 {
                     _interval.Set(schedule!.Interval(now).TotalSeconds, labels);
                 }

@@ -18,8 +18,13 @@ public sealed class FolderControlPlane : IDisposable
     public const string Namespace = "prod";
     private readonly StringWriter _log = new();
 
-    public FolderControlPlane(string jobCommand = "exit 0")
+    private readonly bool _owned;
+
+    /// <summary>A control plane over <paramref name="folder"/> (another instance's, or after a restart), else over a new folder with the base resources.</summary>
+    public FolderControlPlane(string? folder = null, string jobCommand = "exit 0")
     {
+        _owned = folder is null;
+        Folder = folder ?? TestEnvironment.TempFolder("folder-control");
         Settings = new AppSettings { Cluster = ClusterMode.Folder, ResourcesFolder = Folder, WebhookMasterKey = "test-master-key-0123456789abcdefghijklmnop", WebhookBaseUrl = "http://127.0.0.1:9" };
         Gateway = new FolderGateway(Folder, new LocalJobRunner(["sh", "-c", jobCommand], TextWriter.Null));
         var log = new JsonLog(TextWriter.Synchronized(_log), TimeProvider.System);
@@ -27,6 +32,10 @@ public sealed class FolderControlPlane : IDisposable
         Maintenance = new MaintenanceScheduler(Gateway, Settings, TimeProvider.System, Metrics, log);
         Repositories = new RepositoryApi(Gateway, Maintenance, Metrics, Settings, TimeProvider.System);
         Sessions = new SessionApi(Gateway, Control, TimeProvider.System);
+        if (!_owned)
+        {
+            return;
+        }
         Write("repositories", "repo", """
             apiVersion: backup.serverless.dev/v1alpha1
             kind: Repository
@@ -43,7 +52,7 @@ public sealed class FolderControlPlane : IDisposable
             """);
     }
 
-    public string Folder { get; } = TestEnvironment.TempFolder("folder-control");
+    public string Folder { get; }
     public AppSettings Settings { get; }
     public FolderGateway Gateway { get; }
     public ControlPlaneMetrics Metrics { get; } = new();
@@ -103,6 +112,10 @@ public sealed class FolderControlPlane : IDisposable
 
     public void Dispose()
     {
+        if (!_owned)
+        {
+            return;
+        }
         try
         {
             Directory.Delete(Folder, recursive: true);

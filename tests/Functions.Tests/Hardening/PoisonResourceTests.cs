@@ -35,6 +35,7 @@ public sealed class PoisonResourceTests : IDisposable
         ["null-repository"] = "apiVersion: backup.serverless.dev/v1alpha1\nkind: BackupConfiguration\nmetadata: { name: null-repository }\nspec: { schedule: '* * * * *', repository: ~, target: { ref: { name: shop-db } } }\n",
         ["null-target-ref"] = "kind: BackupConfiguration\nmetadata: { name: null-target-ref }\nspec: { schedule: '* * * * *', repository: { name: repo }, target: { ref: null } }\n",
         ["null-spec"] = "kind: BackupConfiguration\nmetadata: { name: null-spec }\nspec: ~\n",
+        ["bad-version"] = "kind: BackupConfiguration\nmetadata: { name: bad-version, resourceVersion: abc }\nspec: { schedule: '* * * * *', repository: { name: repo }, target: { ref: { name: shop-db } } }\n",
         ["deep"] = "metadata: { name: deep }\nspec: " + new string('[', 5000) + new string(']', 5000) + "\n",
     };
 
@@ -47,6 +48,7 @@ public sealed class PoisonResourceTests : IDisposable
         ["no-zone"] = ("  timeZone: \"../../../etc/passwd\"", "spec.timeZone"),
         ["history"] = ("  backupHistoryLimit: -3", "spec.backupHistoryLimit"),
         ["keeps-nothing"] = ("  retentionPolicy: { keepLast: 0 }", "spec.retentionPolicy"),
+        ["a-configuration-name-that-is-longer-than-a-label-value-may-be-at-all"] = ("", "label value"),
     };
 
     private static string AliasBomb()
@@ -72,6 +74,70 @@ public sealed class PoisonResourceTests : IDisposable
             plane.WriteConfiguration(name, spec);
         }
         plane.WriteConfiguration("bad-cron", schedule: "every day at one");
+    }
+
+    [Fact]
+    public async Task Files_the_store_does_not_read_and_status_that_cannot_be_right_are_said_and_do_not_stop_the_schedule()
+    {
+        plane.WriteConfiguration("good");
+        plane.WriteConfiguration("never", schedule: "0 0 30 2 *");
+        File.WriteAllText(Path.Combine(plane.Folder, FolderControlPlane.Namespace, "backupconfigurations", "other.yml"), "kind: BackupConfiguration\n");
+        Directory.CreateDirectory(Path.Combine(plane.Folder, "Bad NS", "backupconfigurations"));
+        File.WriteAllText(Path.Combine(plane.Folder, "Bad NS", "backupconfigurations", "x.yaml"), "kind: BackupConfiguration\nmetadata: { name: x }\n");
+        // A slot recorded in the future (by hand, or a broken clock) would stop the schedule until that day.
+        plane.Write("backupconfigurations", "future", """
+            apiVersion: backup.serverless.dev/v1alpha1
+            kind: BackupConfiguration
+            metadata: { name: future, namespace: prod }
+            spec:
+              schedule: "* * * * *"
+              repository: { name: other-repo }
+              target: { ref: { apiVersion: appcatalog.appscode.com/v1alpha1, kind: AppBinding, name: shop-db } }
+            status: { lastScheduleTime: "9999-12-31T23:59:59Z" }
+            """);
+
+        var summary = await plane.Control.ScheduleTickAsync(CancellationToken.None);
+
+        Assert.Contains("2 sessions created, 0 skipped, 3 invalid, 0 failed", summary);
+        Assert.Single(plane.BackupSessions(), s => s.Spec.Invoker.Name == "future");
+        Assert.Contains("spec.schedule '0 0 30 2 *' never fires", plane.Read<BackupConfiguration>("backupconfigurations", "never")!.Status!.Error);
+        Assert.Contains("other.yml: is not read: resource files end in .yaml", plane.Log);
+        Assert.Contains("which is not a Kubernetes namespace name", plane.Log);
+        var samples = PrometheusText.Parse(await plane.MetricsTextAsync());
+        Assert.Empty(samples.Find(MetricNames.ConfigurationScheduleIntervalSeconds, ("configuration", "never")));
+        Assert.Single(samples.Find(MetricNames.InvalidResources, ("name", "other")));
+    }
+
+    [Fact]
+    public async Task A_forget_session_written_as_a_file_meets_the_rules_of_the_api_and_a_broken_job_state_ends_its_session()
+    {
+        plane.WriteConfiguration("other-repo-config", "  retentionPolicy: { keepLast: 2 }\n  paused: true", repository: "elsewhere");
+        plane.Write("maintenancesessions", "forget-wrong", """
+            apiVersion: backup.serverless.dev/v1alpha1
+            kind: MaintenanceSession
+            metadata: { name: forget-wrong, namespace: prod, labels: { backup.serverless.dev/repository: repo } }
+            spec: { repository: { name: repo }, task: forget, configuration: other-repo-config }
+            """);
+        await plane.Control.ReconcileAsync(CancellationToken.None);
+        var forget = plane.Read<MaintenanceSession>("maintenancesessions", "forget-wrong")!.Status!;
+        Assert.Equal((SessionPhase.Failed, "InvalidReference"), (forget.Phase, forget.Reason));
+        Assert.Contains("backs up into repository elsewhere, not repo", forget.Message);
+
+        plane.WriteConfiguration("good");
+        await plane.Control.ScheduleTickAsync(CancellationToken.None);
+        await plane.Control.ReconcileAsync(CancellationToken.None);
+        var session = Assert.Single(plane.BackupSessions());
+        var job = Path.Combine(plane.Folder, FolderControlPlane.Namespace, "jobs", session.Status!.JobName + ".yaml");
+        for (var i = 0; i < 100 && !File.Exists(job + ".state"); i++)
+        {
+            await Task.Delay(100);
+        }
+        File.WriteAllText(job + ".state", "garbage\n");
+        // A fresh control plane, as after a restart: only the files say what happened.
+        using var restarted = new FolderControlPlane(plane.Folder);
+        await restarted.Control.ReconcileAsync(CancellationToken.None);
+        var status = plane.Read<BackupSession>("backupsessions", session.Name)!.Status!;
+        Assert.Equal((SessionPhase.Failed, "JobStateUnreadable"), (status.Phase, status.Reason));
     }
 
     private IEnumerable<JsonElement> LogLines() => plane.Log.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement);
