@@ -60,8 +60,7 @@ public static class RunnerProgram
             return ExitCodes.For(FailureReason.InvalidSettings);
         }
 
-        var temp = Path.Combine(Path.GetTempPath(), $"backup-runner-{Guid.NewGuid():N}");
-        Directory.CreateDirectory(temp);
+        var temp = RunFolder.Create(log);
         try
         {
             await (verb switch
@@ -102,7 +101,7 @@ public static class RunnerProgram
         }
         finally
         {
-            TryDelete(temp);
+            RunFolder.Delete(temp);
         }
     }
 
@@ -341,17 +340,5 @@ public static class RunnerProgram
         reporter.Started(snapshots.Select(s => s.Database!).ToList());
         var results = await run.RunAsync(snapshots, stop);
         await reporter.SucceededAsync(results, CancellationToken.None);
-    }
-
-    private static void TryDelete(string folder)
-    {
-        try
-        {
-            Directory.Delete(folder, recursive: true);
-        }
-        catch (IOException)
-        {
-            // A leftover temp folder is harmless; the Job's temp volume goes with the pod.
-        }
     }
 }

@@ -53,10 +53,11 @@ public sealed class ResticClient(RepositorySettings settings, ResticRepositoryEn
         var errors = new OutputTail();
         using var forceful = new CancellationTokenSource();
         await using var escalate = cancellationToken.Register(() => forceful.CancelAfter(InterruptGrace));
-        var result = await Command(arguments)
-            .WithStandardOutputPipe(PipeTarget.ToStringBuilder(output))
-            .WithStandardErrorPipe(PipeTarget.ToDelegate(errors.Add))
-            .ExecuteAsync(forceful.Token, cancellationToken);
+        var result = await ChildProcesses.ExecuteAsync(
+            Command(arguments)
+                .WithStandardOutputPipe(PipeTarget.ToStringBuilder(output))
+                .WithStandardErrorPipe(PipeTarget.ToDelegate(errors.Add)),
+            forceful.Token, cancellationToken);
         return (result.ExitCode, output.ToString(), errors);
     }
 

@@ -1,4 +1,5 @@
 using CliWrap;
+using Serverless.Backup.Runner.Processes;
 
 namespace Serverless.Backup.Runner.Streaming;
 
@@ -34,7 +35,7 @@ public static class GuardedPipe
             var complete = false;
             try
             {
-                var result = await producer
+                var result = await ChildProcesses.ExecuteAsync(producer
                     .WithStandardOutputPipe(PipeTarget.Create(async (stdout, token) =>
                     {
                         try
@@ -46,8 +47,8 @@ public static class GuardedPipe
                             await killProducer.CancelAsync();
                             throw;
                         }
-                    }))
-                    .ExecuteAsync(killProducer.Token);
+                    })),
+                    killProducer.Token);
                 producerExitCode = result.ExitCode;
                 complete = result.ExitCode == 0 && meter.EndsWithCompletionTrailer;
             }
@@ -66,7 +67,7 @@ public static class GuardedPipe
         int? consumerExitCode = null;
         try
         {
-            consumerExitCode = (await guarded.ExecuteAsync(forceful.Token, interrupt.Token)).ExitCode;
+            consumerExitCode = (await ChildProcesses.ExecuteAsync(guarded, forceful.Token, interrupt.Token)).ExitCode;
         }
         catch (OperationCanceledException) when (interrupt.IsCancellationRequested)
         {
