@@ -9,6 +9,7 @@ using Serverless.Backup.Runner.Reporting;
 using Serverless.Backup.Runner.Restic;
 using Serverless.Backup.Runner.Restore;
 using Serverless.Backup.Runner.Retention;
+using Serverless.Backup.Runner.Snapshots;
 using Serverless.Backup.Runner.Storage;
 
 namespace Serverless.Backup.Runner;
@@ -131,7 +132,7 @@ public static class RunnerProgram
         IReadOnlyList<DatabaseResult> results;
         try
         {
-            results = await new BackupRun(settings.Session, server, tools, restic, reporter, log).RunAsync(databases, stop);
+            results = await new BackupRun(settings.Session, server, tools, restic, new PendingSnapshots(endpoint.Objects, log), reporter, log).RunAsync(databases, stop);
         }
         catch
         {
@@ -148,7 +149,7 @@ public static class RunnerProgram
         {
             try
             {
-                retention = await new RetentionRun(settings.Session, settings.Retention, restic, log).ApplyAsync(stop);
+                retention = await new RetentionRun(settings.Session, settings.Retention, restic, new PendingSnapshots(endpoint.Objects, log), log).ApplyAsync(stop);
             }
             catch (Exception e)
             {
@@ -156,7 +157,7 @@ public static class RunnerProgram
                 warnings.Add($"the backup succeeded but its retention policy was not applied ({e.Message}); the next backup or a forget run applies it");
             }
         }
-        var repository = await ReportAfterBackupAsync(endpoint, restic, before, settings.Session, results, retention, warnings, stop);
+        var repository = await new RunReports(endpoint, restic, log).AfterBackupAsync(before, settings.Session, results, retention, warnings, stop);
         foreach (var warning in warnings)
         {
             await log.WriteLineAsync("warning: " + warning);
@@ -184,7 +185,10 @@ public static class RunnerProgram
         }
     }
 
-    /// <summary>Opens the repository for a backup: its endpoint, the repository itself (initialised when missing), its locks cleared.</summary>
+    /// <summary>
+    /// Opens the repository for a backup: its endpoint, the repository itself (initialised when missing), its locks
+    /// cleared, and the unconfirmed snapshots of killed runs removed.
+    /// </summary>
     private static async Task<ResticRepositoryEndpoint> OpenRepositoryAsync(RunnerSettings settings, string temp, TextWriter log, CancellationToken cancellationToken)
     {
         var endpoint = await ResticRepositoryEndpoint.OpenAsync(settings.Repository, log, cancellationToken);
@@ -193,6 +197,7 @@ public static class RunnerProgram
             var restic = new ResticClient(settings.Repository, endpoint, temp, log);
             await restic.EnsureRepositoryAsync(cancellationToken);
             await new RepositoryLocks(endpoint, restic, log).ClearAsync(settings.Maintenance.Exclusive, cancellationToken);
+            await new PendingSnapshots(endpoint.Objects, log).RemoveAbandonedAsync(settings.Maintenance.Exclusive, restic, cancellationToken);
             return endpoint;
         }
         catch
@@ -202,83 +207,17 @@ public static class RunnerProgram
         }
     }
 
-    /// <summary>
-    /// The report after a good backup: the snapshots listed while it ran, plus the ones it wrote, less the ones
-    /// retention removed. Should the early listing have failed, the repository is listed again now.
-    /// </summary>
-    private static async Task<RepositoryReport?> ReportAfterBackupAsync(
-        ResticRepositoryEndpoint endpoint, ResticClient restic, Task<IReadOnlyList<ResticSnapshot>> before, SessionSettings session,
-        IReadOnlyList<DatabaseResult> results, RetentionResult? retention, List<string> warnings, CancellationToken stop)
-    {
-        var sizes = results.ToDictionary(r => r.SnapshotId, r => r.Bytes);
-        IReadOnlyList<ResticSnapshot> listed;
-        try
-        {
-            listed = await before;
-        }
-        catch (Exception e) when (e is RunnerFailure or IOException or System.Text.Json.JsonException or InvalidOperationException)
-        {
-            return await ReportAfterSuccessAsync(endpoint, restic, sizes, warnings, stop);
-        }
-        static string Short(string id) => id[..Math.Min(8, id.Length)];
-        var removed = retention is { DryRun: false } ? retention.Groups.SelectMany(g => g.RemovedSnapshotIds).ToHashSet(StringComparer.Ordinal) : [];
-        // The listing ran beside the backup and may already hold some of this run's snapshots (with restic's own
-        // time): those are taken as listed, the others are described from the run.
-        var seen = listed.Select(s => s.ShortId ?? Short(s.Id)).ToHashSet(StringComparer.Ordinal);
-        var now = DateTimeOffset.UtcNow;
-        IReadOnlyList<ResticSnapshot> snapshots =
-        [
-            .. listed.Where(s => !removed.Contains(s.ShortId ?? Short(s.Id))),
-            .. results.Where(r => !removed.Contains(Short(r.SnapshotId)) && !seen.Contains(Short(r.SnapshotId))).Select(r => new ResticSnapshot
-            {
-                Id = r.SnapshotId,
-                // restic stamps a snapshot when its backup starts.
-                Time = session.SnapshotTimeUtc ?? now - TimeSpan.FromSeconds(r.DurationSeconds),
-                Paths = [$"/{r.Database}.sql"],
-                Tags = ResticTags.OfRun(session, r.Database),
-            }),
-        ];
-        try
-        {
-            return await new RepositoryStatus(endpoint, restic).ReportAsync(snapshots, sizes, integrity: null, integrityMessage: null, stop);
-        }
-        catch (Exception e)
-        {
-            warnings.Add($"the repository's size could not be read for its status ({e.Message})");
-            return null;
-        }
-    }
-
-    /// <summary>The repository report of a run whose work succeeded: a failure to describe the repository is a warning.</summary>
-    private static async Task<RepositoryReport?> ReportAfterSuccessAsync(
-        ResticRepositoryEndpoint endpoint, ResticClient restic, IReadOnlyDictionary<string, long> knownSizes, List<string> warnings,
-        CancellationToken stop, bool? integrity = null, string? integrityMessage = null)
-    {
-        if (stop.IsCancellationRequested)
-        {
-            return null;
-        }
-        try
-        {
-            return await new RepositoryStatus(endpoint, restic).ReportAsync(knownSizes, integrity, integrityMessage, stop);
-        }
-        catch (Exception e)
-        {
-            // The work succeeded; a repository that cannot be described now is a warning, never a failed run.
-            warnings.Add($"the repository's snapshots and size could not be read for its status ({e.Message})");
-            return null;
-        }
-    }
-
     private static async Task ForgetAsync(RunnerSettings settings, Reporter reporter, string temp, TextWriter log, CancellationToken stop)
     {
         reporter.Started([]);
         await using var endpoint = await ResticRepositoryEndpoint.OpenAsync(settings.Repository, log, stop);
         var restic = new ResticClient(settings.Repository, endpoint, temp, log);
         await new RepositoryLocks(endpoint, restic, log).ClearAsync(settings.Maintenance.Exclusive, stop);
-        var retention = await new RetentionRun(settings.Session, settings.Retention, restic, log).ApplyAsync(stop);
+        var pending = new PendingSnapshots(endpoint.Objects, log);
+        await pending.RemoveAbandonedAsync(settings.Maintenance.Exclusive, restic, stop);
+        var retention = await new RetentionRun(settings.Session, settings.Retention, restic, pending, log).ApplyAsync(stop);
         var warnings = new List<string>();
-        var repository = await ReportAfterSuccessAsync(endpoint, restic, new Dictionary<string, long>(), warnings, stop);
+        var repository = await new RunReports(endpoint, restic, log).AfterSuccessAsync(new Dictionary<string, long>(), warnings, stop);
         await reporter.SucceededAsync([], retention, repository, warnings.Count == 0 ? null : string.Join("; ", warnings), CancellationToken.None);
     }
 
@@ -294,7 +233,7 @@ public static class RunnerProgram
             await log.WriteLineAsync($"check: {message}");
         }
         var warnings = new List<string>();
-        var repository = await ReportAfterSuccessAsync(endpoint, restic, new Dictionary<string, long>(), warnings, stop, intact, intact ? null : message);
+        var repository = await new RunReports(endpoint, restic, log).AfterSuccessAsync(new Dictionary<string, long>(), warnings, stop, intact, intact ? null : message);
         if (!intact)
         {
             throw new RunnerFailure(FailureReason.IntegrityCheckFailed,
@@ -313,12 +252,17 @@ public static class RunnerProgram
         await using var endpoint = await ResticRepositoryEndpoint.OpenAsync(settings.Repository, log, stop);
         var restic = new ResticClient(settings.Repository, endpoint, temp, log);
         var outcome = await new RepositoryLocks(endpoint, restic, log).ClearAsync(settings.Maintenance.Exclusive, stop);
+        var unconfirmed = await new PendingSnapshots(endpoint.Objects, log).RemoveAbandonedAsync(settings.Maintenance.Exclusive, restic, stop);
         var warnings = new List<string>();
         if (outcome.Remaining > 0)
         {
             warnings.Add($"{outcome.Remaining} lock(s) remain: they may belong to a live session (REPOSITORY_EXCLUSIVE=false removes only stale locks); run unlock with REPOSITORY_EXCLUSIVE=true when no other session uses the repository");
         }
-        var repository = await ReportAfterSuccessAsync(endpoint, restic, new Dictionary<string, long>(), warnings, stop);
+        if (unconfirmed.Count > 0)
+        {
+            warnings.Add($"{unconfirmed.Count} stream(s) of runs that may still be live remain unconfirmed ({string.Join(", ", unconfirmed)}): their snapshots do not count; run unlock with REPOSITORY_EXCLUSIVE=true when no other session uses the repository to remove them");
+        }
+        var repository = await new RunReports(endpoint, restic, log).AfterSuccessAsync(new Dictionary<string, long>(), warnings, stop);
         foreach (var warning in warnings)
         {
             await log.WriteLineAsync("warning: " + warning);
@@ -332,7 +276,7 @@ public static class RunnerProgram
         using var tools = new MySqlTools(settings.Database, temp);
         await using var endpoint = await ResticRepositoryEndpoint.OpenAsync(settings.Repository, log, stop);
         var restic = new ResticClient(settings.Repository, endpoint, temp, log);
-        var run = new RestoreRun(settings, server, tools, restic, reporter, log);
+        var run = new RestoreRun(settings, server, tools, restic, new PendingSnapshots(endpoint.Objects, log), reporter, log);
 
         // Choose the snapshots before touching the database: a missing snapshot changes nothing.
         var snapshots = await run.SelectAsync(stop);

@@ -109,17 +109,21 @@ public sealed class ResticClient(RepositorySettings settings, ResticRepositoryEn
         return JsonSerializer.Deserialize<List<ResticSnapshot>>(output.Trim() is { Length: > 0 } json ? json : "[]") ?? [];
     }
 
-    /// <summary>Removes snapshots (of partial streams); a failure here is logged, the run already failed.</summary>
-    public async Task ForgetAsync(IReadOnlyCollection<string> snapshotIds, CancellationToken cancellationToken)
+    /// <summary>
+    /// Removes snapshots that must not count (partial or unconfirmed streams). Returns false when restic could not
+    /// (a failure is logged: the run has failed already, or the snapshots stay uncounted until a later run).
+    /// </summary>
+    public async Task<bool> ForgetAsync(IReadOnlyCollection<string> snapshotIds, string what, CancellationToken cancellationToken)
     {
         if (snapshotIds.Count == 0)
         {
-            return;
+            return true;
         }
         var (code, _, errors) = await RunAsync(["forget", .. snapshotIds], cancellationToken);
         await log.WriteLineAsync(code == 0
-            ? $"forgot partial snapshot {string.Join(", ", snapshotIds)}"
-            : $"could not forget partial snapshot {string.Join(", ", snapshotIds)}: {errors}");
+            ? $"forgot {what} {string.Join(", ", snapshotIds)}"
+            : $"warning: could not forget {what} {string.Join(", ", snapshotIds)}: {errors}");
+        return code == 0;
     }
 
     /// <summary>Turns restic's stderr into the failure a user can act on.</summary>

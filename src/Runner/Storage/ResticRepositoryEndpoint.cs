@@ -21,7 +21,6 @@ public sealed class ResticRepositoryEndpoint : IAsyncDisposable
 
     private readonly RestBackendServer? _server;
     private readonly IObjectStore? _store;
-    // Lists (never writes) the objects of either kind of repository: the store, or the local folder.
     private readonly IObjectStore _objects;
 
     private ResticRepositoryEndpoint(string repository, RestBackendServer? server, IObjectStore? store)
@@ -31,6 +30,12 @@ public sealed class ResticRepositoryEndpoint : IAsyncDisposable
         _store = store;
         _objects = store ?? new LocalObjectStore(repository);
     }
+
+    /// <summary>
+    /// The repository's objects, in the store or the local folder. The runner reads restic's objects here (locks,
+    /// sizes) and writes only records of its own, outside restic's layout (<see cref="Snapshots.PendingSnapshots"/>).
+    /// </summary>
+    public IObjectStore Objects => _objects;
 
     /// <summary>The number of lock objects (restic's locks/), read from the storage without opening the repository.</summary>
     public async Task<int> CountLocksAsync(CancellationToken cancellationToken)
