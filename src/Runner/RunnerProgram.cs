@@ -62,37 +62,51 @@ public static class RunnerProgram
         }
 
         var temp = RunFolder.Create(log);
+        var storage = new StorageHealth(log);
+        // The run's work stops on SIGTERM, or when the storage watchdog declares the object store unreachable.
+        using var work = CancellationTokenSource.CreateLinkedTokenSource(stop);
         try
         {
-            await (verb switch
+            await using (new StorageWatchdog(storage, settings.Repository.StallTimeout, work, log))
             {
-                RunnerVerb.Backup => BackupAsync(settings, reporter, temp, log, stop),
-                RunnerVerb.Restore => RestoreAsync(settings, reporter, temp, log, stop),
-                RunnerVerb.Forget => ForgetAsync(settings, reporter, temp, log, stop),
-                RunnerVerb.Check => CheckAsync(settings, reporter, temp, log, stop),
-                RunnerVerb.Unlock => UnlockAsync(settings, reporter, temp, log, stop),
-                _ => throw new RunnerFailure(FailureReason.InvalidSettings, $"the verb {verbName} is not available in this runner"),
-            });
+                await (verb switch
+                {
+                    RunnerVerb.Backup => BackupAsync(settings, reporter, temp, storage, log, work.Token),
+                    RunnerVerb.Restore => RestoreAsync(settings, reporter, temp, storage, log, work.Token),
+                    RunnerVerb.Forget => ForgetAsync(settings, reporter, temp, storage, log, work.Token),
+                    RunnerVerb.Check => CheckAsync(settings, reporter, temp, storage, log, work.Token),
+                    RunnerVerb.Unlock => UnlockAsync(settings, reporter, temp, storage, log, work.Token),
+                    _ => throw new RunnerFailure(FailureReason.InvalidSettings, $"the verb {verbName} is not available in this runner"),
+                });
+            }
             return ExitCodes.Success;
+        }
+        catch (Exception e) when (storage.Unreachable is { } unreachable)
+        {
+            // The watchdog ended the work: whatever the work threw on its way out, the storage is why.
+            var failure = e as RunnerFailure;
+            var message = failure?.Reason == FailureReason.StorageUnreachable ? failure.Message : unreachable;
+            return await FailAsync(reporter, log, FailureReason.StorageUnreachable, message, failure?.Database);
         }
         catch (RunnerFailure failure) when (!stop.IsCancellationRequested || failure.Reason == FailureReason.Cancelled)
         {
-            await log.WriteLineAsync("error: " + failure.Message);
-            await reporter.FailedAsync(failure.Reason, failure.Message, failure.Database, failure.Repository, CancellationToken.None);
-            return ExitCodes.For(failure.Reason);
+            return await FailAsync(reporter, log, failure.Reason, failure.Message, failure.Database, failure.Repository);
         }
         catch (Exception e) when (stop.IsCancellationRequested)
         {
-            const string message = "the runner was stopped (SIGTERM) and interrupted its work: no snapshot of an interrupted dump was kept and restic's lock was removed";
-            await log.WriteLineAsync($"error: {message} ({e.GetType().Name})");
-            await reporter.FailedAsync(FailureReason.Cancelled, message, null, CancellationToken.None);
-            return ExitCodes.For(FailureReason.Cancelled);
+            await log.WriteLineAsync($"error: stopped ({e.GetType().Name}: {e.Message})");
+            return await FailAsync(reporter, log, FailureReason.Cancelled, Stopped(verb!.Value), null);
         }
         catch (StorageUnreachableException e)
         {
-            await log.WriteLineAsync("error: " + e.Message);
-            await reporter.FailedAsync(FailureReason.StorageUnreachable, e.Message, null, CancellationToken.None);
-            return ExitCodes.For(FailureReason.StorageUnreachable);
+            return await FailAsync(reporter, log, FailureReason.StorageUnreachable, e.Message, null);
+        }
+        catch (Exception e) when (storage.Failing && IsStorageError(e))
+        {
+            // A call of the runner's own to a failing store (not through restic): the store is why, in our words.
+            await log.WriteLineAsync("error: " + e);
+            return await FailAsync(reporter, log, FailureReason.StorageUnreachable,
+                $"{storage.Description} {storage.LastError}: check {storage.Settings} and the network ({e.GetType().Name}: {e.GetBaseException().Message})", null);
         }
         catch (Exception e)
         {
@@ -106,7 +120,27 @@ public static class RunnerProgram
         }
     }
 
-    private static async Task BackupAsync(RunnerSettings settings, Reporter reporter, string temp, TextWriter log, CancellationToken stop)
+    private static async Task<int> FailAsync(
+        Reporter reporter, TextWriter log, FailureReason reason, string message, string? database, RepositoryReport? repository = null)
+    {
+        await log.WriteLineAsync("error: " + message);
+        await reporter.FailedAsync(reason, message, database, repository, CancellationToken.None);
+        return ExitCodes.For(reason);
+    }
+
+    /// <summary>What is true when a SIGTERM stopped a verb outside a backup's streams (those say more themselves).</summary>
+    private static string Stopped(RunnerVerb verb) => verb switch
+    {
+        RunnerVerb.Backup => "the runner was stopped (SIGTERM) before any dump began: no snapshot was written",
+        RunnerVerb.Restore => "the runner was stopped (SIGTERM) during the restore: a database it was restoring may be partly restored; run the restore again",
+        _ => $"the runner was stopped (SIGTERM) and interrupted restic's {verb.ToString().ToLowerInvariant()}",
+    };
+
+    private static bool IsStorageError(Exception e) =>
+        e is IOException or HttpRequestException or System.Net.Sockets.SocketException or Azure.RequestFailedException or Amazon.Runtime.AmazonServiceException
+            or Amazon.Runtime.AmazonClientException or AggregateException;
+
+    private static async Task BackupAsync(RunnerSettings settings, Reporter reporter, string temp, StorageHealth storage, TextWriter log, CancellationToken stop)
     {
         var server = new MySqlServer(settings.Database, log);
         using var tools = new MySqlTools(settings.Database, temp);
@@ -120,10 +154,12 @@ public static class RunnerProgram
                 reporter.Started(resolved);
                 return resolved;
             },
-            ct => OpenRepositoryAsync(settings, temp, log, ct),
+            ct => OpenRepositoryAsync(settings, temp, storage, log, ct),
             stop);
         await using var endpoint = endpointOwner;
         var restic = new ResticClient(settings.Repository, endpoint, temp, log);
+        // After a failure, the locks taken since now are this run's (a local repository has no other record of them).
+        var locksBefore = await endpoint.LockNamesAsync(stop);
 
         // The repository report needs the snapshot list, and each restic call opens the repository (a key
         // derivation, about a second): list it while the dumps stream, and add this run's snapshots afterwards.
@@ -134,11 +170,14 @@ public static class RunnerProgram
         {
             results = await new BackupRun(settings.Session, server, tools, restic, new PendingSnapshots(endpoint.Objects, log), reporter, log).RunAsync(databases, stop);
         }
-        catch
+        catch (Exception e)
         {
             await listing.CancelAsync();
             await Task.WhenAny(before);
-            await ClearOwnStaleLocksAsync(endpoint, restic, log);
+            if (await BackupFailure.ExplainAsync(e, endpoint, restic, locksBefore, stop.IsCancellationRequested, log) is { } explained)
+            {
+                throw explained;
+            }
             throw;
         }
 
@@ -166,32 +205,13 @@ public static class RunnerProgram
     }
 
     /// <summary>
-    /// After a failed or stopped backup: restic removes its lock when interrupted, except when the interrupt lands
-    /// while it is still taking the lock (restic 0.14), as a SIGTERM in a backup's first second does. A lock left
-    /// by a restic of this pod that has exited is stale by restic's own rule (this host, no such process), so
-    /// `restic unlock` removes it, and never the lock of a live session elsewhere. Costs nothing without locks.
-    /// </summary>
-    private static async Task ClearOwnStaleLocksAsync(ResticRepositoryEndpoint endpoint, ResticClient restic, TextWriter log)
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
-        try
-        {
-            await new RepositoryLocks(endpoint, restic, log).ClearAsync(exclusive: false, timeout.Token);
-        }
-        catch (Exception e)
-        {
-            // Best effort: whatever the storage or restic says here, the backup's own failure is the one reported.
-            await log.WriteLineAsync($"warning: could not check for a lock left by this run's restic ({e.Message})");
-        }
-    }
-
-    /// <summary>
     /// Opens the repository for a backup: its endpoint, the repository itself (initialised when missing), its locks
     /// cleared, and the unconfirmed snapshots of killed runs removed.
     /// </summary>
-    private static async Task<ResticRepositoryEndpoint> OpenRepositoryAsync(RunnerSettings settings, string temp, TextWriter log, CancellationToken cancellationToken)
+    private static async Task<ResticRepositoryEndpoint> OpenRepositoryAsync(
+        RunnerSettings settings, string temp, StorageHealth storage, TextWriter log, CancellationToken cancellationToken)
     {
-        var endpoint = await ResticRepositoryEndpoint.OpenAsync(settings.Repository, log, cancellationToken);
+        var endpoint = await ResticRepositoryEndpoint.OpenAsync(settings.Repository, storage, log, cancellationToken);
         try
         {
             var restic = new ResticClient(settings.Repository, endpoint, temp, log);
@@ -207,10 +227,10 @@ public static class RunnerProgram
         }
     }
 
-    private static async Task ForgetAsync(RunnerSettings settings, Reporter reporter, string temp, TextWriter log, CancellationToken stop)
+    private static async Task ForgetAsync(RunnerSettings settings, Reporter reporter, string temp, StorageHealth storage, TextWriter log, CancellationToken stop)
     {
         reporter.Started([]);
-        await using var endpoint = await ResticRepositoryEndpoint.OpenAsync(settings.Repository, log, stop);
+        await using var endpoint = await ResticRepositoryEndpoint.OpenAsync(settings.Repository, storage, log, stop);
         var restic = new ResticClient(settings.Repository, endpoint, temp, log);
         await new RepositoryLocks(endpoint, restic, log).ClearAsync(settings.Maintenance.Exclusive, stop);
         var pending = new PendingSnapshots(endpoint.Objects, log);
@@ -221,10 +241,10 @@ public static class RunnerProgram
         await reporter.SucceededAsync([], retention, repository, warnings.Count == 0 ? null : string.Join("; ", warnings), CancellationToken.None);
     }
 
-    private static async Task CheckAsync(RunnerSettings settings, Reporter reporter, string temp, TextWriter log, CancellationToken stop)
+    private static async Task CheckAsync(RunnerSettings settings, Reporter reporter, string temp, StorageHealth storage, TextWriter log, CancellationToken stop)
     {
         reporter.Started([]);
-        await using var endpoint = await ResticRepositoryEndpoint.OpenAsync(settings.Repository, log, stop);
+        await using var endpoint = await ResticRepositoryEndpoint.OpenAsync(settings.Repository, storage, log, stop);
         var restic = new ResticClient(settings.Repository, endpoint, temp, log);
         await new RepositoryLocks(endpoint, restic, log).ClearAsync(settings.Maintenance.Exclusive, stop);
         var (intact, message) = await new IntegrityCheck(restic).RunAsync(settings.Maintenance.ReadDataSubset, stop);
@@ -246,10 +266,10 @@ public static class RunnerProgram
         await reporter.SucceededAsync([], null, repository, warnings.Count == 0 ? null : string.Join("; ", warnings), CancellationToken.None);
     }
 
-    private static async Task UnlockAsync(RunnerSettings settings, Reporter reporter, string temp, TextWriter log, CancellationToken stop)
+    private static async Task UnlockAsync(RunnerSettings settings, Reporter reporter, string temp, StorageHealth storage, TextWriter log, CancellationToken stop)
     {
         reporter.Started([]);
-        await using var endpoint = await ResticRepositoryEndpoint.OpenAsync(settings.Repository, log, stop);
+        await using var endpoint = await ResticRepositoryEndpoint.OpenAsync(settings.Repository, storage, log, stop);
         var restic = new ResticClient(settings.Repository, endpoint, temp, log);
         var outcome = await new RepositoryLocks(endpoint, restic, log).ClearAsync(settings.Maintenance.Exclusive, stop);
         var unconfirmed = await new PendingSnapshots(endpoint.Objects, log).RemoveAbandonedAsync(settings.Maintenance.Exclusive, restic, stop);
@@ -270,11 +290,11 @@ public static class RunnerProgram
         await reporter.SucceededAsync([], null, repository, warnings.Count == 0 ? null : string.Join("; ", warnings), CancellationToken.None);
     }
 
-    private static async Task RestoreAsync(RunnerSettings settings, Reporter reporter, string temp, TextWriter log, CancellationToken stop)
+    private static async Task RestoreAsync(RunnerSettings settings, Reporter reporter, string temp, StorageHealth storage, TextWriter log, CancellationToken stop)
     {
         var server = new MySqlServer(settings.Database, log);
         using var tools = new MySqlTools(settings.Database, temp);
-        await using var endpoint = await ResticRepositoryEndpoint.OpenAsync(settings.Repository, log, stop);
+        await using var endpoint = await ResticRepositoryEndpoint.OpenAsync(settings.Repository, storage, log, stop);
         var restic = new ResticClient(settings.Repository, endpoint, temp, log);
         var run = new RestoreRun(settings, server, tools, restic, new PendingSnapshots(endpoint.Objects, log), reporter, log);
 

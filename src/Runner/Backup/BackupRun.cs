@@ -28,6 +28,9 @@ public sealed class BackupRun(
     /// <summary>How long settling a stream's record may take once the stream is over (the run may be stopping).</summary>
     private static readonly TimeSpan SettleTimeout = TimeSpan.FromSeconds(30);
 
+    /// <summary>How long an interrupted restic may take once the storage is unreachable (it cannot remove its lock there).</summary>
+    private static readonly TimeSpan UnreachableGrace = TimeSpan.FromSeconds(5);
+
     public string Host => $"{session.Namespace}.{session.Configuration ?? "adhoc"}";
 
     public async Task<IReadOnlyList<DatabaseResult>> RunAsync(IReadOnlyList<string> databases, CancellationToken stop)
@@ -78,20 +81,23 @@ public sealed class BackupRun(
 
         // Announced before restic starts: whatever restic saves of this stream counts only once it is settled below.
         var announced = await pending.AnnounceAsync(session, database, stop);
-        var outcome = await GuardedPipe.RunAsync(dump, backup, meter, stop);
+        // restic's cleanup when interrupted (removing its lock) needs the storage: once that is unreachable, wait less.
+        var outcome = await GuardedPipe.RunAsync(dump, backup, meter, stop,
+            () => restic.StorageUnreachable ? UnreachableGrace : GuardedPipe.InterruptGrace);
         var (dumpExitCode, pipeError, resticExitCode) = (outcome.ProducerExitCode, outcome.PipeError, outcome.ConsumerExitCode);
 
         var failure = Classify(database, tool, meter, dumpExitCode, pipeError, resticExitCode, resticErrors, dumpErrors, stop);
         if (failure is not null || summary?.SnapshotId is null)
         {
             // When restic itself failed it saved nothing (and listing would fail the same way); otherwise check.
-            var clean = (summary?.SnapshotId is null && failure?.Reason is FailureReason.RepositoryError or FailureReason.RepositoryPasswordWrong)
-                || await ForgetPartialAsync(database, summary?.SnapshotId);
+            // An unreachable storage can neither be listed nor cleaned: the stream stays pending, and uncounted.
+            var clean = !restic.StorageUnreachable
+                && ((summary?.SnapshotId is null && failure?.Reason is FailureReason.RepositoryError or FailureReason.RepositoryPasswordWrong or FailureReason.StorageUnreachable)
+                    || await ForgetPartialAsync(database, summary?.SnapshotId));
             if (clean)
             {
                 await TrySettleAsync(announced);
             }
-            stop.ThrowIfCancellationRequested();
             throw failure ?? new RunnerFailure(FailureReason.RepositoryError,
                 $"restic reported no snapshot for '{database}': {resticErrors}", database);
         }
@@ -115,6 +121,7 @@ public sealed class BackupRun(
     {
         if (stop.IsCancellationRequested)
         {
+            // Stopped (SIGTERM), or the storage watchdog ended the run: the runner's final message says which.
             return new RunnerFailure(FailureReason.Cancelled, $"stopped while backing up '{database}'", database);
         }
         // restic failed on its own (not interrupted by us): its error explains the rest.

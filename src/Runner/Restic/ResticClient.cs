@@ -138,9 +138,19 @@ public sealed class ResticClient(RepositorySettings settings, ResticRepositoryEn
             return new RunnerFailure(FailureReason.RepositoryLocked,
                 $"restic could not {action} the repository at {Describe()} because another restic process holds a lock that may still be live ({errors}); with REPOSITORY_EXCLUSIVE=false the runner removes only stale locks before its work: wait for the other session to end, or, when no other session uses the repository, run again with REPOSITORY_EXCLUSIVE=true (or the unlock verb with it) to remove every lock", database);
         }
+        if (endpoint.Health is { Failing: true } or { Unreachable: not null })
+        {
+            // restic's own words would be its retries and, on Azure, a Go stack trace: say what the store did.
+            var health = endpoint.Health;
+            return new RunnerFailure(FailureReason.StorageUnreachable,
+                $"restic could not {action} the repository at {Describe()} because {health.Description} {health.LastError ?? "stopped answering"}: check {health.Settings} and the network", database);
+        }
         return new RunnerFailure(FailureReason.RepositoryError,
             $"restic could not {action} the repository at {Describe()}: {errors}", database);
     }
+
+    /// <summary>True once the run's storage watchdog declared the object store unreachable: nothing more can be done there.</summary>
+    public bool StorageUnreachable => endpoint.Health?.Unreachable is not null;
 
     private RunnerFailure WrongPasswordFailure() =>
         new(FailureReason.RepositoryPasswordWrong,

@@ -21,13 +21,18 @@ public static class GuardedPipe
 {
     public static readonly TimeSpan InterruptGrace = TimeSpan.FromSeconds(30);
 
-    public static async Task<PipeOutcome> RunAsync(Command producer, Command consumer, SqlStreamMeter meter, CancellationToken stop)
+    /// <param name="interruptGrace">
+    /// How long the interrupted consumer may take, asked when it is interrupted (default <see cref="InterruptGrace"/>):
+    /// shorter when its cleanup cannot succeed anyway, as when the storage is unreachable.
+    /// </param>
+    public static async Task<PipeOutcome> RunAsync(
+        Command producer, Command consumer, SqlStreamMeter meter, CancellationToken stop, Func<TimeSpan>? interruptGrace = null)
     {
         int? producerExitCode = null;
         Exception? pipeError = null;
         using var interrupt = CancellationTokenSource.CreateLinkedTokenSource(stop);
         using var forceful = new CancellationTokenSource();
-        await using var escalate = interrupt.Token.Register(() => forceful.CancelAfter(InterruptGrace));
+        await using var escalate = interrupt.Token.Register(() => forceful.CancelAfter(interruptGrace?.Invoke() ?? InterruptGrace));
 
         var guarded = consumer.WithStandardInputPipe(PipeSource.Create(async (stdin, stdinClosed) =>
         {
