@@ -86,6 +86,10 @@ public static class RunnerProgram
             // The watchdog ended the work: whatever the work threw on its way out, the storage is why.
             var failure = e as RunnerFailure;
             var message = failure?.Reason == FailureReason.StorageUnreachable ? failure.Message : unreachable;
+            if (verb == RunnerVerb.Restore)
+            {
+                message += "; a database being restored may be partly restored: run the restore again once the storage answers";
+            }
             return await FailAsync(reporter, log, FailureReason.StorageUnreachable, message, failure?.Database);
         }
         catch (RunnerFailure failure) when (!stop.IsCancellationRequested || failure.Reason == FailureReason.Cancelled)

@@ -128,7 +128,9 @@ public sealed class RestoreRun(
             .WithStandardOutputPipe(PipeTarget.Null)
             .WithStandardErrorPipe(PipeTarget.ToDelegate(clientErrors.Add));
 
-        var outcome = await GuardedPipe.RunAsync(dump, apply, meter, stop);
+        // Once the storage is unreachable the stream cannot go on: stop the client sooner than a normal interrupt allows.
+        var outcome = await GuardedPipe.RunAsync(dump, apply, meter, stop,
+            () => restic.StorageUnreachable ? TimeSpan.FromSeconds(5) : GuardedPipe.InterruptGrace);
         var (dumpExitCode, pipeError, clientExitCode) = (outcome.ProducerExitCode, outcome.PipeError, outcome.ConsumerExitCode);
 
         stop.ThrowIfCancellationRequested();

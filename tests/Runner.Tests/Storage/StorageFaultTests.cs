@@ -42,7 +42,7 @@ public sealed class StorageFaultTests(RunnerFixture fixture, ITestOutputHelper o
         string backend, StorageFault fault, string setting)
     {
         var database = $"fault_mid_{backend}_{fault}".ToLowerInvariant();
-        await SampleDatabase.CreateAsync(Db, database, extraRows: 150000);
+        await SampleDatabase.CreateAsync(Db, database, extraRows: 40000);
         var (settings, proxy) = Through(backend, $"fault-mid-{backend}-{fault}".ToLowerInvariant(), database);
         await using var _ = proxy;
         var (bin, gate) = GatedDump();
@@ -50,7 +50,7 @@ public sealed class StorageFaultTests(RunnerFixture fixture, ITestOutputHelper o
 
         // Half the dump is in restic, which has not needed the store since it opened the repository: the store
         // fails, then the rest of the dump comes and restic needs the store again.
-        await runner.WaitForEventAsync(e => e is ProgressEvent { BytesDone: >= 5_000_000 }, TimeSpan.FromSeconds(60));
+        await runner.WaitForEventAsync(e => e is ProgressEvent { BytesDone: >= 1_000_000 }, TimeSpan.FromSeconds(60));
         proxy.Fault = fault;
         var clock = Stopwatch.StartNew();
         await File.WriteAllTextAsync(gate, "");
@@ -102,16 +102,50 @@ public sealed class StorageFaultTests(RunnerFixture fixture, ITestOutputHelper o
     }
 
     [Fact]
+    public async Task A_store_that_dies_in_the_middle_of_a_restore_ends_it_soon_as_storageUnreachable_saying_the_database_may_be_partly_restored()
+    {
+        await SampleDatabase.CreateAsync(Db, "fault_restore_db", extraRows: 250000);
+        var (settings, proxy) = Through("s3", "fault-restore", "fault_restore_db");
+        await using var _ = proxy;
+        var backup = await RunnerProcess.RunAsync("backup", settings);
+        Assert.True(backup.ExitCode == 0, backup.ToString());
+
+        // A mysql client that applies the first MiB, then waits for the gate: restic has then stopped reading the store.
+        var bin = TestEnvironment.TempFolder("bin");
+        var gate = Path.Combine(bin, "gate");
+        File.WriteAllText(Path.Combine(bin, "mariadb"),
+            "#!/bin/bash\n" +
+            $"{{ head -c 1048576; while [ ! -e '{gate}' ]; do sleep 0.05; done; cat; }} | /usr/bin/mariadb \"$@\" &\n" +
+            // The runner interrupts its client with SIGINT: pass it on, as the real client would get it.
+            "client=$!\ntrap 'kill -INT $client' INT\nwait $client; wait $client\n");
+        File.SetUnixFileMode(Path.Combine(bin, "mariadb"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var restore = settings with { Restore = new() { FromSession = settings.Session.Name, Rename = new Dictionary<string, string> { ["fault_restore_db"] = "fault_restore_copy" } } };
+        await using var runner = RunnerProcess.Start("restore", EnvContract.ToEnvironment(restore), bin);
+
+        await runner.WaitForEventAsync(e => e is ProgressEvent { BytesDone: >= 1_048_576 }, TimeSpan.FromSeconds(60));
+        proxy.Fault = StorageFault.Down;
+        var clock = Stopwatch.StartNew();
+        await File.WriteAllTextAsync(gate, "");
+        var result = await runner.WaitAsync(StallTimeout + Slack + TimeSpan.FromSeconds(60));
+        output.WriteLine($"restore: ended after {clock.Elapsed.TotalSeconds:0.0} s: {result.Failed?.Message}");
+
+        Assert.True(result.Failed?.Reason == FailureReason.StorageUnreachable, result.ToString());
+        Assert.True(clock.Elapsed < StallTimeout + Slack, $"the run took {clock.Elapsed} after the fault");
+        Assert.Contains("S3_ENDPOINT", result.Failed!.Message);
+        Assert.Contains("partly restored", result.Failed.Message);
+    }
+
+    [Fact]
     public async Task A_store_that_stalls_for_less_than_the_stall_timeout_only_delays_the_backup()
     {
-        await SampleDatabase.CreateAsync(Db, "fault_brief_db", extraRows: 150000);
+        await SampleDatabase.CreateAsync(Db, "fault_brief_db", extraRows: 40000);
         var (settings, proxy) = Through("azure", "fault-brief", "fault_brief_db");
         settings = settings with { Repository = settings.Repository with { StallTimeout = TimeSpan.FromSeconds(30) } };
         await using var _ = proxy;
         var (bin, gate) = GatedDump();
         await using var runner = RunnerProcess.Start("backup", EnvContract.ToEnvironment(settings), bin);
 
-        await runner.WaitForEventAsync(e => e is ProgressEvent { BytesDone: >= 5_000_000 }, TimeSpan.FromSeconds(60));
+        await runner.WaitForEventAsync(e => e is ProgressEvent { BytesDone: >= 1_000_000 }, TimeSpan.FromSeconds(60));
         proxy.Fault = StorageFault.Stall;
         await File.WriteAllTextAsync(gate, "");
         await Task.Delay(TimeSpan.FromSeconds(5));
