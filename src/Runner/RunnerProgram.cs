@@ -62,6 +62,10 @@ public static class RunnerProgram
         }
 
         var temp = RunFolder.Create(log);
+        if (OperatingSystem.IsLinux() && !ChildProcesses.DieWithRunner)
+        {
+            await log.WriteLineAsync("warning: setpriv (util-linux) is not on PATH: a child may outlive a killed runner (its snapshot would stay unconfirmed and not count); install util-linux in the runner image");
+        }
         var storage = new StorageHealth(log);
         // The run's work stops on SIGTERM, or when the storage watchdog declares the object store unreachable.
         using var work = CancellationTokenSource.CreateLinkedTokenSource(stop);
