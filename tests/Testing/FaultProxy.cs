@@ -5,21 +5,6 @@ using System.Text;
 
 namespace Serverless.Backup.Testing;
 
-/// <summary>What a <see cref="FaultProxy"/> does to the connections through it.</summary>
-public enum StorageFault
-{
-    /// <summary>Passes everything through.</summary>
-    None,
-    /// <summary>Answers every request 503 Service Unavailable (Azure's ServerBusy) and closes the connection.</summary>
-    Unavailable,
-    /// <summary>Resets every connection (TCP RST) as soon as it is open, and resets the open ones.</summary>
-    Reset,
-    /// <summary>Holds every connection open and moves no byte, in either direction.</summary>
-    Stall,
-    /// <summary>The storage died: connections are refused, and the open ones are reset.</summary>
-    Down,
-}
-
 /// <summary>
 /// A loopback TCP proxy in front of a test storage server (Azurite, s3rver) that injects the faults a real object
 /// store shows, switchable at any moment while a run uses it: the switch applies to new connections and to the
@@ -35,6 +20,7 @@ public sealed class FaultProxy : IAsyncDisposable
     private TcpListener? _listener;
     private TaskCompletionSource _flowing = Flowing;
     private StorageFault _fault;
+    private int _accepted;
 
     private FaultProxy(int target, int port)
     {
@@ -46,7 +32,6 @@ public sealed class FaultProxy : IAsyncDisposable
 
     /// <summary>Connections accepted so far.</summary>
     public int Accepted => Volatile.Read(ref _accepted);
-    private int _accepted;
 
     /// <summary>Starts a proxy on a free loopback port in front of 127.0.0.1:<paramref name="targetPort"/>, passing everything.</summary>
     public static FaultProxy Start(int targetPort)
