@@ -2,8 +2,10 @@
 # Build from the repository root (docs/deploy.md):
 #   docker build -f infra/k8s/runner.Dockerfile -t myregistry.azurecr.io/mysql-backup-runner:1.0.0 .
 # Every base image is pinned by version; restic is the release binary, checked against its SHA-256.
-# It runs as uid 65532 with a read-only root filesystem: everything it writes (the MySQL option file, restic's
-# cache and temp files) goes under /tmp, the Job's emptyDir volume (JobFactory mounts it there).
+# It runs as uid 65532 with a read-only root filesystem: everything it writes (restic's cache and temp files) goes
+# under /tmp, the Job's emptyDir volume (JobFactory mounts it there); the MySQL option file lives in memory only.
+# The runner starts its children under setpriv --pdeathsig KILL (util-linux, essential in Debian, so in the base
+# image) so that they die with it.
 
 FROM mcr.microsoft.com/dotnet/sdk:10.0.100 AS build
 WORKDIR /src

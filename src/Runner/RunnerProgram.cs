@@ -10,6 +10,7 @@ using Serverless.Backup.Runner.Reporting;
 using Serverless.Backup.Runner.Restic;
 using Serverless.Backup.Runner.Restore;
 using Serverless.Backup.Runner.Retention;
+using Serverless.Backup.Runner.Snapshots;
 using Serverless.Backup.Runner.Storage;
 
 namespace Serverless.Backup.Runner;
@@ -61,39 +62,60 @@ public static class RunnerProgram
             return ExitCodes.For(FailureReason.InvalidSettings);
         }
 
-        var temp = Path.Combine(Path.GetTempPath(), $"backup-runner-{Guid.NewGuid():N}");
-        Directory.CreateDirectory(temp);
+        var temp = RunFolder.Create(log);
+        if (OperatingSystem.IsLinux() && !ChildProcesses.DieWithRunner)
+        {
+            await log.WriteLineAsync("warning: setpriv (util-linux) is not on PATH: a child may outlive a killed runner (its snapshot would stay unconfirmed and not count); install util-linux in the runner image");
+        }
+        var storage = new StorageHealth(log);
+        // The run's work stops on SIGTERM, or when the storage watchdog declares the object store unreachable.
+        using var work = CancellationTokenSource.CreateLinkedTokenSource(stop);
         try
         {
-            await (verb switch
+            await using (new StorageWatchdog(storage, settings.Repository.StallTimeout, work, log))
             {
-                RunnerVerb.Backup => BackupAsync(settings, reporter, temp, log, stop),
-                RunnerVerb.Restore => RestoreAsync(settings, reporter, temp, log, stop),
-                RunnerVerb.Forget => ForgetAsync(settings, reporter, temp, log, stop),
-                RunnerVerb.Check => CheckAsync(settings, reporter, temp, log, stop),
-                RunnerVerb.Unlock => UnlockAsync(settings, reporter, temp, log, stop),
-                _ => throw new RunnerFailure(FailureReason.InvalidSettings, $"the verb {verbName} is not available in this runner"),
-            });
+                await (verb switch
+                {
+                    RunnerVerb.Backup => BackupAsync(settings, reporter, temp, storage, log, work.Token),
+                    RunnerVerb.Restore => RestoreAsync(settings, reporter, temp, storage, log, work.Token),
+                    RunnerVerb.Forget => ForgetAsync(settings, reporter, temp, storage, log, work.Token),
+                    RunnerVerb.Check => CheckAsync(settings, reporter, temp, storage, log, work.Token),
+                    RunnerVerb.Unlock => UnlockAsync(settings, reporter, temp, storage, log, work.Token),
+                    _ => throw new RunnerFailure(FailureReason.InvalidSettings, $"the verb {verbName} is not available in this runner"),
+                });
+            }
             return ExitCodes.Success;
+        }
+        catch (Exception e) when (storage.Unreachable is { } unreachable)
+        {
+            // The watchdog ended the work: whatever the work threw on its way out, the storage is why.
+            var failure = e as RunnerFailure;
+            var message = failure?.Reason == FailureReason.StorageUnreachable ? failure.Message : unreachable;
+            if (verb == RunnerVerb.Restore)
+            {
+                message += "; a database being restored may be partly restored: run the restore again once the storage answers";
+            }
+            return await FailAsync(reporter, log, FailureReason.StorageUnreachable, message, failure?.Database);
         }
         catch (RunnerFailure failure) when (!stop.IsCancellationRequested || failure.Reason == FailureReason.Cancelled)
         {
-            await log.WriteLineAsync("error: " + failure.Message);
-            await reporter.FailedAsync(failure.Reason, failure.Message, failure.Database, failure.Repository, CancellationToken.None);
-            return ExitCodes.For(failure.Reason);
+            return await FailAsync(reporter, log, failure.Reason, failure.Message, failure.Database, failure.Repository);
         }
         catch (Exception e) when (stop.IsCancellationRequested)
         {
-            const string message = "the runner was stopped (SIGTERM) and interrupted its work: no snapshot of an interrupted dump was kept and restic's lock was removed";
-            await log.WriteLineAsync($"error: {message} ({e.GetType().Name})");
-            await reporter.FailedAsync(FailureReason.Cancelled, message, null, CancellationToken.None);
-            return ExitCodes.For(FailureReason.Cancelled);
+            await log.WriteLineAsync($"error: stopped ({e.GetType().Name}: {e.Message})");
+            return await FailAsync(reporter, log, FailureReason.Cancelled, Stopped(verb!.Value), null);
         }
         catch (StorageUnreachableException e)
         {
-            await log.WriteLineAsync("error: " + e.Message);
-            await reporter.FailedAsync(FailureReason.StorageUnreachable, e.Message, null, CancellationToken.None);
-            return ExitCodes.For(FailureReason.StorageUnreachable);
+            return await FailAsync(reporter, log, FailureReason.StorageUnreachable, e.Message, null);
+        }
+        catch (Exception e) when (storage.Failing && IsStorageError(e))
+        {
+            // A call of the runner's own to a failing store (not through restic): the store is why, in our words.
+            await log.WriteLineAsync("error: " + e);
+            return await FailAsync(reporter, log, FailureReason.StorageUnreachable,
+                $"{storage.Description} {storage.LastError}: check {storage.Settings} and the network ({e.GetType().Name}: {e.GetBaseException().Message})", null);
         }
         catch (Exception e)
         {
@@ -103,11 +125,31 @@ public static class RunnerProgram
         }
         finally
         {
-            TryDelete(temp);
+            RunFolder.Delete(temp);
         }
     }
 
-    private static async Task BackupAsync(RunnerSettings settings, Reporter reporter, string temp, TextWriter log, CancellationToken stop)
+    private static async Task<int> FailAsync(
+        Reporter reporter, TextWriter log, FailureReason reason, string message, string? database, RepositoryReport? repository = null)
+    {
+        await log.WriteLineAsync("error: " + message);
+        await reporter.FailedAsync(reason, message, database, repository, CancellationToken.None);
+        return ExitCodes.For(reason);
+    }
+
+    /// <summary>What is true when a SIGTERM stopped a verb outside a backup's streams (those say more themselves).</summary>
+    private static string Stopped(RunnerVerb verb) => verb switch
+    {
+        RunnerVerb.Backup => "the runner was stopped (SIGTERM) before any dump began: no snapshot was written",
+        RunnerVerb.Restore => "the runner was stopped (SIGTERM) during the restore: a database it was restoring may be partly restored; run the restore again",
+        _ => $"the runner was stopped (SIGTERM) and interrupted restic's {verb.ToString().ToLowerInvariant()}",
+    };
+
+    private static bool IsStorageError(Exception e) =>
+        e is IOException or HttpRequestException or System.Net.Sockets.SocketException or Azure.RequestFailedException or Amazon.Runtime.AmazonServiceException
+            or Amazon.Runtime.AmazonClientException or AggregateException;
+
+    private static async Task BackupAsync(RunnerSettings settings, Reporter reporter, string temp, StorageHealth storage, TextWriter log, CancellationToken stop)
     {
         var server = new MySqlServer(settings.Database, log);
         using var tools = new MySqlTools(settings.Database, temp);
@@ -123,10 +165,12 @@ public static class RunnerProgram
                 reporter.Started(resolved);
                 return resolved;
             },
-            ct => OpenRepositoryAsync(settings, temp, log, ct),
+            ct => OpenRepositoryAsync(settings, temp, storage, log, ct),
             stop);
         await using var endpoint = endpointOwner;
         var restic = new ResticClient(settings.Repository, endpoint, temp, log);
+        // After a failure, the locks taken since now are this run's (a local repository has no other record of them).
+        var locksBefore = await endpoint.LockNamesAsync(stop);
 
         // The repository report needs the snapshot list, and each restic call opens the repository (a key
         // derivation, about a second): list it while the dumps stream, and add this run's snapshots afterwards.
@@ -135,13 +179,16 @@ public static class RunnerProgram
         IReadOnlyList<DatabaseResult> results;
         try
         {
-            results = await new BackupRun(settings.Session, server, tools, restic, reporter, log).RunAsync(databases, stop);
+            results = await new BackupRun(settings.Session, server, tools, restic, new PendingSnapshots(endpoint.Objects, log), reporter, log).RunAsync(databases, stop);
         }
-        catch
+        catch (Exception e)
         {
             await listing.CancelAsync();
             await Task.WhenAny(before);
-            await ClearOwnStaleLocksAsync(endpoint, restic, log);
+            if (await BackupFailure.ExplainAsync(e, endpoint, restic, locksBefore, stop.IsCancellationRequested, log) is { } explained)
+            {
+                throw explained;
+            }
             throw;
         }
 
@@ -152,7 +199,7 @@ public static class RunnerProgram
         {
             try
             {
-                retention = await new RetentionRun(settings.Session, settings.Retention, restic, log).ApplyAsync(stop);
+                retention = await new RetentionRun(settings.Session, settings.Retention, restic, new PendingSnapshots(endpoint.Objects, log), log).ApplyAsync(stop);
             }
             catch (Exception e)
             {
@@ -160,7 +207,7 @@ public static class RunnerProgram
                 warnings.Add($"the backup succeeded but its retention policy was not applied ({e.Message}); the next backup or a forget run applies it");
             }
         }
-        var repository = await ReportAfterBackupAsync(endpoint, restic, before, settings.Session, results, retention, warnings, stop);
+        var repository = await new RunReports(endpoint, restic, log).AfterBackupAsync(before, settings.Session, results, retention, warnings, stop);
         foreach (var warning in warnings)
         {
             await log.WriteLineAsync("warning: " + warning);
@@ -169,34 +216,19 @@ public static class RunnerProgram
     }
 
     /// <summary>
-    /// After a failed or stopped backup: restic removes its lock when interrupted, except when the interrupt lands
-    /// while it is still taking the lock (restic 0.14), as a SIGTERM in a backup's first second does. A lock left
-    /// by a restic of this pod that has exited is stale by restic's own rule (this host, no such process), so
-    /// `restic unlock` removes it, and never the lock of a live session elsewhere. Costs nothing without locks.
+    /// Opens the repository for a backup: its endpoint, the repository itself (initialised when missing), its locks
+    /// cleared, and the unconfirmed snapshots of killed runs removed.
     /// </summary>
-    private static async Task ClearOwnStaleLocksAsync(ResticRepositoryEndpoint endpoint, ResticClient restic, TextWriter log)
+    private static async Task<ResticRepositoryEndpoint> OpenRepositoryAsync(
+        RunnerSettings settings, string temp, StorageHealth storage, TextWriter log, CancellationToken cancellationToken)
     {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
-        try
-        {
-            await new RepositoryLocks(endpoint, restic, log).ClearAsync(exclusive: false, timeout.Token);
-        }
-        catch (Exception e)
-        {
-            // Best effort: whatever the storage or restic says here, the backup's own failure is the one reported.
-            await log.WriteLineAsync($"warning: could not check for a lock left by this run's restic ({e.Message})");
-        }
-    }
-
-    /// <summary>Opens the repository for a backup: its endpoint, the repository itself (initialised when missing), its locks cleared.</summary>
-    private static async Task<ResticRepositoryEndpoint> OpenRepositoryAsync(RunnerSettings settings, string temp, TextWriter log, CancellationToken cancellationToken)
-    {
-        var endpoint = await ResticRepositoryEndpoint.OpenAsync(settings.Repository, log, cancellationToken);
+        var endpoint = await ResticRepositoryEndpoint.OpenAsync(settings.Repository, storage, log, cancellationToken);
         try
         {
             var restic = new ResticClient(settings.Repository, endpoint, temp, log);
             await restic.EnsureRepositoryAsync(cancellationToken);
             await new RepositoryLocks(endpoint, restic, log).ClearAsync(settings.Maintenance.Exclusive, cancellationToken);
+            await new PendingSnapshots(endpoint.Objects, log).RemoveAbandonedAsync(settings.Maintenance.Exclusive, restic, cancellationToken);
             return endpoint;
         }
         catch
@@ -206,90 +238,24 @@ public static class RunnerProgram
         }
     }
 
-    /// <summary>
-    /// The report after a good backup: the snapshots listed while it ran, plus the ones it wrote, less the ones
-    /// retention removed. Should the early listing have failed, the repository is listed again now.
-    /// </summary>
-    private static async Task<RepositoryReport?> ReportAfterBackupAsync(
-        ResticRepositoryEndpoint endpoint, ResticClient restic, Task<IReadOnlyList<ResticSnapshot>> before, SessionSettings session,
-        IReadOnlyList<DatabaseResult> results, RetentionResult? retention, List<string> warnings, CancellationToken stop)
-    {
-        var sizes = results.ToDictionary(r => r.SnapshotId, r => r.Bytes);
-        IReadOnlyList<ResticSnapshot> listed;
-        try
-        {
-            listed = await before;
-        }
-        catch (Exception e) when (e is RunnerFailure or IOException or System.Text.Json.JsonException or InvalidOperationException)
-        {
-            return await ReportAfterSuccessAsync(endpoint, restic, sizes, warnings, stop);
-        }
-        static string Short(string id) => id[..Math.Min(8, id.Length)];
-        var removed = retention is { DryRun: false } ? retention.Groups.SelectMany(g => g.RemovedSnapshotIds).ToHashSet(StringComparer.Ordinal) : [];
-        // The listing ran beside the backup and may already hold some of this run's snapshots (with restic's own
-        // time): those are taken as listed, the others are described from the run.
-        var seen = listed.Select(s => s.ShortId ?? Short(s.Id)).ToHashSet(StringComparer.Ordinal);
-        var now = DateTimeOffset.UtcNow;
-        IReadOnlyList<ResticSnapshot> snapshots =
-        [
-            .. listed.Where(s => !removed.Contains(s.ShortId ?? Short(s.Id))),
-            .. results.Where(r => !removed.Contains(Short(r.SnapshotId)) && !seen.Contains(Short(r.SnapshotId))).Select(r => new ResticSnapshot
-            {
-                Id = r.SnapshotId,
-                // restic stamps a snapshot when its backup starts.
-                Time = session.SnapshotTimeUtc ?? now - TimeSpan.FromSeconds(r.DurationSeconds),
-                Paths = ["/" + ResticTags.FileName(r.Database)],
-                Tags = ResticTags.OfRun(session, r.Database),
-            }),
-        ];
-        try
-        {
-            return await new RepositoryStatus(endpoint, restic).ReportAsync(snapshots, sizes, integrity: null, integrityMessage: null, stop);
-        }
-        catch (Exception e)
-        {
-            warnings.Add($"the repository's size could not be read for its status ({e.Message})");
-            return null;
-        }
-    }
-
-    /// <summary>The repository report of a run whose work succeeded: a failure to describe the repository is a warning.</summary>
-    private static async Task<RepositoryReport?> ReportAfterSuccessAsync(
-        ResticRepositoryEndpoint endpoint, ResticClient restic, IReadOnlyDictionary<string, long> knownSizes, List<string> warnings,
-        CancellationToken stop, bool? integrity = null, string? integrityMessage = null)
-    {
-        if (stop.IsCancellationRequested)
-        {
-            return null;
-        }
-        try
-        {
-            return await new RepositoryStatus(endpoint, restic).ReportAsync(knownSizes, integrity, integrityMessage, stop);
-        }
-        catch (Exception e)
-        {
-            // The work succeeded; a repository that cannot be described now is a warning, never a failed run.
-            warnings.Add($"the repository's snapshots and size could not be read for its status ({e.Message})");
-            return null;
-        }
-    }
-
-    private static async Task ForgetAsync(RunnerSettings settings, Reporter reporter, string temp, TextWriter log, CancellationToken stop)
+    private static async Task ForgetAsync(RunnerSettings settings, Reporter reporter, string temp, StorageHealth storage, TextWriter log, CancellationToken stop)
     {
         reporter.Started([]);
-        await using var endpoint = await ResticRepositoryEndpoint.OpenAsync(settings.Repository, log, stop);
+        await using var endpoint = await ResticRepositoryEndpoint.OpenAsync(settings.Repository, storage, log, stop);
         var restic = new ResticClient(settings.Repository, endpoint, temp, log);
         await new RepositoryLocks(endpoint, restic, log).ClearAsync(settings.Maintenance.Exclusive, stop);
-        var retention = await new RetentionRun(settings.Session, settings.Retention, restic, log).ApplyAsync(stop);
+        var pending = new PendingSnapshots(endpoint.Objects, log);
+        await pending.RemoveAbandonedAsync(settings.Maintenance.Exclusive, restic, stop);
+        var retention = await new RetentionRun(settings.Session, settings.Retention, restic, pending, log).ApplyAsync(stop);
         var warnings = new List<string>();
-        var repository = await ReportAfterSuccessAsync(endpoint, restic, new Dictionary<string, long>(), warnings, stop);
+        var repository = await new RunReports(endpoint, restic, log).AfterSuccessAsync(new Dictionary<string, long>(), warnings, stop);
         await reporter.SucceededAsync([], retention, repository, warnings.Count == 0 ? null : string.Join("; ", warnings), CancellationToken.None);
     }
 
-    private static async Task CheckAsync(RunnerSettings settings, Reporter reporter, string temp, TextWriter log, CancellationToken stop)
+    private static async Task CheckAsync(RunnerSettings settings, Reporter reporter, string temp, StorageHealth storage, TextWriter log, CancellationToken stop)
     {
         reporter.Started([]);
-        await using var endpoint = await ResticRepositoryEndpoint.OpenAsync(settings.Repository, log, stop);
+        await using var endpoint = await ResticRepositoryEndpoint.OpenAsync(settings.Repository, storage, log, stop);
         var restic = new ResticClient(settings.Repository, endpoint, temp, log);
         await new RepositoryLocks(endpoint, restic, log).ClearAsync(settings.Maintenance.Exclusive, stop);
         var (intact, message) = await new IntegrityCheck(restic).RunAsync(settings.Maintenance.ReadDataSubset, stop);
@@ -298,7 +264,7 @@ public static class RunnerProgram
             await log.WriteLineAsync($"check: {message}");
         }
         var warnings = new List<string>();
-        var repository = await ReportAfterSuccessAsync(endpoint, restic, new Dictionary<string, long>(), warnings, stop, intact, intact ? null : message);
+        var repository = await new RunReports(endpoint, restic, log).AfterSuccessAsync(new Dictionary<string, long>(), warnings, stop, intact, intact ? null : message);
         if (!intact)
         {
             throw new RunnerFailure(FailureReason.IntegrityCheckFailed,
@@ -311,18 +277,23 @@ public static class RunnerProgram
         await reporter.SucceededAsync([], null, repository, warnings.Count == 0 ? null : string.Join("; ", warnings), CancellationToken.None);
     }
 
-    private static async Task UnlockAsync(RunnerSettings settings, Reporter reporter, string temp, TextWriter log, CancellationToken stop)
+    private static async Task UnlockAsync(RunnerSettings settings, Reporter reporter, string temp, StorageHealth storage, TextWriter log, CancellationToken stop)
     {
         reporter.Started([]);
-        await using var endpoint = await ResticRepositoryEndpoint.OpenAsync(settings.Repository, log, stop);
+        await using var endpoint = await ResticRepositoryEndpoint.OpenAsync(settings.Repository, storage, log, stop);
         var restic = new ResticClient(settings.Repository, endpoint, temp, log);
         var outcome = await new RepositoryLocks(endpoint, restic, log).ClearAsync(settings.Maintenance.Exclusive, stop);
+        var unconfirmed = await new PendingSnapshots(endpoint.Objects, log).RemoveAbandonedAsync(settings.Maintenance.Exclusive, restic, stop);
         var warnings = new List<string>();
         if (outcome.Remaining > 0)
         {
             warnings.Add($"{outcome.Remaining} lock(s) remain: they may belong to a live session (REPOSITORY_EXCLUSIVE=false removes only stale locks); run unlock with REPOSITORY_EXCLUSIVE=true when no other session uses the repository");
         }
-        var repository = await ReportAfterSuccessAsync(endpoint, restic, new Dictionary<string, long>(), warnings, stop);
+        if (unconfirmed.Count > 0)
+        {
+            warnings.Add($"{unconfirmed.Count} stream(s) of runs that may still be live remain unconfirmed ({string.Join(", ", unconfirmed)}): their snapshots do not count; run unlock with REPOSITORY_EXCLUSIVE=true when no other session uses the repository to remove them");
+        }
+        var repository = await new RunReports(endpoint, restic, log).AfterSuccessAsync(new Dictionary<string, long>(), warnings, stop);
         foreach (var warning in warnings)
         {
             await log.WriteLineAsync("warning: " + warning);
@@ -330,13 +301,13 @@ public static class RunnerProgram
         await reporter.SucceededAsync([], null, repository, warnings.Count == 0 ? null : string.Join("; ", warnings), CancellationToken.None);
     }
 
-    private static async Task RestoreAsync(RunnerSettings settings, Reporter reporter, string temp, TextWriter log, CancellationToken stop)
+    private static async Task RestoreAsync(RunnerSettings settings, Reporter reporter, string temp, StorageHealth storage, TextWriter log, CancellationToken stop)
     {
         var server = new MySqlServer(settings.Database, log);
         using var tools = new MySqlTools(settings.Database, temp);
-        await using var endpoint = await ResticRepositoryEndpoint.OpenAsync(settings.Repository, log, stop);
+        await using var endpoint = await ResticRepositoryEndpoint.OpenAsync(settings.Repository, storage, log, stop);
         var restic = new ResticClient(settings.Repository, endpoint, temp, log);
-        var run = new RestoreRun(settings, server, tools, restic, reporter, log);
+        var run = new RestoreRun(settings, server, tools, restic, new PendingSnapshots(endpoint.Objects, log), reporter, log);
 
         // Choose the snapshots and check every target before touching the database: a missing snapshot or a
         // refused target changes nothing, in any of the targets.
@@ -348,17 +319,5 @@ public static class RunnerProgram
         reporter.Started(snapshots.Select(s => s.Database!).ToList());
         var results = await run.RunAsync(snapshots, stop);
         await reporter.SucceededAsync(results, CancellationToken.None);
-    }
-
-    private static void TryDelete(string folder)
-    {
-        try
-        {
-            Directory.Delete(folder, recursive: true);
-        }
-        catch (IOException)
-        {
-            // A leftover temp folder is harmless; the Job's temp volume goes with the pod.
-        }
     }
 }

@@ -126,6 +126,26 @@ public sealed class RunnerProcess : IAsyncDisposable
         kill.WaitForExit();
     }
 
+    /// <summary>Waits for a runner that was killed: its output may end in a cut line, so it is not read as events.</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        await _process.WaitForExitAsync(cts.Token);
+        return _process.ExitCode;
+    }
+
+    /// <summary>Everything the runner wrote to stderr (its log) so far.</summary>
+    public string StderrSoFar
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _stderr.ToString();
+            }
+        }
+    }
+
     public async Task<RunnerResult> WaitAsync(TimeSpan timeout)
     {
         using var cts = new CancellationTokenSource(timeout);

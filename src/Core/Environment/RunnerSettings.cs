@@ -177,6 +177,13 @@ public sealed record RepositorySettings
     [Env("AWS_SESSION_TOKEN", Secret = true, Hint = "a session token for temporary credentials")]
     public string? AwsSessionToken { get; init; }
 
+    /// <summary>
+    /// How long an object store may take nothing while the run waits on it (requests failing or unanswered, none
+    /// succeeding) before the run fails as StorageUnreachable instead of waiting out every retry.
+    /// </summary>
+    [Env("STORAGE_STALL_TIMEOUT_SECONDS", Hint = "how long the storage may accept nothing while the run waits on it, in whole seconds above 0 (default 180)")]
+    public TimeSpan StallTimeout { get; init; } = TimeSpan.FromSeconds(180);
+
     internal void Validate(List<string> errors)
     {
         string N(string p) => RunnerSettings.NameOf<RepositorySettings>(p);
@@ -184,6 +191,10 @@ public sealed record RepositorySettings
         if (Compression is not ("auto" or "off" or "max"))
         {
             errors.Add($"{N(nameof(Compression))}='{Compression}' is not valid: set it to auto, off or max");
+        }
+        if (StallTimeout <= TimeSpan.Zero)
+        {
+            errors.Add($"{N(nameof(StallTimeout))}={StallTimeout.TotalSeconds:0} is not valid: set it to a whole number of seconds above 0, such as 180");
         }
         switch (Backend)
         {

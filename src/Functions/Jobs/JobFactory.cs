@@ -154,7 +154,7 @@ public static class JobFactory
 
     private static (List<V1Volume>, List<V1VolumeMount>) Volumes(Repository repository)
     {
-        // The root filesystem is read-only: the runner's temp files (MySQL option file, restic cache) go here.
+        // The root filesystem is read-only: the runner's temp files (restic cache) go here.
         var volumes = new List<V1Volume> { new() { Name = "tmp", EmptyDir = new V1EmptyDirVolumeSource() } };
         var mounts = new List<V1VolumeMount> { new() { Name = "tmp", MountPath = "/tmp" } };
         if (repository.Spec.Backend.Local is { ClaimName: { } claim, MountPath: { } path })

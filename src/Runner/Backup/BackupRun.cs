@@ -9,6 +9,7 @@ using Serverless.Backup.Runner.Logging;
 using Serverless.Backup.Runner.Processes;
 using Serverless.Backup.Runner.Reporting;
 using Serverless.Backup.Runner.Restic;
+using Serverless.Backup.Runner.Snapshots;
 using Serverless.Backup.Runner.Streaming;
 
 namespace Serverless.Backup.Runner.Backup;
@@ -18,11 +19,19 @@ namespace Serverless.Backup.Runner.Backup;
 /// -> restic backup --stdin. restic 0.14 saves whatever reached its stdin when the input ends, so the runner closes
 /// restic's stdin only after the dump exited 0 and ended with its completion trailer; otherwise it interrupts
 /// restic (SIGINT: exit 130, nothing saved, lock removed) while the input is still open, and as a second line of
-/// defence forgets any snapshot of the session's database that got written anyway.
+/// defence forgets any snapshot of the session's database that got written anyway. Each stream is announced in the
+/// storage before restic starts and settled once its outcome is known (<see cref="PendingSnapshots"/>), so that a
+/// runner killed in between never leaves a snapshot that counts.
 /// </summary>
 public sealed class BackupRun(
-    SessionSettings session, MySqlServer server, MySqlTools tools, ResticClient restic, Reporter reporter, TextWriter log)
+    SessionSettings session, MySqlServer server, MySqlTools tools, ResticClient restic, PendingSnapshots pending, Reporter reporter, TextWriter log)
 {
+    /// <summary>How long settling a stream's record may take once the stream is over (the run may be stopping).</summary>
+    private static readonly TimeSpan SettleTimeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long an interrupted restic may take once the storage is unreachable (it cannot remove its lock there).</summary>
+    private static readonly TimeSpan UnreachableGrace = TimeSpan.FromSeconds(5);
+
     public string Host => $"{session.Namespace}.{session.Configuration ?? "adhoc"}";
 
     public async Task<IReadOnlyList<DatabaseResult>> RunAsync(IReadOnlyList<string> databases, CancellationToken stop)
@@ -71,21 +80,29 @@ public sealed class BackupRun(
             }))
             .WithStandardErrorPipe(PipeTarget.ToDelegate(resticErrors.Add));
 
-        var outcome = await GuardedPipe.RunAsync(dump, backup, meter, stop);
+        // Announced before restic starts: whatever restic saves of this stream counts only once it is settled below.
+        var announced = await pending.AnnounceAsync(session, database, stop);
+        // restic's cleanup when interrupted (removing its lock) needs the storage: once that is unreachable, wait less.
+        var outcome = await GuardedPipe.RunAsync(dump, backup, meter, stop,
+            () => restic.StorageUnreachable ? UnreachableGrace : GuardedPipe.InterruptGrace);
         var (dumpExitCode, pipeError, resticExitCode) = (outcome.ProducerExitCode, outcome.PipeError, outcome.ConsumerExitCode);
 
         var failure = Classify(database, tool, meter, dumpExitCode, pipeError, resticExitCode, resticErrors, dumpErrors, stop);
         if (failure is not null || summary?.SnapshotId is null)
         {
             // When restic itself failed it saved nothing (and listing would fail the same way); otherwise check.
-            if (summary?.SnapshotId is not null || failure?.Reason is not (FailureReason.RepositoryError or FailureReason.RepositoryPasswordWrong))
+            // An unreachable storage can neither be listed nor cleaned: the stream stays pending, and uncounted.
+            var clean = !restic.StorageUnreachable
+                && ((summary?.SnapshotId is null && failure?.Reason is FailureReason.RepositoryError or FailureReason.RepositoryPasswordWrong or FailureReason.StorageUnreachable)
+                    || await ForgetPartialAsync(database, summary?.SnapshotId));
+            if (clean)
             {
-                await ForgetPartialAsync(database, summary?.SnapshotId);
+                await TrySettleAsync(announced);
             }
-            stop.ThrowIfCancellationRequested();
             throw failure ?? new RunnerFailure(FailureReason.RepositoryError,
                 $"restic reported no snapshot for {DatabaseNames.Show(database)}: {resticErrors}", database);
         }
+        await ConfirmAsync(announced, summary.SnapshotId, database);
 
         await log.InfoAsync($"backed up {DatabaseNames.Show(database)}: {meter.Bytes} bytes, snapshot {summary.SnapshotId}, {summary.DataAdded} bytes added", database, summary.SnapshotId);
         return new DatabaseResult
@@ -105,6 +122,7 @@ public sealed class BackupRun(
     {
         if (stop.IsCancellationRequested)
         {
+            // Stopped (SIGTERM), or the storage watchdog ended the run: the runner's final message says which.
             return new RunnerFailure(FailureReason.Cancelled, $"stopped while backing up {DatabaseNames.Show(database)}", database);
         }
         // restic failed on its own (not interrupted by us): its error explains the rest.
@@ -130,8 +148,11 @@ public sealed class BackupRun(
         return null;
     }
 
-    /// <summary>Removes any snapshot this session wrote for the database: after a failure it can only hold a partial stream.</summary>
-    private async Task ForgetPartialAsync(string database, string? reported)
+    /// <summary>
+    /// Removes any snapshot this session wrote for the database: after a failure it can only hold a partial stream.
+    /// Returns false when that could not be checked (the stream's record then stays, and the snapshot with it uncounted).
+    /// </summary>
+    private async Task<bool> ForgetPartialAsync(string database, string? reported)
     {
         try
         {
@@ -148,11 +169,41 @@ public sealed class BackupRun(
                     ids.Add(snapshot.Id);
                 }
             }
-            await restic.ForgetAsync(ids, timeout.Token);
+            return await restic.ForgetAsync(ids, "partial snapshot", timeout.Token);
         }
         catch (Exception e) when (e is RunnerFailure or OperationCanceledException or IOException)
         {
-            await log.WriteLineAsync($"warning: could not check for a partial snapshot of {DatabaseNames.Show(database)}: {e.Message}");
+            await log.WriteLineAsync($"warning: could not check for a partial snapshot of {DatabaseNames.Show(database)} ({e.Message}): any snapshot of it stays unconfirmed, does not count, and a later run removes it");
+            return false;
+        }
+    }
+
+    /// <summary>The stream was complete and restic saved it: from now on its snapshot counts.</summary>
+    private async Task ConfirmAsync(PendingSnapshot announced, string snapshotId, string database)
+    {
+        using var timeout = new CancellationTokenSource(SettleTimeout);
+        try
+        {
+            await pending.SettleAsync(announced, timeout.Token);
+        }
+        catch (Exception e) when (e is not RunnerFailure)
+        {
+            throw new RunnerFailure(FailureReason.StorageUnreachable,
+                $"snapshot {snapshotId[..Math.Min(8, snapshotId.Length)]} of {DatabaseNames.Show(database)} was saved but could not be confirmed in the storage ({e.Message.Split('\n')[0]}): it does not count, and a later run removes it; check the storage and run the backup again", database, e);
+        }
+    }
+
+    /// <summary>Nothing of the stream is left: its record goes (best effort; a record left behind is removed by a later run).</summary>
+    private async Task TrySettleAsync(PendingSnapshot announced)
+    {
+        using var timeout = new CancellationTokenSource(SettleTimeout);
+        try
+        {
+            await pending.SettleAsync(announced, timeout.Token);
+        }
+        catch (Exception e)
+        {
+            await log.WriteLineAsync($"warning: could not remove the pending record of {announced} ({e.Message.Split('\n')[0]}); a later run removes it");
         }
     }
 }

@@ -6,7 +6,8 @@ namespace Serverless.Backup.Runner.Database;
 
 /// <summary>
 /// The MySQL command-line tools: mariadb-dump or mysqldump, mariadb or mysql, whichever is on PATH. The password
-/// reaches them through a 0600 option file in the temp folder (named with --defaults-file), never through argv.
+/// reaches them through an option file that lives in memory only (<see cref="ClientOptionFile"/>, named with
+/// --defaults-file), never through argv.
 /// </summary>
 public sealed class MySqlTools : IDisposable
 {
@@ -18,19 +19,13 @@ public sealed class MySqlTools : IDisposable
     public const string CompletionTrailer = "-- Dump completed";
 
     private readonly DatabaseSettings _settings;
-    private readonly string _optionFile;
+    private readonly ClientOptionFile _options;
 
     public MySqlTools(DatabaseSettings settings, string tempFolder)
     {
         _settings = settings;
         DumpPath = Find("mariadb-dump", "mysqldump");
         ClientPath = Find("mariadb", "mysql");
-        _optionFile = Path.Combine(tempFolder, $"client-{Guid.NewGuid():N}.cnf");
-        File.WriteAllText(_optionFile, "");
-        if (!OperatingSystem.IsWindows())
-        {
-            File.SetUnixFileMode(_optionFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        }
         var text = new StringBuilder()
             .AppendLine("[client]")
             .AppendLine($"host={_settings.Host}")
@@ -42,7 +37,7 @@ public sealed class MySqlTools : IDisposable
         {
             text.AppendLine($"ssl-ca={_settings.SslCa}");
         }
-        File.WriteAllText(_optionFile, text.ToString());
+        _options = ClientOptionFile.Create(text.ToString(), tempFolder);
     }
 
     public string DumpPath { get; }
@@ -50,12 +45,12 @@ public sealed class MySqlTools : IDisposable
 
     /// <summary>The dump of one database: no --databases, so the stream has no CREATE DATABASE/USE and restores under any name.</summary>
     public IReadOnlyList<string> DumpArguments(string database) =>
-        [$"--defaults-file={_optionFile}", .. SafeDumpOptions, .. _settings.DumpArgs, "--", database];
+        [$"--defaults-file={_options.Path}", .. SafeDumpOptions, .. _settings.DumpArgs, "--", database];
 
     public IReadOnlyList<string> ClientArguments(string database) =>
-        [$"--defaults-file={_optionFile}", .. _settings.RestoreArgs, $"--database={database}"];
+        [$"--defaults-file={_options.Path}", .. _settings.RestoreArgs, $"--database={database}"];
 
-    public void Dispose() => File.Delete(_optionFile);
+    public void Dispose() => _options.Dispose();
 
     private static string Quote(string value) => "\"" + value.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
 

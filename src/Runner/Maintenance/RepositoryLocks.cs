@@ -34,4 +34,32 @@ public sealed class RepositoryLocks(ResticRepositoryEndpoint endpoint, ResticCli
             : $"removed {outcome.Removed} stale lock(s); {remaining} lock(s) of possibly live sessions remain (REPOSITORY_EXCLUSIVE=false)");
         return outcome;
     }
+
+    /// <summary>
+    /// After a failed or stopped backup, whose restic processes have all ended: the locks they left, once
+    /// `restic unlock` has removed the stale ones. restic removes its lock when interrupted, except when the interrupt
+    /// lands while it is still taking the lock (restic 0.14), as a SIGTERM in a backup's first second does; a lock
+    /// of this host's restic that has exited is stale by restic's own rule (same host, no such process), and a live
+    /// session's lock elsewhere is never touched. Costs nothing when the run left no lock.
+    /// </summary>
+    /// <param name="before">The locks there were when the backup's work began.</param>
+    public async Task<IReadOnlyList<string>> ClearOwnAsync(IReadOnlySet<string> before, CancellationToken cancellationToken)
+    {
+        await endpoint.WaitIdleAsync(cancellationToken);
+        var left = endpoint.LocksOfThisRun(await endpoint.LockNamesAsync(cancellationToken), before);
+        if (left.Count == 0)
+        {
+            return left;
+        }
+        var (code, _, errors) = await restic.RunAsync(["unlock"], cancellationToken);
+        if (code != 0)
+        {
+            throw restic.Failure("remove the locks of", errors);
+        }
+        left = endpoint.LocksOfThisRun(await endpoint.LockNamesAsync(cancellationToken), before);
+        await log.WriteLineAsync(left.Count == 0
+            ? "removed the lock this run's restic left behind"
+            : $"warning: the lock(s) {string.Join(", ", left.Select(l => l[..Math.Min(8, l.Length)]))} taken during this run remain after restic unlock");
+        return left;
+    }
 }

@@ -1,5 +1,6 @@
 using Serverless.Backup.Core.Events;
 using Serverless.Backup.Runner.Restic;
+using Serverless.Backup.Runner.Snapshots;
 using Serverless.Backup.Runner.Storage;
 
 namespace Serverless.Backup.Runner.Maintenance;
@@ -7,9 +8,10 @@ namespace Serverless.Backup.Runner.Maintenance;
 /// <summary>
 /// The repository as a run leaves it, for Repository.status: one `restic snapshots --json --no-lock` (count and
 /// the newest snapshots, described by their tags) and one listing of the storage (its size). restic 0.14 records
-/// no size in a snapshot, so a snapshot's size is given only for the streams this run wrote.
+/// no size in a snapshot, so a snapshot's size is given only for the streams this run wrote. Snapshots that are
+/// not confirmed (<see cref="PendingSnapshots"/>) are left out: they may hold a partial dump.
 /// </summary>
-public sealed class RepositoryStatus(ResticRepositoryEndpoint endpoint, ResticClient restic)
+public sealed class RepositoryStatus(ResticRepositoryEndpoint endpoint, ResticClient restic, TextWriter log)
 {
     /// <param name="knownSizes">Stream bytes by snapshot id (short or full) of the snapshots this run wrote.</param>
     public async Task<RepositoryReport> ReportAsync(
@@ -22,6 +24,13 @@ public sealed class RepositoryStatus(ResticRepositoryEndpoint endpoint, ResticCl
         CancellationToken cancellationToken)
     {
         var size = await endpoint.TotalSizeAsync(cancellationToken);
+        var pending = await new PendingSnapshots(endpoint.Objects, log).ListAsync(cancellationToken);
+        var confirmed = PendingSnapshots.Confirmed(snapshots, pending);
+        if (confirmed.Count < snapshots.Count)
+        {
+            await log.WriteLineAsync($"warning: {snapshots.Count - confirmed.Count} unconfirmed snapshot(s) are not counted ({string.Join(", ", pending)}): their run has not confirmed them (it is still running, or was killed); a later run removes those of killed runs");
+        }
+        snapshots = confirmed;
         return new RepositoryReport
         {
             SnapshotCount = snapshots.Count,

@@ -53,10 +53,11 @@ public sealed class ResticClient(RepositorySettings settings, ResticRepositoryEn
         var errors = new OutputTail();
         using var forceful = new CancellationTokenSource();
         await using var escalate = cancellationToken.Register(() => forceful.CancelAfter(InterruptGrace));
-        var result = await Command(arguments)
-            .WithStandardOutputPipe(PipeTarget.ToStringBuilder(output))
-            .WithStandardErrorPipe(PipeTarget.ToDelegate(errors.Add))
-            .ExecuteAsync(forceful.Token, cancellationToken);
+        var result = await ChildProcesses.ExecuteAsync(
+            Command(arguments)
+                .WithStandardOutputPipe(PipeTarget.ToStringBuilder(output))
+                .WithStandardErrorPipe(PipeTarget.ToDelegate(errors.Add)),
+            forceful.Token, cancellationToken);
         return (result.ExitCode, output.ToString(), errors);
     }
 
@@ -108,17 +109,21 @@ public sealed class ResticClient(RepositorySettings settings, ResticRepositoryEn
         return JsonSerializer.Deserialize<List<ResticSnapshot>>(output.Trim() is { Length: > 0 } json ? json : "[]") ?? [];
     }
 
-    /// <summary>Removes snapshots (of partial streams); a failure here is logged, the run already failed.</summary>
-    public async Task ForgetAsync(IReadOnlyCollection<string> snapshotIds, CancellationToken cancellationToken)
+    /// <summary>
+    /// Removes snapshots that must not count (partial or unconfirmed streams). Returns false when restic could not
+    /// (a failure is logged: the run has failed already, or the snapshots stay uncounted until a later run).
+    /// </summary>
+    public async Task<bool> ForgetAsync(IReadOnlyCollection<string> snapshotIds, string what, CancellationToken cancellationToken)
     {
         if (snapshotIds.Count == 0)
         {
-            return;
+            return true;
         }
         var (code, _, errors) = await RunAsync(["forget", .. snapshotIds], cancellationToken);
         await log.WriteLineAsync(code == 0
-            ? $"forgot partial snapshot {string.Join(", ", snapshotIds)}"
-            : $"could not forget partial snapshot {string.Join(", ", snapshotIds)}: {errors}");
+            ? $"forgot {what} {string.Join(", ", snapshotIds)}"
+            : $"warning: could not forget {what} {string.Join(", ", snapshotIds)}: {errors}");
+        return code == 0;
     }
 
     /// <summary>Turns restic's stderr into the failure a user can act on.</summary>
@@ -133,9 +138,19 @@ public sealed class ResticClient(RepositorySettings settings, ResticRepositoryEn
             return new RunnerFailure(FailureReason.RepositoryLocked,
                 $"restic could not {action} the repository at {Describe()} because another restic process holds a lock that may still be live ({errors}); with REPOSITORY_EXCLUSIVE=false the runner removes only stale locks before its work: wait for the other session to end, or, when no other session uses the repository, run again with REPOSITORY_EXCLUSIVE=true (or the unlock verb with it) to remove every lock", database);
         }
+        if (endpoint.Health is { Failing: true } or { Unreachable: not null })
+        {
+            // restic's own words would be its retries and, on Azure, a Go stack trace: say what the store did.
+            var health = endpoint.Health;
+            return new RunnerFailure(FailureReason.StorageUnreachable,
+                $"restic could not {action} the repository at {Describe()} because {health.Description} {health.LastError ?? "stopped answering"}: check {health.Settings} and the network", database);
+        }
         return new RunnerFailure(FailureReason.RepositoryError,
             $"restic could not {action} the repository at {Describe()}: {errors}", database);
     }
+
+    /// <summary>True once the run's storage watchdog declared the object store unreachable: nothing more can be done there.</summary>
+    public bool StorageUnreachable => endpoint.Health?.Unreachable is not null;
 
     private RunnerFailure WrongPasswordFailure() =>
         new(FailureReason.RepositoryPasswordWrong,

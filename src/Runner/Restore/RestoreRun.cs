@@ -8,6 +8,7 @@ using Serverless.Backup.Runner.Logging;
 using Serverless.Backup.Runner.Processes;
 using Serverless.Backup.Runner.Reporting;
 using Serverless.Backup.Runner.Restic;
+using Serverless.Backup.Runner.Snapshots;
 using Serverless.Backup.Runner.Streaming;
 
 namespace Serverless.Backup.Runner.Restore;
@@ -16,16 +17,22 @@ namespace Serverless.Backup.Runner.Restore;
 /// Streams snapshots back into the server: restic dump -> the runner (count, SHA-256, trailer) -> the mysql client.
 /// The snapshots are chosen before anything is written, so a missing snapshot or session changes nothing.
 /// A stream without mysqldump's completion trailer is a truncated dump: the client is interrupted before the
-/// end of input and the run fails.
+/// end of input and the run fails. Only confirmed snapshots are chosen (<see cref="PendingSnapshots"/>): one whose
+/// backup run never confirmed it may hold a partial dump.
 /// </summary>
 public sealed class RestoreRun(
-    RunnerSettings settings, MySqlServer server, MySqlTools tools, ResticClient restic, Reporter reporter, TextWriter log)
+    RunnerSettings settings, MySqlServer server, MySqlTools tools, ResticClient restic, PendingSnapshots pending, Reporter reporter, TextWriter log)
 {
     /// <summary>Picks one snapshot per database from RESTORE_FROM_SESSION, RESTORE_SNAPSHOTS or the latest ones.</summary>
     public async Task<IReadOnlyList<ResticSnapshot>> SelectAsync(CancellationToken cancellationToken)
     {
         var restore = settings.Restore;
-        var all = await restic.SnapshotsAsync(cancellationToken);
+        var listed = await restic.SnapshotsAsync(cancellationToken);
+        var unconfirmed = await pending.ListAsync(cancellationToken);
+        var all = PendingSnapshots.Confirmed(listed, unconfirmed);
+        string Unconfirmed(IEnumerable<ResticSnapshot> left) => left.Any()
+            ? $" (the repository has {string.Join(", ", left.Select(s => s.ShortId ?? s.Id))} of it, which its backup run never confirmed: it was killed or is still running, and the snapshot may hold a partial dump)"
+            : "";
         IEnumerable<ResticSnapshot> candidates;
         if (restore.FromSession is { } sessionName)
         {
@@ -33,7 +40,7 @@ public sealed class RestoreRun(
             if (!candidates.Any())
             {
                 throw new RunnerFailure(FailureReason.SnapshotNotFound,
-                    $"the repository has no snapshot of session '{sessionName}': check RESTORE_FROM_SESSION (a BackupSession that succeeded)");
+                    $"the repository has no snapshot of session '{sessionName}'{Unconfirmed(listed.Except(all).Where(s => s.Tag(ResticTags.Session) == sessionName))}: check RESTORE_FROM_SESSION (a BackupSession that succeeded)");
             }
         }
         else if (restore.Snapshots.Count > 0 && !restore.Snapshots.SequenceEqual(["latest"]))
@@ -45,6 +52,8 @@ public sealed class RestoreRun(
                 chosen.Add(match.Count switch
                 {
                     1 => match[0],
+                    0 when listed.Except(all).Any(s => s.Id.StartsWith(id, StringComparison.Ordinal)) => throw new RunnerFailure(FailureReason.SnapshotNotFound,
+                        $"snapshot '{id}' was never confirmed by its backup run, which was killed or is still running, so it may hold a partial dump and is not restored: choose a confirmed snapshot in RESTORE_SNAPSHOTS (the session's status or the repository's lists them)"),
                     0 => throw new RunnerFailure(FailureReason.SnapshotNotFound,
                         $"snapshot '{id}' does not exist in the repository: check RESTORE_SNAPSHOTS (restic snapshots, or the session's status, lists them)"),
                     _ => throw new RunnerFailure(FailureReason.SnapshotNotFound,
@@ -120,7 +129,9 @@ public sealed class RestoreRun(
             .WithStandardOutputPipe(PipeTarget.Null)
             .WithStandardErrorPipe(PipeTarget.ToDelegate(clientErrors.Add));
 
-        var outcome = await GuardedPipe.RunAsync(dump, apply, meter, stop);
+        // Once the storage is unreachable the stream cannot go on: stop the client sooner than a normal interrupt allows.
+        var outcome = await GuardedPipe.RunAsync(dump, apply, meter, stop,
+            () => restic.StorageUnreachable ? TimeSpan.FromSeconds(5) : GuardedPipe.InterruptGrace);
         var (dumpExitCode, pipeError, clientExitCode) = (outcome.ProducerExitCode, outcome.PipeError, outcome.ConsumerExitCode);
 
         stop.ThrowIfCancellationRequested();

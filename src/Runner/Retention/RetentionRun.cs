@@ -2,6 +2,7 @@ using System.Globalization;
 using Serverless.Backup.Core.Environment;
 using Serverless.Backup.Core.Events;
 using Serverless.Backup.Runner.Restic;
+using Serverless.Backup.Runner.Snapshots;
 
 namespace Serverless.Backup.Runner.Retention;
 
@@ -9,9 +10,11 @@ namespace Serverless.Backup.Runner.Retention;
 /// Applies a configuration's retention policy with one `restic forget`. Only the configuration's own snapshots
 /// are candidates (its host, namespace.configuration, and its config= and namespace= tags), grouped by host and
 /// path, which is one group per database: a policy never touches another configuration's snapshots in a shared
-/// repository, and keepLast 3 keeps three snapshots of each database.
+/// repository, and keepLast 3 keeps three snapshots of each database. restic forget would count an unconfirmed
+/// snapshot (<see cref="PendingSnapshots"/>) as one to keep and remove a good one for it, so the policy waits while
+/// the configuration has one.
 /// </summary>
-public sealed class RetentionRun(SessionSettings session, RetentionSettings policy, ResticClient restic, TextWriter log)
+public sealed class RetentionRun(SessionSettings session, RetentionSettings policy, ResticClient restic, PendingSnapshots pending, TextWriter log)
 {
     public string Host => HostOf(session);
 
@@ -54,6 +57,7 @@ public sealed class RetentionRun(SessionSettings session, RetentionSettings poli
 
     public async Task<RetentionResult> ApplyAsync(CancellationToken cancellationToken)
     {
+        await RefuseWhileUnconfirmedAsync(cancellationToken);
         var (code, output, errors) = await restic.RunAsync(Arguments(session, policy), cancellationToken);
         if (code != 0)
         {
@@ -83,5 +87,25 @@ public sealed class RetentionRun(SessionSettings session, RetentionSettings poli
                 + (group.Removed > 0 ? $" ({string.Join(", ", group.RemovedSnapshotIds)})" : ""));
         }
         return result;
+    }
+
+    /// <summary>Fails while a snapshot of this configuration is unconfirmed (its run may be live, or was killed).</summary>
+    private async Task RefuseWhileUnconfirmedAsync(CancellationToken cancellationToken)
+    {
+        var configuration = session.Configuration ?? "adhoc";
+        var ours = (await pending.ListAsync(cancellationToken))
+            .Where(p => p.Namespace == session.Namespace && p.Configuration == configuration)
+            .ToList();
+        if (ours.Count == 0)
+        {
+            return;
+        }
+        // A stream still being written has no snapshot yet: only snapshots that exist are in the way.
+        var unconfirmed = (await restic.SnapshotsAsync(cancellationToken)).Where(s => ours.Any(p => p.Covers(s))).ToList();
+        if (unconfirmed.Count > 0)
+        {
+            throw new RunnerFailure(FailureReason.RepositoryLocked,
+                $"the retention policy of {Host} was not applied: snapshot(s) {string.Join(", ", unconfirmed.Select(s => s.ShortId ?? s.Id))} ({string.Join(", ", ours)}) are not confirmed by their run, which is still running or was killed, and restic forget would count them; with REPOSITORY_EXCLUSIVE=false only those of ended runners on this host are removed: run again once no other session uses the repository (REPOSITORY_EXCLUSIVE=true removes them)");
+        }
     }
 }

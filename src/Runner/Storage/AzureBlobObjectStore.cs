@@ -24,7 +24,8 @@ public sealed class AzureBlobObjectStore : IObjectStore
     private readonly string _prefix;
     private readonly string _credentialSetting;
 
-    public AzureBlobObjectStore(RepositorySettings settings)
+    /// <param name="health">Told of every HTTP attempt, when the run watches the store (<see cref="StorageWatchdog"/>).</param>
+    public AzureBlobObjectStore(RepositorySettings settings, StorageHealth? health = null)
     {
         var options = new BlobClientOptions
         {
@@ -37,6 +38,10 @@ public sealed class AzureBlobObjectStore : IObjectStore
                 NetworkTimeout = TimeSpan.FromSeconds(100),
             },
         };
+        if (health is not null)
+        {
+            options.AddPolicy(new StorageHealthPolicy(health), HttpPipelinePosition.PerRetry);
+        }
         var endpoint = new Uri(settings.AzureEndpoint ?? $"https://{settings.AzureAccountName}.blob.core.windows.net");
         BlobServiceClient service;
         if (settings.AzureConnectionString is { } connectionString)
@@ -95,11 +100,12 @@ public sealed class AzureBlobObjectStore : IObjectStore
         {
             // After its retries the SDK throws the attempts' errors together.
             var first = e is AggregateException all ? all.InnerExceptions[0] : e;
-            throw new StorageUnreachableException($"{Description} could not be reached ({first.Message.Split('\n')[0]}): check AZURE_ENDPOINT / AZURE_ACCOUNT_NAME and the network", e);
+            var status = first is RequestFailedException { Status: > 0 } failed ? $"answered {failed.Status}{(failed.ErrorCode is { } code ? $" {code}" : "")}: " : "";
+            throw new StorageUnreachableException($"{Description} could not be reached ({status}{first.Message.Split('\n')[0]}): check AZURE_ENDPOINT (or AZURE_ACCOUNT_NAME) and the network", e);
         }
         catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
         {
-            throw new StorageUnreachableException($"{Description} did not answer: check AZURE_ENDPOINT / AZURE_ACCOUNT_NAME and the network", e);
+            throw new StorageUnreachableException($"{Description} did not answer: check AZURE_ENDPOINT (or AZURE_ACCOUNT_NAME) and the network", e);
         }
     }
 

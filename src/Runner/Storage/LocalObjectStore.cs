@@ -105,7 +105,13 @@ public sealed class LocalObjectStore(string root) : IObjectStore
         {
             yield break;
         }
-        foreach (var file in Directory.EnumerateFiles(_root, "*", SearchOption.AllDirectories))
+        // Start at the prefix's folder: listing locks/ need not walk every data file.
+        var folder = prefix.LastIndexOf('/') is var slash and > 0 ? Path.Combine(_root, prefix[..slash]) : _root;
+        if (!Directory.Exists(folder))
+        {
+            yield break;
+        }
+        foreach (var file in Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories))
         {
             cancellationToken.ThrowIfCancellationRequested();
             var key = Path.GetRelativePath(_root, file).Replace(Path.DirectorySeparatorChar, '/');

@@ -26,6 +26,10 @@ public sealed class RestBackendServer : IAsyncDisposable
     private readonly TextWriter _log;
     private long _bytesUploaded;
     private long _bytesDownloaded;
+    private int _inFlight;
+    // Lock objects restic processes of this runner tried to create: once those processes have ended, any of them
+    // still in the storage is a lock this run left behind.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _locksTried = new(StringComparer.Ordinal);
 
     private RestBackendServer(WebApplication app, IObjectStore store, TextWriter log)
     {
@@ -36,6 +40,22 @@ public sealed class RestBackendServer : IAsyncDisposable
 
     /// <summary>The repository URL for restic: rest:http://127.0.0.1:PORT/</summary>
     public string ResticRepository { get; private set; } = "";
+
+    /// <summary>The names of the lock objects restic processes of this runner tried to create.</summary>
+    public IReadOnlyCollection<string> LocksTried => [.. _locksTried.Keys];
+
+    /// <summary>
+    /// Waits until no request is being served (at most <paramref name="timeout"/>): a request restic sent just before
+    /// it was interrupted may still be writing to the storage after restic has exited.
+    /// </summary>
+    public async Task WaitIdleAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (Volatile.Read(ref _inFlight) > 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20, cancellationToken);
+        }
+    }
 
     public long BytesUploaded => Interlocked.Read(ref _bytesUploaded);
     public long BytesDownloaded => Interlocked.Read(ref _bytesDownloaded);
@@ -93,8 +113,16 @@ public sealed class RestBackendServer : IAsyncDisposable
     {
         public async Task RespondAsync(HttpContext context)
         {
-            var result = await server.Guard(context, ct => handler(context, ct));
-            await result.ExecuteAsync(context);
+            Interlocked.Increment(ref server._inFlight);
+            try
+            {
+                var result = await server.Guard(context, ct => handler(context, ct));
+                await result.ExecuteAsync(context);
+            }
+            finally
+            {
+                Interlocked.Decrement(ref server._inFlight);
+            }
         }
     }
 
@@ -125,7 +153,8 @@ public sealed class RestBackendServer : IAsyncDisposable
         }
         catch (Exception e) when (!context.RequestAborted.IsCancellationRequested)
         {
-            await _log.WriteLineAsync($"storage error on {context.Request.Method} {context.Request.Path} ({_store.Description}): {e.Message.Split('\n')[0]}");
+            // restic retries (and the run's storage watchdog decides when to stop): a warning, not the run's end.
+            await _log.WriteLineAsync($"warning: storage error on {context.Request.Method} {context.Request.Path} ({_store.Description}): {e.Message.Split('\n')[0]}");
             return Results.Text(e.Message.Split('\n')[0], statusCode: 500);
         }
     }
@@ -145,6 +174,10 @@ public sealed class RestBackendServer : IAsyncDisposable
 
     private async Task<IResult> PostAsync(HttpContext context, string key, string? name, CancellationToken cancellationToken)
     {
+        if (key.StartsWith("locks/", StringComparison.Ordinal) && name is not null)
+        {
+            _locksTried[name] = 0;
+        }
         // The store streams the body and checks that it hashes to its name before anything becomes visible.
         try
         {

@@ -21,16 +21,25 @@ public sealed class ResticRepositoryEndpoint : IAsyncDisposable
 
     private readonly RestBackendServer? _server;
     private readonly IObjectStore? _store;
-    // Lists (never writes) the objects of either kind of repository: the store, or the local folder.
     private readonly IObjectStore _objects;
 
-    private ResticRepositoryEndpoint(string repository, RestBackendServer? server, IObjectStore? store)
+    private ResticRepositoryEndpoint(string repository, RestBackendServer? server, IObjectStore? store, StorageHealth? health)
     {
         Repository = repository;
         _server = server;
         _store = store;
         _objects = store ?? new LocalObjectStore(repository);
+        Health = health;
     }
+
+    /// <summary>What the object store has been answering (null for a local repository).</summary>
+    public StorageHealth? Health { get; }
+
+    /// <summary>
+    /// The repository's objects, in the store or the local folder. The runner reads restic's objects here (locks,
+    /// sizes) and writes only records of its own, outside restic's layout (<see cref="Snapshots.PendingSnapshots"/>).
+    /// </summary>
+    public IObjectStore Objects => _objects;
 
     /// <summary>The number of lock objects (restic's locks/), read from the storage without opening the repository.</summary>
     public async Task<int> CountLocksAsync(CancellationToken cancellationToken)
@@ -42,6 +51,31 @@ public sealed class ResticRepositoryEndpoint : IAsyncDisposable
         }
         return count;
     }
+
+    /// <summary>The names of the lock objects (restic's locks/), read from the storage.</summary>
+    public async Task<IReadOnlySet<string>> LockNamesAsync(CancellationToken cancellationToken)
+    {
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        await foreach (var item in _objects.ListAsync("locks/", cancellationToken))
+        {
+            names.Add(item.Key[(item.Key.LastIndexOf('/') + 1)..]);
+        }
+        return names;
+    }
+
+    /// <summary>
+    /// Once this run's restic processes have ended: the listed locks they left behind. Through the REST server the
+    /// runner saw every lock restic tried to create; in a local repository they are the locks that were not there
+    /// before the work began (another session's new lock among them is not told apart).
+    /// </summary>
+    public IReadOnlyList<string> LocksOfThisRun(IReadOnlySet<string> listed, IReadOnlySet<string> before) =>
+        _server is null
+            ? [.. listed.Where(name => !before.Contains(name))]
+            : [.. listed.Intersect(_server.LocksTried, StringComparer.Ordinal)];
+
+    /// <summary>Waits until the REST server has finished the requests restic left in flight (10 s at most).</summary>
+    public Task WaitIdleAsync(CancellationToken cancellationToken) =>
+        _server?.WaitIdleAsync(TimeSpan.FromSeconds(10), cancellationToken) ?? Task.CompletedTask;
 
     /// <summary>Bytes the repository takes in its storage: the sum of its objects' sizes (one listing, no restic call).</summary>
     public async Task<long> TotalSizeAsync(CancellationToken cancellationToken)
@@ -80,18 +114,21 @@ public sealed class ResticRepositoryEndpoint : IAsyncDisposable
     public long BytesUploaded => _server?.BytesUploaded ?? 0;
     public long BytesDownloaded => _server?.BytesDownloaded ?? 0;
 
-    public static async Task<ResticRepositoryEndpoint> OpenAsync(RepositorySettings settings, TextWriter log, CancellationToken cancellationToken)
+    public static async Task<ResticRepositoryEndpoint> OpenAsync(
+        RepositorySettings settings, StorageHealth health, TextWriter log, CancellationToken cancellationToken)
     {
         if (settings.Backend == RepositoryBackend.Local)
         {
-            return new ResticRepositoryEndpoint(CheckLocalPath(settings.Path!), null, null);
+            return new ResticRepositoryEndpoint(CheckLocalPath(settings.Path!), null, null, null);
         }
         IObjectStore store = settings.Backend switch
         {
-            RepositoryBackend.Azure => new AzureBlobObjectStore(settings),
-            RepositoryBackend.S3 => new S3ObjectStore(settings),
+            RepositoryBackend.Azure => new AzureBlobObjectStore(settings, health),
+            RepositoryBackend.S3 => new S3ObjectStore(settings, health),
             _ => throw new ArgumentException($"REPOSITORY_BACKEND={settings.Backend} is not supported: set it to local, azure or s3"),
         };
+        health.Description = store.Description;
+        health.Settings = settings.Backend == RepositoryBackend.Azure ? "AZURE_ENDPOINT (or AZURE_ACCOUNT_NAME)" : "S3_ENDPOINT and S3_REGION";
 
         using (var connect = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
         {
@@ -102,12 +139,13 @@ public sealed class ResticRepositoryEndpoint : IAsyncDisposable
             }
             catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
             {
-                var settingNames = settings.Backend == RepositoryBackend.Azure ? "AZURE_ENDPOINT and AZURE_ACCOUNT_NAME" : "S3_ENDPOINT and S3_REGION";
-                throw new StorageUnreachableException($"{store.Description} did not answer within {ConnectTimeout.TotalSeconds:0} s: check {settingNames} and the network", e);
+                // Say what the store did in those seconds: the SDK retried its answers until the time was up.
+                var what = health.LastError is { } error ? $"{error} to every attempt for {ConnectTimeout.TotalSeconds:0} s" : $"did not answer within {ConnectTimeout.TotalSeconds:0} s";
+                throw new StorageUnreachableException($"{store.Description} {what}: check {health.Settings} and the network", e);
             }
         }
         var server = await RestBackendServer.StartAsync(store, log, cancellationToken);
-        return new ResticRepositoryEndpoint(server.ResticRepository, server, store);
+        return new ResticRepositoryEndpoint(server.ResticRepository, server, store, health);
     }
 
     private static string CheckLocalPath(string path)

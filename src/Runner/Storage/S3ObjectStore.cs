@@ -20,7 +20,8 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
     private readonly string _bucket;
     private readonly string _prefix;
 
-    public S3ObjectStore(RepositorySettings settings)
+    /// <param name="health">Told of every HTTP attempt, when the run watches the store (<see cref="StorageWatchdog"/>).</param>
+    public S3ObjectStore(RepositorySettings settings, StorageHealth? health = null)
     {
         var config = new AmazonS3Config
         {
@@ -31,6 +32,10 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
             RetryMode = RequestRetryMode.Standard,
             Timeout = TimeSpan.FromSeconds(100),
         };
+        if (health is not null)
+        {
+            config.HttpClientFactory = new StorageHealthHttpClientFactory(health);
+        }
         if (settings.S3Endpoint is { } endpoint)
         {
             config.ServiceURL = endpoint;
@@ -74,15 +79,17 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
         }
         catch (AmazonServiceException e)
         {
-            throw new StorageUnreachableException($"{Description} could not be reached ({e.Message}): check S3_ENDPOINT, S3_REGION and the network", e);
+            var status = (int)e.StatusCode > 0 ? $"answered {(int)e.StatusCode} {e.StatusCode}{(e.ErrorCode is { Length: > 0 } code ? $" ({code})" : "")}: " : "";
+            throw new StorageUnreachableException($"{Description} could not be reached ({status}{e.Message}): check S3_ENDPOINT, S3_REGION and the network", e);
         }
         catch (AmazonClientException e)
         {
             throw new StorageUnreachableException($"{Description} could not be used ({e.Message}): check the AWS credentials and S3_ENDPOINT", e);
         }
-        catch (HttpRequestException e)
+        catch (Exception e) when (e is HttpRequestException or IOException or System.Net.Sockets.SocketException)
         {
-            throw new StorageUnreachableException($"{Description} could not be reached ({e.Message}): check S3_ENDPOINT and the network", e);
+            // A connection reset or refused on every attempt (HttpIOException and SocketException are what the SDK lets through).
+            throw new StorageUnreachableException($"{Description} could not be reached ({e.GetBaseException().Message}): check S3_ENDPOINT and the network", e);
         }
         catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
         {

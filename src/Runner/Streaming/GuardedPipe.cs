@@ -1,4 +1,5 @@
 using CliWrap;
+using Serverless.Backup.Runner.Processes;
 
 namespace Serverless.Backup.Runner.Streaming;
 
@@ -20,13 +21,18 @@ public static class GuardedPipe
 {
     public static readonly TimeSpan InterruptGrace = TimeSpan.FromSeconds(30);
 
-    public static async Task<PipeOutcome> RunAsync(Command producer, Command consumer, SqlStreamMeter meter, CancellationToken stop)
+    /// <param name="interruptGrace">
+    /// How long the interrupted consumer may take, asked when it is interrupted (default <see cref="InterruptGrace"/>):
+    /// shorter when its cleanup cannot succeed anyway, as when the storage is unreachable.
+    /// </param>
+    public static async Task<PipeOutcome> RunAsync(
+        Command producer, Command consumer, SqlStreamMeter meter, CancellationToken stop, Func<TimeSpan>? interruptGrace = null)
     {
         int? producerExitCode = null;
         Exception? pipeError = null;
         using var interrupt = CancellationTokenSource.CreateLinkedTokenSource(stop);
         using var forceful = new CancellationTokenSource();
-        await using var escalate = interrupt.Token.Register(() => forceful.CancelAfter(InterruptGrace));
+        await using var escalate = interrupt.Token.Register(() => forceful.CancelAfter(interruptGrace?.Invoke() ?? InterruptGrace));
 
         var guarded = consumer.WithStandardInputPipe(PipeSource.Create(async (stdin, stdinClosed) =>
         {
@@ -34,7 +40,7 @@ public static class GuardedPipe
             var complete = false;
             try
             {
-                var result = await producer
+                var result = await ChildProcesses.ExecuteAsync(producer
                     .WithStandardOutputPipe(PipeTarget.Create(async (stdout, token) =>
                     {
                         try
@@ -46,8 +52,8 @@ public static class GuardedPipe
                             await killProducer.CancelAsync();
                             throw;
                         }
-                    }))
-                    .ExecuteAsync(killProducer.Token);
+                    })),
+                    killProducer.Token);
                 producerExitCode = result.ExitCode;
                 complete = result.ExitCode == 0 && meter.EndsWithCompletionTrailer;
             }
@@ -66,7 +72,7 @@ public static class GuardedPipe
         int? consumerExitCode = null;
         try
         {
-            consumerExitCode = (await guarded.ExecuteAsync(forceful.Token, interrupt.Token)).ExitCode;
+            consumerExitCode = (await ChildProcesses.ExecuteAsync(guarded, forceful.Token, interrupt.Token)).ExitCode;
         }
         catch (OperationCanceledException) when (interrupt.IsCancellationRequested)
         {

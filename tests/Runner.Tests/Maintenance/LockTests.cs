@@ -1,5 +1,6 @@
 using Serverless.Backup.Core.Environment;
 using Serverless.Backup.Core.Events;
+using Serverless.Backup.Runner.Storage;
 using Serverless.Backup.Runner.Tests.Pipeline;
 using Serverless.Backup.Testing;
 
@@ -7,7 +8,7 @@ namespace Serverless.Backup.Runner.Tests.Maintenance;
 
 /// <summary>A crashed or killed runner never blocks later work; a live session's lock is never taken away from it.</summary>
 [Collection(RunnerCollection.Name)]
-public sealed class LockTests(RunnerFixture fixture)
+public sealed class LockTests(RunnerFixture fixture, Xunit.Abstractions.ITestOutputHelper output)
 {
     private static RunnerSettings Exclusive(RunnerSettings settings, bool exclusive) =>
         settings with { Maintenance = settings.Maintenance with { Exclusive = exclusive } };
@@ -89,5 +90,58 @@ public sealed class LockTests(RunnerFixture fixture)
         Assert.True(unlocked.ExitCode == 0, unlocked.ToString());
         Assert.Null(unlocked.Succeeded!.Warning);
         Assert.Equal(1, unlocked.Succeeded.Repository!.SnapshotCount);
+    }
+
+    [Fact]
+    public async Task A_SIGTERM_at_any_moment_of_an_Azure_backup_ends_with_a_message_that_says_truly_whether_a_lock_was_left()
+    {
+        await SampleDatabase.CreateAsync(fixture.Database, "sigterm_lock_db", extraRows: 20000);
+        var seed = Random.Shared.Next();
+        var random = new Random(seed);
+        for (var i = 0; i < 6; i++)
+        {
+            // A container of its own each time: a lock left by one run must not be taken for another's.
+            var repository = fixture.Repository("azure", $"sigterm-lock-{i}-{seed:x}");
+            var settings = fixture.Settings($"sigterm-lock-{i}", repository, "sigterm_lock_db");
+            await using var runner = RunnerProcess.Start("backup", EnvContract.ToEnvironment(settings), SignalAndSecretTests.SlowDumpFolder());
+            if (i % 2 == 1)
+            {
+                // Around the moment restic takes its lock, in the first second of its backup.
+                for (var wait = 0; wait < 600 && !ProcessTree.Of(runner.Pid).Any(p => ProcessTree.CommandLine(p).Contains("restic backup", StringComparison.Ordinal)); wait++)
+                {
+                    await Task.Delay(10);
+                }
+                await Task.Delay(random.Next(0, 1500));
+            }
+            else
+            {
+                await Task.Delay(random.Next(300, 4000));
+            }
+            runner.Signal(15);
+            var result = await runner.WaitAsync(TimeSpan.FromSeconds(60));
+            int locks;
+            try
+            {
+                locks = await new AzureBlobObjectStore(repository).ListAsync("locks/", CancellationToken.None).CountAsync();
+            }
+            catch (Azure.RequestFailedException e) when (e.Status == 404)
+            {
+                locks = 0; // stopped before it made its container
+            }
+            var message = result.Failed?.Message ?? "";
+            output.WriteLine($"seed {seed}, SIGTERM {i}: {locks} lock(s) left; {message}");
+
+            Assert.True(result.ExitCode == 143, result.ToString());
+            Assert.Equal(FailureReason.Cancelled, result.Failed?.Reason);
+            Assert.DoesNotContain("lock was removed", message);
+            if (message.Contains("left no lock", StringComparison.Ordinal) || message.Contains("before any dump began", StringComparison.Ordinal))
+            {
+                Assert.True(locks == 0, $"seed {seed}, SIGTERM {i}: the message says no lock was left, and {locks} remain: {message}");
+            }
+            else
+            {
+                Assert.True(locks > 0 || message.Contains("could not be checked", StringComparison.Ordinal), $"seed {seed}, SIGTERM {i}: {message}");
+            }
+        }
     }
 }

@@ -200,6 +200,9 @@ public sealed class BadInputTests(RunnerFixture fixture)
     [InlineData("MYSQL_DATABASES", "[\"ok\", \"trailing \"]", "MYSQL_DATABASES has 'trailing ', which is not a database name: it ends with a space")]
     [InlineData("MYSQL_DATABASES", "[\"unclosed", "MYSQL_DATABASES='[\"unclosed' is not valid (it must be a JSON array of strings")]
     [InlineData("RESTIC_PASSWORD", "", "RESTIC_PASSWORD is not set")]
+    [InlineData("STORAGE_STALL_TIMEOUT_SECONDS", "0", "STORAGE_STALL_TIMEOUT_SECONDS=0 is not valid: set it to a whole number of seconds above 0")]
+    [InlineData("STORAGE_STALL_TIMEOUT_SECONDS", "1.5", "STORAGE_STALL_TIMEOUT_SECONDS='1.5' is not valid: set it to how long the storage may accept nothing")]
+    [InlineData("STORAGE_STALL_TIMEOUT_SECONDS", "three minutes", "STORAGE_STALL_TIMEOUT_SECONDS='three minutes' is not valid")]
     public async Task A_malformed_setting_is_named_with_its_fix(string name, string value, string expected)
     {
         var environment = EnvContract.ToEnvironment(fixture.Settings("malformed", TestEnvironment.TempFolder("repo")))

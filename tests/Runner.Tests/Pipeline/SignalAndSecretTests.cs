@@ -59,6 +59,8 @@ public sealed class SignalAndSecretTests(RunnerFixture fixture)
 
         Assert.Contains(commandLines, c => c.Contains("restic backup --stdin"));
         Assert.Contains(commandLines, c => c.Contains("mariadb-dump"));
+        // The option file with the password is a memory file of the runner, on no disk.
+        Assert.Contains(commandLines, c => c.Contains($"--defaults-file=/proc/{runner.Pid}/fd/"));
         foreach (var secret in secrets.SelectMany(Forms))
         {
             Assert.DoesNotContain(commandLines, c => c.Contains(secret));
