@@ -156,17 +156,16 @@ public sealed class FolderGateway(string root, LocalJobRunner jobs) : IClusterGa
     public async Task<bool> TryCreateSecretAsync(V1Secret secret, CancellationToken cancellationToken)
     {
         var path = PathOf(secret.Metadata.NamespaceProperty ?? "default", "secrets", secret.Metadata.Name);
-        if (File.Exists(path))
+        // Under the folder lock, and whole or not at all: two instances starting one session write it once.
+        using (await _lock.TakeAsync(cancellationToken))
         {
-            return false;
+            if (File.Exists(path))
+            {
+                return false;
+            }
+            WriteText(path, KubernetesYaml.Serialize(secret), secret: true);
+            return true;
         }
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        await File.WriteAllTextAsync(path, KubernetesYaml.Serialize(secret), cancellationToken);
-        if (!OperatingSystem.IsWindows())
-        {
-            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        }
-        return true;
     }
 
     /// <summary>A Secret's values (stringData or base64 data), for resolving a Job's secretKeyRefs.</summary>
@@ -195,12 +194,12 @@ public sealed class FolderGateway(string root, LocalJobRunner jobs) : IClusterGa
             {
                 return false;
             }
-            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-            await File.WriteAllTextAsync(path, KubernetesYaml.Serialize(job), cancellationToken);
-            // Which app instance runs the Job: another instance sharing the folder sees it running, not vanished.
-            await File.WriteAllTextAsync(path + ".owner", InstanceIdentity.Current, cancellationToken);
+            // Which app instance runs the Job, written before the Job so that a reader that sees the Job sees its
+            // owner: another instance sharing the folder then takes it for running, not vanished.
+            WriteText(path + ".owner", InstanceIdentity.Current, secret: false);
+            WriteText(path, KubernetesYaml.Serialize(job), secret: false);
         }
-        jobs.Start(job, (ns, name) => ReadSecret(ns, name), state => File.WriteAllText(path + ".state", $"{state.Outcome}\n{state.Reason}\n{state.Message}"));
+        jobs.Start(job, (ns, name) => ReadSecret(ns, name), state => WriteText(path + ".state", $"{state.Outcome}\n{state.Reason}\n{state.Message}", secret: false));
         return true;
     }
 
@@ -246,6 +245,22 @@ public sealed class FolderGateway(string root, LocalJobRunner jobs) : IClusterGa
     {
         var (resource, invalid) = ResourceDocument.Read<T>(path, @namespace, ResourceTypes.Of<T>().Kind);
         return resource ?? throw new InvalidResourceException(invalid!);
+    }
+
+    /// <summary>
+    /// Writes a file whole or not at all (a temporary file renamed over it), so a reader in another instance never
+    /// sees half of it; a Secret's file is readable by its owner only.
+    /// </summary>
+    private static void WriteText(string path, string text, bool secret)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var temp = $"{path}.{Guid.NewGuid():N}.tmp";
+        File.WriteAllText(temp, text);
+        if (secret && !OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(temp, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+        File.Move(temp, path, overwrite: true);
     }
 
     private static async Task WriteAsync<T>(string path, T resource, CancellationToken cancellationToken)
