@@ -9,7 +9,17 @@ namespace Serverless.Backup.Core.Resources;
 /// </summary>
 public static class RequiredFields
 {
-    private static readonly NullabilityInfoContext Nullability = new();
+    /// <summary>Per property, whether it may not be null. NullabilityInfoContext is not thread-safe, so it is asked once per property, under a lock.</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<PropertyInfo, bool> NotNullable = new();
+    private static readonly Lock Gate = new();
+
+    private static bool IsNotNullable(PropertyInfo property) => NotNullable.GetOrAdd(property, p =>
+    {
+        lock (Gate)
+        {
+            return new NullabilityInfoContext().Create(p).ReadState == NullabilityState.NotNull;
+        }
+    });
 
     /// <summary>The first null field that may not be null, as a path such as "spec.target.ref", or null.</summary>
     public static string? FirstNull(object? resource)
@@ -27,7 +37,7 @@ public static class RequiredFields
         var value = property.GetValue(owner);
         if (value is null)
         {
-            return Nullability.Create(property).ReadState == NullabilityState.NotNull ? path : null;
+            return IsNotNullable(property) ? path : null;
         }
         var type = value.GetType();
         // Only the resource model's own records: strings, lists and Kubernetes types are checked where they are read.

@@ -57,7 +57,17 @@ public sealed class FolderGateway(string root, LocalJobRunner jobs) : IClusterGa
                     continue;
                 }
                 // Each file on its own: one that cannot be read is reported and the others are listed as usual.
-                var (item, invalid) = ResourceDocument.Read<T>(file, ns, type.Kind);
+                T? item;
+                InvalidResource? invalid;
+                try
+                {
+                    (item, invalid) = ResourceDocument.Read<T>(file, ns, type.Kind);
+                }
+                // Whatever goes wrong with one file (a bug included) stays with that file.
+                catch (Exception e) when (e is not OutOfMemoryException)
+                {
+                    (item, invalid) = (null, new InvalidResource(type.Kind, ns, Path.GetFileNameWithoutExtension(file), $"{Path.GetFileName(file)}: could not be read ({e.GetType().Name}: {e.Message})"));
+                }
                 if (invalid is not null)
                 {
                     unreadable.Add(invalid);
