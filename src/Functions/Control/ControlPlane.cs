@@ -1,9 +1,6 @@
 using k8s;
 using k8s.Models;
-using Serverless.Backup.Core;
 using Serverless.Backup.Core.Resources;
-using Serverless.Backup.Core.Schedules;
-using Serverless.Backup.Core.Webhook;
 using Serverless.Backup.Functions.Cluster;
 using Serverless.Backup.Functions.Jobs;
 using Serverless.Backup.Functions.Observability;
