@@ -19,7 +19,6 @@ namespace Serverless.Backup.Functions.Tests.Control;
 /// </summary>
 public sealed class RepositoryLifecycleOverApiServerTests : ApiServerTest
 {
-    private const string MasterKey = "test-master-key-0123456789abcdefghijklmnop";
     private readonly FixedClock clock = new(new DateTimeOffset(2026, 11, 24, 1, 0, 20, TimeSpan.Zero));
 
     protected override Task SeedAsync()
@@ -57,16 +56,8 @@ public sealed class RepositoryLifecycleOverApiServerTests : ApiServerTest
     private string? Env(string job, string name) => Server.Get("apis/batch/v1", "jobs", "prod", job)?["spec"]?["template"]?["spec"]?["containers"]?[0]?["env"]?.AsArray()
         .FirstOrDefault(e => e?["name"]?.GetValue<string>() == name)?["value"]?.GetValue<string>();
 
-    private async Task<WebhookResult> Send(string kind, string name, RunnerEvent runnerEvent, DateTimeOffset signedAt)
-    {
-        var plural = kind == "MaintenanceSession" ? "maintenancesessions" : "backupsessions";
-        var uid = Server.Get(Crd, plural, "prod", name)!["metadata"]!["uid"]!.GetValue<string>();
-        var events = new SessionEvents(new KubernetesGateway(Client), Settings, TimeProvider.System);
-        var body = Encoding.UTF8.GetBytes(RunnerJson.Serialize(runnerEvent));
-        var token = WebhookSignature.DeriveToken(MasterKey, new SessionIdentity("prod", kind, name, uid));
-        var timestamp = signedAt.ToUnixTimeSeconds();
-        return await events.HandleAsync($"prod/{kind}/{name}", timestamp.ToString(System.Globalization.CultureInfo.InvariantCulture), WebhookSignature.Sign(token, timestamp, body), body, CancellationToken.None);
-    }
+    private Task<WebhookResult> Send(string kind, string name, RunnerEvent runnerEvent, DateTimeOffset signedAt) =>
+        DeliverAsync(kind, name, RunnerJson.Serialize(runnerEvent), signedAt);
 
     [Fact]
     public async Task Duplicate_maintenance_ticks_make_one_check_session_for_the_slot_with_one_list_call_each()

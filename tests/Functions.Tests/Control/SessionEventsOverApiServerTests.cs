@@ -14,7 +14,6 @@ namespace Serverless.Backup.Functions.Tests.Control;
 /// <summary>The signed webhook writing session status through the Kubernetes gateway and the real KubernetesClient.</summary>
 public sealed class SessionEventsOverApiServerTests : ApiServerTest
 {
-    private const string MasterKey = "test-master-key-0123456789abcdefghijklmnop";
     private BackupSession session = null!;
 
     protected override async Task SeedAsync()
@@ -23,14 +22,8 @@ public sealed class SessionEventsOverApiServerTests : ApiServerTest
         Assert.True(await new KubernetesGateway(Client).TryCreateAsync(session, CancellationToken.None));
     }
 
-    private async Task<WebhookResult> Send(RunnerEvent runnerEvent, DateTimeOffset signedAt, string? token = null)
-    {
-        var events = new SessionEvents(new KubernetesGateway(Client), new AppSettings { WebhookMasterKey = MasterKey }, TimeProvider.System);
-        var body = Encoding.UTF8.GetBytes(RunnerJson.Serialize(runnerEvent));
-        token ??= WebhookSignature.DeriveToken(MasterKey, new SessionIdentity("prod", "BackupSession", session.Metadata.Name, session.Metadata.Uid));
-        var timestamp = signedAt.ToUnixTimeSeconds();
-        return await events.HandleAsync("prod/BackupSession/shop-202611240100", timestamp.ToString(System.Globalization.CultureInfo.InvariantCulture), WebhookSignature.Sign(token, timestamp, body), body, CancellationToken.None);
-    }
+    private Task<WebhookResult> Send(RunnerEvent runnerEvent, DateTimeOffset signedAt, string? token = null) =>
+        DeliverAsync("BackupSession", "shop-202611240100", RunnerJson.Serialize(runnerEvent), signedAt, token);
 
     private string? Phase() => Server.Get("apis/" + Api.ApiVersion, "backupsessions", "prod", "shop-202611240100")?["status"]?["phase"]?.GetValue<string>();
 

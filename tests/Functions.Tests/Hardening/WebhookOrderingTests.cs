@@ -19,7 +19,6 @@ namespace Serverless.Backup.Functions.Tests.Hardening;
 /// </summary>
 public sealed class WebhookOrderingTests : ApiServerTest
 {
-    private const string MasterKey = "test-master-key-0123456789abcdefghijklmnop";
     private const string Name = "shop-202611240100";
     private BackupSession session = null!;
 
@@ -44,14 +43,7 @@ public sealed class WebhookOrderingTests : ApiServerTest
 
     private Task<WebhookResult> Send(RunnerEvent runnerEvent, DateTimeOffset signedAt) => SendRaw(RunnerJson.Serialize(runnerEvent), signedAt);
 
-    private async Task<WebhookResult> SendRaw(string json, DateTimeOffset signedAt)
-    {
-        var events = new SessionEvents(new KubernetesGateway(Client), new AppSettings { WebhookMasterKey = MasterKey }, TimeProvider.System);
-        var body = Encoding.UTF8.GetBytes(json);
-        var token = WebhookSignature.DeriveToken(MasterKey, new SessionIdentity("prod", "BackupSession", Name, session.Metadata.Uid));
-        var timestamp = signedAt.ToUnixTimeSeconds();
-        return await events.HandleAsync($"prod/BackupSession/{Name}", timestamp.ToString(CultureInfo.InvariantCulture), WebhookSignature.Sign(token, timestamp, body), body, CancellationToken.None);
-    }
+    private Task<WebhookResult> SendRaw(string json, DateTimeOffset signedAt) => DeliverAsync("BackupSession", Name, json, signedAt);
 
     private JsonObject Status() => Server.Get(Crd, "backupsessions", "prod", Name)!["status"]?.AsObject() ?? [];
 
