@@ -158,6 +158,18 @@ public sealed class WebhookOrderingTests : ApiServerTest
     }
 
     [Fact]
+    public async Task A_negative_sequence_or_a_missing_time_is_refused_and_writes_nothing()
+    {
+        var now = DateTimeOffset.UtcNow;
+        var negative = $$"""{"type": "started", "verb": "backup", "namespace": "prod", "session": "{{Name}}", "time": "{{now:O}}", "sequence": -1, "databases": ["shop"]}""";
+        var timeless = $$"""{"type": "started", "verb": "backup", "namespace": "prod", "session": "{{Name}}", "sequence": 1, "databases": ["shop"]}""";
+
+        Assert.Equal((400, "malformed"), ((await SendRaw(negative, now)).Status, (await SendRaw(negative, now)).Reason));
+        Assert.Equal(400, (await SendRaw(timeless, now)).Status);
+        Assert.Null(Status()["phase"]);
+    }
+
+    [Fact]
     public async Task A_failed_event_with_a_reason_number_is_refused_and_the_type_may_stand_anywhere()
     {
         var now = DateTimeOffset.UtcNow;
