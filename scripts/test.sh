@@ -34,6 +34,24 @@ for trx in "$results"/*.trx; do
   passed=$((passed + ${p:-0}))
   failed=$((failed + ${f:-0} + ${e:-0} + ${t:-0} + ${a:-0}))
 done
+# The names of the failed tests, with the first lines of their messages, just above the summary line,
+# so that the tail of a long log says what failed.
+for trx in "$results"/*.trx; do
+  [ -f "$trx" ] || continue
+  command -v python3 >/dev/null && python3 - "$trx" <<'PY' || true
+import sys, xml.etree.ElementTree as ET
+ns = {"t": "http://microsoft.com/schemas/VisualStudio/TeamTest/2010"}
+root = ET.parse(sys.argv[1]).getroot()
+for result in root.iterfind(".//t:UnitTestResult", ns):
+    if result.get("outcome") not in ("Failed", "Error", "Timeout", "Aborted"):
+        continue
+    print("FAILED " + result.get("testName", "?"))
+    message = result.find("t:Output/t:ErrorInfo/t:Message", ns)
+    lines = (message.text or "").strip().splitlines() if message is not None else []
+    for line in lines[:12]:
+        print("    " + line[:300])
+PY
+done
 # A test host that crashed leaves no (or a partial) result file: count the run as failed.
 if [ $status -ne 0 ] && [ $failed -eq 0 ]; then
   failed=1
