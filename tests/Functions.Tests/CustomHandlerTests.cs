@@ -152,7 +152,7 @@ public sealed class CustomHandlerTests(FunctionsApp app)
             }
             return (await app.Http.SendAsync(request)).StatusCode;
         }
-        string Phase() => app.Read<Core.Resources.BackupSession>("backupsessions", "hook-a")!.Status!.Phase!;
+        string Phase() => app.Read<Control.Resources.BackupSession>("backupsessions", "hook-a")!.Status!.Phase!;
 
         Assert.Equal(HttpStatusCode.Unauthorized, await Send(Event("failed", now), null, now));
         Assert.Equal(HttpStatusCode.Unauthorized, await Send(Event("failed", now), "forged-token", now));
@@ -168,6 +168,6 @@ public sealed class CustomHandlerTests(FunctionsApp app)
         Assert.Equal(HttpStatusCode.Conflict, await Send(Event("failed", now - 5), token, now - 5));
         Assert.Equal(HttpStatusCode.Conflict, await Send(Event("failed", now + 1), token, now + 1));
         Assert.Equal("Succeeded", Phase());
-        Assert.Equal("0123abcd", app.Read<Core.Resources.BackupSession>("backupsessions", "hook-a")!.Status!.Stats![0].SnapshotId);
+        Assert.Equal("0123abcd", app.Read<Control.Resources.BackupSession>("backupsessions", "hook-a")!.Status!.Stats![0].SnapshotId);
     }
 }

@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
-using Serverless.Backup.Core.Resources;
+using Serverless.Backup.Control.Resources;
 using Serverless.Backup.Testing;
 
 namespace Serverless.Backup.Functions.Tests;

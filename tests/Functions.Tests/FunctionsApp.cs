@@ -3,7 +3,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using k8s;
-using Serverless.Backup.Core.Resources;
+using Serverless.Backup.Control.Resources;
 using Serverless.Backup.Testing;
 
 namespace Serverless.Backup.Functions.Tests;

@@ -6,7 +6,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using k8s;
 using k8s.Models;
-using Serverless.Backup.Functions.Cluster;
+using Serverless.Backup.Control.Cluster;
 using Serverless.Backup.Functions.Tests.Fakes;
 using Serverless.Backup.Testing;
 

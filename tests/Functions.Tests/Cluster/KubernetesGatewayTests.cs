@@ -1,10 +1,10 @@
 using System.Text.Json.Nodes;
 using k8s;
 using k8s.Models;
-using Serverless.Backup.Core.Resources;
-using Serverless.Backup.Functions.Cluster;
+using Serverless.Backup.Control.Resources;
+using Serverless.Backup.Control.Cluster;
 using Serverless.Backup.Core.Metrics;
-using Serverless.Backup.Functions.Observability;
+using Serverless.Backup.Control.Observability;
 using Serverless.Backup.Functions.Tests.Fakes;
 using Serverless.Backup.Testing;
 

@@ -1,5 +1,5 @@
 using k8s.Models;
-using Serverless.Backup.Functions.Cluster;
+using Serverless.Backup.Control.Cluster;
 
 namespace Serverless.Backup.Functions.Tests.Cluster;
 

@@ -2,11 +2,11 @@ using System.Text;
 using k8s;
 using k8s.Models;
 using Serverless.Backup.Core.Events;
-using Serverless.Backup.Core.Resources;
+using Serverless.Backup.Control.Resources;
 using Serverless.Backup.Core.Webhook;
-using Serverless.Backup.Functions.Cluster;
-using Serverless.Backup.Functions.Control;
-using Serverless.Backup.Functions.Settings;
+using Serverless.Backup.Control.Cluster;
+using Serverless.Backup.Control;
+using Serverless.Backup.Control.Settings;
 using Serverless.Backup.Functions.Tests.Fakes;
 
 namespace Serverless.Backup.Functions.Tests.Control;

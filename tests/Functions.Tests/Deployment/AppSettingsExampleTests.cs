@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 using Serverless.Backup.Core.Environment;
-using Serverless.Backup.Functions.Settings;
+using Serverless.Backup.Control.Settings;
 using Serverless.Backup.Testing;
 
 namespace Serverless.Backup.Functions.Tests.Deployment;

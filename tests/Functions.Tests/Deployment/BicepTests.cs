@@ -2,8 +2,8 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Serverless.Backup.Core.Environment;
-using Serverless.Backup.Functions.Jobs;
-using Serverless.Backup.Functions.Settings;
+using Serverless.Backup.Control.Jobs;
+using Serverless.Backup.Control.Settings;
 
 namespace Serverless.Backup.Functions.Tests.Deployment;
 

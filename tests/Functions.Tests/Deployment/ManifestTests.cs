@@ -1,8 +1,8 @@
 using System.Text.Json.Nodes;
 using k8s;
 using k8s.Models;
-using Serverless.Backup.Core.Resources;
-using Serverless.Backup.Functions.Jobs;
+using Serverless.Backup.Control.Resources;
+using Serverless.Backup.Control.Jobs;
 
 namespace Serverless.Backup.Functions.Tests.Deployment;
 

@@ -1,4 +1,4 @@
-using Serverless.Backup.Core.Resources;
+using Serverless.Backup.Control.Resources;
 using Serverless.Backup.Testing;
 
 namespace Serverless.Backup.Functions.Tests.Deployment;

@@ -6,7 +6,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using k8s;
 using k8s.Models;
-using Serverless.Backup.Core.Resources;
+using Serverless.Backup.Control.Resources;
 using Serverless.Backup.Core.Webhook;
 using Serverless.Backup.Functions.Hosting;
 using Serverless.Backup.Functions.Tests.Fakes;

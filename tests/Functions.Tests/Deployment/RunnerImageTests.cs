@@ -1,7 +1,7 @@
 using System.Text.RegularExpressions;
 using System.Xml.Linq;
-using Serverless.Backup.Core.Resources;
-using Serverless.Backup.Functions.Jobs;
+using Serverless.Backup.Control.Resources;
+using Serverless.Backup.Control.Jobs;
 using Serverless.Backup.Testing;
 
 namespace Serverless.Backup.Functions.Tests.Deployment;

@@ -1,11 +1,11 @@
 using System.Text.Json.Nodes;
 using Serverless.Backup.Core.Metrics;
-using Serverless.Backup.Core.Resources;
-using Serverless.Backup.Functions.Cluster;
-using Serverless.Backup.Functions.Control;
-using Serverless.Backup.Functions.Jobs;
-using Serverless.Backup.Functions.Observability;
-using Serverless.Backup.Functions.Settings;
+using Serverless.Backup.Control.Resources;
+using Serverless.Backup.Control.Cluster;
+using Serverless.Backup.Control;
+using Serverless.Backup.Control.Jobs;
+using Serverless.Backup.Control.Observability;
+using Serverless.Backup.Control.Settings;
 using Serverless.Backup.Functions.Tests.Fakes;
 using Serverless.Backup.Testing;
 

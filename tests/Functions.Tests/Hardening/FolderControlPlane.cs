@@ -1,10 +1,10 @@
 using k8s;
-using Serverless.Backup.Core.Resources;
-using Serverless.Backup.Functions.Cluster;
-using Serverless.Backup.Functions.Control;
-using Serverless.Backup.Functions.Jobs;
-using Serverless.Backup.Functions.Observability;
-using Serverless.Backup.Functions.Settings;
+using Serverless.Backup.Control.Resources;
+using Serverless.Backup.Control.Cluster;
+using Serverless.Backup.Control;
+using Serverless.Backup.Control.Jobs;
+using Serverless.Backup.Control.Observability;
+using Serverless.Backup.Control.Settings;
 using Serverless.Backup.Testing;
 
 namespace Serverless.Backup.Functions.Tests.Hardening;

@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Text.Json;
 using Serverless.Backup.Core.Metrics;
-using Serverless.Backup.Core.Resources;
-using Serverless.Backup.Functions.Control;
+using Serverless.Backup.Control.Resources;
+using Serverless.Backup.Control;
 using Serverless.Backup.Testing;
 
 namespace Serverless.Backup.Functions.Tests.Hardening;

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using k8s;
-using Serverless.Backup.Core.Resources;
+using Serverless.Backup.Control.Resources;
 using Serverless.Backup.Testing;
 
 namespace Serverless.Backup.Functions.Tests.Hardening;

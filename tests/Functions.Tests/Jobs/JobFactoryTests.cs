@@ -1,6 +1,6 @@
 using Serverless.Backup.Core.Environment;
-using Serverless.Backup.Core.Resources;
-using Serverless.Backup.Functions.Jobs;
+using Serverless.Backup.Control.Resources;
+using Serverless.Backup.Control.Jobs;
 
 namespace Serverless.Backup.Functions.Tests.Jobs;
 

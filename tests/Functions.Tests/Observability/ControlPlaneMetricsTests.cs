@@ -1,7 +1,7 @@
 using k8s.Models;
 using Serverless.Backup.Core.Metrics;
-using Serverless.Backup.Core.Resources;
-using Serverless.Backup.Functions.Observability;
+using Serverless.Backup.Control.Resources;
+using Serverless.Backup.Control.Observability;
 using Serverless.Backup.Testing;
 
 namespace Serverless.Backup.Functions.Tests.Observability;

@@ -1,0 +1,208 @@
+using k8s;
+using k8s.Models;
+using Serverless.Backup.Control.Resources;
+using Serverless.Backup.Control.Schedules;
+using Serverless.Backup.Core.Webhook;
+using Serverless.Backup.Control.Cluster;
+using Serverless.Backup.Control.Jobs;
+
+namespace Serverless.Backup.Control;
+
+/// <summary>Reconcile's work on one session: build and start its Job, or settle it from its Job's state.</summary>
+public sealed partial class ControlPlane
+{
+    /// <summary>Creates the session's Secret and Job and marks it Running; or marks it Failed naming the field to fix (false).</summary>
+    private async Task<bool> StartJobAsync(IKubernetesObject<V1ObjectMeta> session, bool exclusive, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        V1Job? job;
+        (string Reason, string Message)? problem;
+        try
+        {
+            (job, problem) = await BuildJobAsync(session, exclusive, cancellationToken);
+        }
+        catch (InvalidResourceException e)
+        {
+            // A resource the session names exists but cannot be read: the session fails naming it.
+            (job, problem) = (null, ("InvalidReference", e.Resource.ToString()));
+        }
+        if (job is null)
+        {
+            // Logged by the instance whose write settled it, once, when instances race.
+            if (await SessionAccess.UpdateStatusAsync(cluster, session, st => SessionPhase.CanMove(st?.Phase, SessionPhase.Failed)
+                ? (st ?? new()) with { Phase = SessionPhase.Failed, Reason = problem!.Value.Reason, Message = problem.Value.Message, CompletionTime = now }
+                : null, cancellationToken))
+            {
+                Log.Error(problem!.Value.Message, Fields(session) with { Phase = SessionPhase.Failed, Reason = problem.Value.Reason });
+            }
+            return false;
+        }
+        await cluster.TryCreateJobAsync(job, cancellationToken);
+        var deadline = now + TimeSpan.FromSeconds(job.Spec.ActiveDeadlineSeconds ?? 7200);
+        await SessionAccess.UpdateStatusAsync(cluster, session, st => SessionPhase.CanMove(st?.Phase, SessionPhase.Running)
+            ? (st ?? new()) with { Phase = SessionPhase.Running, Reason = null, Message = null, JobName = job.Metadata.Name, StartTime = st?.StartTime ?? now, SessionDeadline = deadline }
+            : null, cancellationToken);
+        Log.Info($"job {job.Metadata.Name} started ({job.Spec.Template.Spec.Containers[0].Args[0]}, exclusive {exclusive.ToString().ToLowerInvariant()})", Fields(session) with { Phase = SessionPhase.Running });
+        return true;
+    }
+
+    /// <summary>A Running session whose Job failed, vanished, ran past its deadline or succeeded unreported; true when settled.</summary>
+    private async Task<bool> SettleAsync(IKubernetesObject<V1ObjectMeta> session, CancellationToken cancellationToken)
+    {
+        var status = SessionAccess.StatusOf(session);
+        var ns = SessionAccess.NamespaceOf(session);
+        var now = clock.GetUtcNow();
+        var jobName = status?.JobName ?? JobFactory.JobName(session.Metadata.Name);
+        var state = await cluster.GetJobAsync(ns, jobName, cancellationToken);
+        var grace = TimeSpan.FromMinutes(2);
+        (string Phase, string Reason, string Message)? verdict = state switch
+        {
+            null => (SessionPhase.Failed, "JobDisappeared", $"Job {jobName} no longer exists and the runner never reported a result"),
+            { Outcome: JobOutcome.Failed } => (SessionPhase.Failed, state.Reason ?? "JobFailed", state.Message ?? $"Job {jobName} failed"),
+            { Outcome: JobOutcome.Succeeded } when status?.CompletionTime is null =>
+                // The runner succeeded but its report did not arrive: say so rather than invent figures.
+                (SessionPhase.Succeeded, SessionEvents.ReportMissing, $"Job {jobName} succeeded; the runner's report did not reach the webhook, so there are no snapshot figures"),
+            { Outcome: JobOutcome.Running } when status?.SessionDeadline + grace < now =>
+                (SessionPhase.Failed, "DeadlineExceeded", $"Job {jobName} ran past the session deadline {status?.SessionDeadline:u}"),
+            _ => null,
+        };
+        if (verdict is not { } v)
+        {
+            return false;
+        }
+        var written = await SessionAccess.UpdateStatusAsync(cluster, session, st =>
+        {
+            if (!SessionPhase.CanMove(st?.Phase, v.Phase))
+            {
+                return null;
+            }
+            var start = st?.StartTime;
+            return (st ?? new()) with
+            {
+                Phase = v.Phase, Reason = v.Reason, Message = v.Message, CompletionTime = now,
+                SessionDuration = start is { } t ? GoDuration.Format(now - t) : null,
+            };
+        }, cancellationToken);
+        if (written)
+        {
+            var fields = Fields(session) with { Phase = v.Phase, Reason = v.Reason };
+            if (v.Phase == SessionPhase.Failed)
+            {
+                Log.Error(v.Message, fields);
+            }
+            else
+            {
+                Log.Warning(v.Message, fields);
+            }
+        }
+        return written;
+    }
+
+    private async Task<(V1Job? Job, (string Reason, string Message)? Problem)> BuildJobAsync(IKubernetesObject<V1ObjectMeta> session, bool exclusive, CancellationToken cancellationToken)
+    {
+        var ns = SessionAccess.NamespaceOf(session);
+        BackupConfiguration? configuration = null;
+        string? repositoryName, bindingName = null;
+        switch (session)
+        {
+            case BackupSession backup:
+                configuration = await cluster.GetAsync<BackupConfiguration>(ns, backup.Spec.Invoker.Name ?? "", cancellationToken);
+                if (configuration is null)
+                {
+                    return (null, ("InvalidReference", $"spec.invoker.name: BackupConfiguration {ns}/{backup.Spec.Invoker.Name} does not exist"));
+                }
+                // The configuration may have changed since the session was created: bad input fails here, not in the Job.
+                if (ResourceValidation.Validate(configuration) is { Count: > 0 } invalid)
+                {
+                    return (null, ("InvalidConfiguration", $"BackupConfiguration {ns}/{configuration.Name}: {string.Join("; ", invalid)}"));
+                }
+                (repositoryName, bindingName) = (configuration.Spec.Repository.Name, configuration.Spec.Target.Ref.Name);
+                break;
+            case RestoreSession restore:
+                if (ResourceValidation.Validate(restore) is { Count: > 0 } errors)
+                {
+                    return (null, ("InvalidReference", string.Join("; ", errors)));
+                }
+                (repositoryName, bindingName) = (restore.Spec.Repository.Name, restore.Spec.Target.Ref.Name);
+                break;
+            case MaintenanceSession maintenance:
+                if (ResourceValidation.Validate(maintenance) is { Count: > 0 } wrong)
+                {
+                    return (null, ("InvalidSpec", string.Join("; ", wrong)));
+                }
+                repositoryName = maintenance.Spec.Repository.Name;
+                if (maintenance.Spec.Task == MaintenanceTask.Forget)
+                {
+                    configuration = await cluster.GetAsync<BackupConfiguration>(ns, maintenance.Spec.Configuration ?? "", cancellationToken);
+                    if (configuration is null)
+                    {
+                        return (null, ("InvalidReference", $"spec.configuration: BackupConfiguration {ns}/{maintenance.Spec.Configuration} does not exist"));
+                    }
+                    // The same rules as StartMaintenance over HTTP: a session written as a resource gets no way around them.
+                    if (configuration.Spec.RetentionPolicy is null || configuration.Spec.Repository?.Name != repositoryName)
+                    {
+                        return (null, ("InvalidReference", $"spec.configuration: BackupConfiguration {ns}/{configuration.Name} " + (configuration.Spec.RetentionPolicy is null
+                            ? "has no retentionPolicy to apply" : $"backs up into repository {configuration.Spec.Repository?.Name}, not {repositoryName}")));
+                    }
+                    if (ResourceValidation.Validate(configuration) is { Count: > 0 } invalidConfiguration)
+                    {
+                        return (null, ("InvalidConfiguration", $"BackupConfiguration {ns}/{configuration.Name}: {string.Join("; ", invalidConfiguration)}"));
+                    }
+                }
+                break;
+            default:
+                throw new NotSupportedException($"{session.GetType().Name} is not a session");
+        }
+        var repository = await cluster.GetAsync<Repository>(ns, repositoryName ?? "", cancellationToken);
+        if (repository is null)
+        {
+            return (null, ("InvalidReference", $"spec.repository.name: Repository {ns}/{repositoryName} does not exist"));
+        }
+        AppBinding? binding = null;
+        if (bindingName is not null || session is not MaintenanceSession)
+        {
+            binding = await cluster.GetAsync<AppBinding>(ns, bindingName ?? "", cancellationToken);
+            if (binding is null)
+            {
+                return (null, ("InvalidReference", $"spec.target.ref.name: AppBinding {ns}/{bindingName} does not exist"));
+            }
+        }
+        var secretName = JobFactory.SecretName(session.Metadata.Name);
+        var kind = SessionAccess.KindOf(session);
+        V1Job job;
+        try
+        {
+            var request = new JobRequest
+            {
+                Backup = session as BackupSession,
+                Restore = session as RestoreSession,
+                Maintenance = session as MaintenanceSession,
+                Configuration = configuration,
+                Repository = repository,
+                AppBinding = binding,
+                SessionSecretName = secretName,
+                Exclusive = exclusive,
+            };
+            job = JobFactory.Build(request, jobOptions);
+        }
+        catch (ArgumentException e)
+        {
+            return (null, ("InvalidSpec", e.Message));
+        }
+        var token = WebhookSignature.DeriveToken(settings.WebhookMasterKey!, new SessionIdentity(ns, kind, session.Metadata.Name, session.Metadata.Uid));
+        await cluster.TryCreateSecretAsync(new V1Secret
+        {
+            ApiVersion = "v1",
+            Kind = "Secret",
+            Metadata = new V1ObjectMeta
+            {
+                Name = secretName, NamespaceProperty = ns,
+                Labels = new Dictionary<string, string> { [Api.SessionLabel] = session.Metadata.Name },
+                OwnerReferences = [new V1OwnerReference { ApiVersion = Api.ApiVersion, Kind = kind, Name = session.Metadata.Name, Uid = session.Metadata.Uid, Controller = true }],
+            },
+            StringData = new Dictionary<string, string> { [JobFactory.WebhookTokenKey] = token },
+            Type = "Opaque",
+        }, cancellationToken);
+        return (job, null);
+    }
+}

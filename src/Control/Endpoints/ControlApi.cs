@@ -1,0 +1,100 @@
+using Serverless.Backup.Control.Cluster;
+using Serverless.Backup.Control.Jobs;
+using Serverless.Backup.Control.Observability;
+using Serverless.Backup.Control.Settings;
+using Serverless.Backup.Core.Webhook;
+
+namespace Serverless.Backup.Control.Endpoints;
+
+/// <summary>
+/// The control plane behind every function, whichever host runs it: the Functions worker and the standalone server
+/// only turn their requests into <see cref="ApiRequest"/>s and their answers back. Errors a client can fix are 4xx
+/// with problem details; an unexpected failure is a 500 that names the function and is logged.
+/// </summary>
+public sealed class ControlApi
+{
+    private readonly SessionApi _sessions;
+    private readonly SessionEvents _events;
+    private readonly MaintenanceScheduler _maintenance;
+    private readonly RepositoryApi _repositories;
+    private readonly JsonLog _log;
+
+    public ControlApi(AppSettings settings, IClusterGateway cluster, TimeProvider clock, ControlPlaneMetrics metrics, JsonLog log)
+    {
+        _log = log;
+        var jobOptions = new RunnerJobOptions { Image = settings.RunnerImage, WebhookBaseUrl = settings.WebhookBaseUrl, PushgatewayUrl = settings.PushgatewayUrl };
+        Control = new ControlPlane(cluster, settings, jobOptions, clock, metrics, log);
+        _sessions = new SessionApi(cluster, Control, clock);
+        _events = new SessionEvents(cluster, settings, clock, metrics, log);
+        _maintenance = new MaintenanceScheduler(cluster, settings, clock, metrics, log);
+        _repositories = new RepositoryApi(cluster, _maintenance, metrics, settings, clock);
+    }
+
+    public ControlPlane Control { get; }
+
+    /// <summary>
+    /// Runs a timer function and answers its summary line. Throws when the tick itself could not run (its list
+    /// calls failed), so that the host records a failed invocation; a tick that skipped invalid resources returns.
+    /// </summary>
+    public Task<string> RunTimerAsync(string name, CancellationToken cancellationToken) => name switch
+    {
+        FunctionNames.ScheduleTick => Control.ScheduleTickAsync(cancellationToken),
+        FunctionNames.Reconcile => Control.ReconcileAsync(cancellationToken),
+        FunctionNames.MaintenanceTick => _maintenance.MaintenanceTickAsync(cancellationToken),
+        _ => throw new ArgumentException($"no timer function {name}", nameof(name)),
+    };
+
+    /// <summary>Runs an HTTP function; every outcome is an answer, never an exception (cancellation aside).</summary>
+    public async Task<ApiResult> InvokeAsync(string function, ApiRequest request, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await DispatchAsync(function, request, cancellationToken);
+        }
+        catch (InvalidResourceException e)
+        {
+            // A resource the request names exists but cannot be read: the client can fix it, so no 5xx.
+            return ApiResult.Error(422, e.Resource.ToString());
+        }
+        catch (ConflictException e)
+        {
+            return ApiResult.Error(409, $"{e.Message}: try again");
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            _log.Error($"{function} failed: {e.GetType().Name}: {e.Message}", new LogFields { Function = function });
+            return ApiResult.Error(500, $"{function} failed ({e.GetType().Name}); the app's log has the details");
+        }
+    }
+
+    private async Task<ApiResult> DispatchAsync(string function, ApiRequest request, CancellationToken ct)
+    {
+        switch (function)
+        {
+            case FunctionNames.SessionEvents:
+                var outcome = await _events.HandleAsync(request.Header(WebhookSignature.SessionHeader), request.Header(WebhookSignature.TimestampHeader),
+                    request.Header(WebhookSignature.SignatureHeader), request.Body, ct);
+                return outcome.Status == 200 ? new ApiResult(200, new { message = outcome.Message }) : ApiResult.Error(outcome.Status, outcome.Message);
+            case FunctionNames.TriggerBackup:
+                return await _sessions.TriggerBackupAsync(request.RouteValue("namespace"), request.RouteValue("name"), ct);
+            case FunctionNames.CreateRestore:
+                return await _sessions.CreateRestoreAsync(request.RouteValue("namespace"), request.Body, ct);
+            case FunctionNames.GetSession:
+                return await _sessions.GetSessionAsync(request.RouteValue("namespace"), request.RouteValue("kind"), request.RouteValue("name"), ct);
+            case FunctionNames.ListSessions:
+                return await _sessions.ListSessionsAsync(request.Query("namespace"), request.Query("configuration"), ct);
+            case FunctionNames.ListSnapshots:
+                return await _repositories.ListSnapshotsAsync(request.RouteValue("namespace"), request.RouteValue("name"), request.Query("configuration"), request.Query("database"), ct);
+            case FunctionNames.StartMaintenance:
+                return await _repositories.StartMaintenanceAsync(request.RouteValue("namespace"), request.RouteValue("name"), request.Body, ct);
+            case FunctionNames.Metrics:
+                using (var text = new MemoryStream())
+                {
+                    await _repositories.WriteMetricsAsync(text, ct);
+                    return ApiResult.Text(System.Text.Encoding.UTF8.GetString(text.ToArray()), ControlPlaneMetrics.ContentType);
+                }
+            default:
+                return ApiResult.Error(404, $"no function {function}");
+        }
+    }
+}

@@ -1,0 +1,76 @@
+using Serverless.Backup.Control.Cluster;
+using Serverless.Backup.Control.Observability;
+
+namespace Serverless.Backup.Control;
+
+/// <summary>
+/// One timer run's account, and the rule that keeps one bad resource from stopping the others: each resource is
+/// processed on its own (<see cref="EachAsync{T}"/>); an invalid one is reported and skipped, one whose processing
+/// throws is logged at error level naming it, and the run goes on. The summary is logged at warning level when
+/// anything was skipped or invalid and at error level when anything failed, never as information.
+/// </summary>
+public sealed class TickReport(string function, JsonLog log)
+{
+    public int Invalid { get; private set; }
+    public int Failed { get; private set; }
+    public int Skipped { get; set; }
+
+    /// <summary>A resource that cannot be used as it is: an error naming it and the field, counted as invalid.</summary>
+    public void Report(InvalidResource resource, LogFields? fields = null)
+    {
+        Invalid++;
+        log.Error($"{function}: {resource.Kind} {resource.Namespace}/{resource.Name} is invalid and was skipped: {resource.Problem}",
+            (fields ?? new LogFields()) with { Namespace = resource.Namespace, Kind = resource.Kind, Function = function, Reason = "InvalidSpec" });
+    }
+
+    public void Report(IEnumerable<InvalidResource> resources)
+    {
+        foreach (var resource in resources)
+        {
+            Report(resource);
+        }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="work"/> for each item; an exception (a conflict that would not settle, an API server
+    /// error, a bug) is logged naming the resource and the others go on. Cancellation still stops the run.
+    /// </summary>
+    public async Task EachAsync<T>(IEnumerable<T> items, Func<T, (string Kind, string Namespace, string Name)> identify, Func<T, Task> work, CancellationToken cancellationToken)
+    {
+        foreach (var item in items)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            try
+            {
+                await work(item);
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                var (kind, ns, name) = identify(item);
+                Failed++;
+                log.Error($"{function}: {kind} {ns}/{name} could not be processed ({e.GetType().Name}: {e.Message}); the other resources were processed as usual",
+                    new LogFields { Namespace = ns, Kind = kind, Function = function, Reason = e.GetType().Name });
+            }
+        }
+    }
+
+    /// <summary>The run's summary line, logged at the level its counts call for, and returned for the invocation's log.</summary>
+    public string Finish(string summary)
+    {
+        var text = $"{function}: {summary}, {Invalid} invalid, {Failed} failed";
+        var fields = new LogFields { Function = function };
+        if (Failed > 0)
+        {
+            log.Error(text, fields);
+        }
+        else if (Invalid > 0 || Skipped > 0)
+        {
+            log.Warning(text, fields);
+        }
+        else
+        {
+            log.Info(text, fields);
+        }
+        return text;
+    }
+}

@@ -1,0 +1,32 @@
+using Microsoft.Extensions.Options;
+using Serverless.Backup.Control;
+using Serverless.Backup.Standalone;
+
+var builder = WebApplication.CreateSlimBuilder(args);
+builder.Logging.ClearProviders();
+builder.Services.AddBackupControlPlane(builder.Configuration, ControlPlaneHost.Standalone);
+builder.Services.AddSingleton<ApiKeyFilter>();
+builder.Services.AddHostedService<TimerService>();
+builder.WebHost.ConfigureKestrel(kestrel =>
+{
+    // Long request lines reach the app, which answers them with the API's error body (414) instead of
+    // Kestrel's bare one.
+    kestrel.Limits.MaxRequestLineSize = 64 << 10;
+});
+builder.WebHost.UseUrls(builder.Configuration[StandaloneRoutes.ListenUrlSetting] is { Length: > 0 } url ? url : StandaloneRoutes.DefaultListenUrl);
+var app = builder.Build();
+app.MapControlPlane();
+try
+{
+    await app.RunAsync();
+    return 0;
+}
+catch (OptionsValidationException e)
+{
+    // A setting missing or malformed: each line names it and its fix; nothing has started.
+    foreach (var failure in e.Failures)
+    {
+        Console.Error.WriteLine("error: " + failure);
+    }
+    return 2;
+}
