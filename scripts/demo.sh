@@ -3,13 +3,14 @@
 # ports, creates a sample database, backs it up into an encrypted restic repository in Azurite (through the
 # runner's Blob store), restores it into a second database, and compares the two.
 #
-# By default the whole system runs: the Functions app (the real handler, in folder mode: resources are YAML files,
-# runner Jobs are local processes) is driven as the Functions host would drive it: TriggerBackup, the Reconcile
-# timer, the runner's signed webhook, GetSession, CreateRestore, ListSnapshots, metrics.
+# By default the whole system runs: the control plane's standalone server (src/Standalone: the Functions app's
+# routes and timers without the Functions host, in folder mode: resources are YAML files, runner Jobs are local
+# processes) with TriggerBackup, the Reconcile timer, the runner's signed webhook, GetSession, CreateRestore,
+# ListSnapshots, metrics.
 #
-#   bash scripts/demo.sh              # through the Functions app, Azurite (Azure Blob emulator)
+#   bash scripts/demo.sh              # through the control plane, Azurite (Azure Blob emulator)
 #   bash scripts/demo.sh --local      # a local repository folder instead of Azurite
-#   bash scripts/demo.sh --runner     # the runner alone, without the Functions app
+#   bash scripts/demo.sh --runner     # the runner alone, without the control plane
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
@@ -24,9 +25,9 @@ for arg in "$@"; do
 done
 
 bash scripts/install.sh
-echo "demo: building the runner and the Functions app"
+echo "demo: building the runner and the control plane's server"
 dotnet build src/Runner -c Release --verbosity quiet -o "$root/.demo/runner" -p:UseSharedCompilation=false -nodeReuse:false >/dev/null
-[ "$mode" = app ] && dotnet build src/Functions -c Release --verbosity quiet -o "$root/.demo/functions" -p:UseSharedCompilation=false -nodeReuse:false >/dev/null
+[ "$mode" = app ] && dotnet build src/Standalone -c Release --verbosity quiet -o "$root/.demo/server" -p:UseSharedCompilation=false -nodeReuse:false >/dev/null
 
 work="$(mktemp -d)"
 cleanup() {
@@ -140,16 +141,19 @@ spec:
   retentionPolicy: { name: keep-a-week, keepLast: 3, keepDaily: 7, prune: true }
 YAML
 
-  # The Functions app as the host starts it: a custom handler on a loopback port; the script plays the host.
+  # The standalone server on a loopback port, behind an API key; the script fires Reconcile itself (every second)
+  # instead of waiting for its schedule.
   app_port="$(free_port)"
   app="http://127.0.0.1:$app_port"
-  FUNCTIONS_CUSTOMHANDLER_PORT="$app_port" BACKUP_CLUSTER=folder BACKUP_RESOURCES_FOLDER="$work/resources" \
+  api_key="demo-api-key-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
+  BACKUP_LISTEN_URL="$app" BACKUP_API_KEY="$api_key" BACKUP_CLUSTER=folder BACKUP_RESOURCES_FOLDER="$work/resources" \
     BACKUP_RUNNER_COMMAND="$runner" BACKUP_WEBHOOK_BASE_URL="$app/" BACKUP_WEBHOOK_MASTER_KEY="demo-master-key-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')" \
-    "$root/.demo/functions/handler" >"$work/app.log" 2>&1 &
+    "$root/.demo/server/backup-server" >"$work/app.log" 2>&1 &
   app_pid=$!
   for _ in $(seq 1 60); do curl -fs "$app/" >/dev/null 2>&1 && break; sleep 0.5; done
 
-  timer() { curl -fsS -X POST "$app/$1" -H 'Content-Type: application/json' -d '{"Data":{"timer":{"IsPastDue":false}},"Metadata":{}}' >/dev/null; }
+  curl() { command curl -H "x-functions-key: $api_key" "$@"; }
+  timer() { curl -fsS -X POST "$app/admin/functions/$1" >/dev/null; }
   field() { python3 -c "import json,sys; d=json.load(sys.stdin); print(d.get('$1') or '')"; }
   # Reconcile as the host's timer would (every minute there; every second here) until the session is final.
   wait_session() { # kind name

@@ -46,9 +46,9 @@ public sealed class TimerService(ControlApi api, IConfiguration configuration, T
             {
                 return;
             }
-            catch (Exception e)
+            catch (Exception)
             {
-                log.Error($"{name} failed: {e.GetType().Name}: {e.Message}", new LogFields { Function = name });
+                // Logged by the control plane; the next slot runs as usual.
             }
         }
     }

@@ -9,9 +9,9 @@ using Serverless.Backup.Testing;
 namespace Serverless.Backup.Functions.Tests;
 
 /// <summary>
-/// The real Functions handler process in custom-handler mode (as the Functions host starts it), in folder mode
-/// over a temporary folder, with runner Jobs as real runner processes against a real MariaDB. Tests invoke the
-/// timers the way the host does (POST /{FunctionName}) and call the HTTP functions on their /api routes.
+/// The real server process (src/Standalone) in folder mode over a temporary folder, with runner Jobs as real runner
+/// processes against a real MariaDB. Its own timers are switched off (AzureWebJobs.{Name}.Disabled, as on Azure):
+/// tests fire them through the admin route, when they want, and call the HTTP functions on their /api routes.
 /// </summary>
 public sealed class FunctionsApp : IAsyncLifetime
 {
@@ -43,8 +43,10 @@ public sealed class FunctionsApp : IAsyncLifetime
         var port = TestEnvironment.FreePort();
         BaseUrl = new Uri($"http://127.0.0.1:{port}/");
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "handler.dll"));
-        start.Environment["FUNCTIONS_CUSTOMHANDLER_PORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        start.ArgumentList.Add(StandaloneApp.ServerDll);
+        start.Environment["BACKUP_LISTEN_URL"] = BaseUrl.ToString().TrimEnd('/');
+        start.Environment["BACKUP_API_KEY"] = StandaloneApp.ApiKey;
+        StandaloneApp.DisableTimers(start.Environment);
         start.Environment["BACKUP_CLUSTER"] = "folder";
         start.Environment["BACKUP_RESOURCES_FOLDER"] = Folder;
         start.Environment["BACKUP_RUNNER_COMMAND"] = $"dotnet {RunnerProcess.RunnerDll}";
@@ -56,6 +58,7 @@ public sealed class FunctionsApp : IAsyncLifetime
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
         Http = new HttpClient { BaseAddress = BaseUrl };
+        Http.DefaultRequestHeaders.Add("x-functions-key", StandaloneApp.ApiKey);
         var deadline = DateTime.UtcNow.AddSeconds(30);
         while (true)
         {
@@ -124,19 +127,13 @@ public sealed class FunctionsApp : IAsyncLifetime
             ? Directory.GetFiles(Path.Combine(Folder, Namespace, "backupsessions"), "*.yaml").Select(f => KubernetesYaml.Deserialize<BackupSession>(File.ReadAllText(f))).ToList()
             : [];
 
-    /// <summary>Fires a timer function exactly as the Functions host does, and returns the response body.</summary>
-    public async Task<JsonElement> InvokeTimerAsync(string function, string? payload = null)
+    /// <summary>Fires a timer function now through the admin route, and returns the answer ({function, summary}).</summary>
+    public async Task<JsonElement> InvokeTimerAsync(string function)
     {
-        payload ??= JsonSerializer.Serialize(new
-        {
-            Data = new { timer = new { Schedule = new { AdjustForDST = true }, ScheduleStatus = new { Last = "0001-01-01T00:00:00", Next = DateTime.UtcNow.AddMinutes(1).ToString("O"), LastUpdated = DateTime.UtcNow.ToString("O") }, IsPastDue = false } },
-            Metadata = new { sys = new { MethodName = function, UtcNow = DateTime.UtcNow.ToString("O"), RandGuid = Guid.NewGuid() } },
-        });
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/" + function) { Content = new StringContent(payload, Encoding.UTF8, "application/json") };
-        request.Headers.Add("X-Azure-Functions-InvocationId", Guid.NewGuid().ToString());
-        using var response = await Http.SendAsync(request);
-        Assert.Equal(200, (int)response.StatusCode);
-        return await response.Content.ReadFromJsonAsync<JsonElement>();
+        using var response = await Http.PostAsync("/admin/functions/" + function, null);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(200 == (int)response.StatusCode, text + "\n" + Output);
+        return JsonDocument.Parse(text).RootElement.Clone();
     }
 
     /// <summary>Runs Reconcile until the session reaches a final phase (the host would fire it every minute).</summary>

@@ -126,7 +126,7 @@ public sealed class KubernetesEndToEndTests(FunctionsApp folderApp)
         JsonElement session = default;
         while (DateTime.UtcNow < deadline)
         {
-            (await handler.Http.PostAsync("/Reconcile", new StringContent("{}", Encoding.UTF8, "application/json"))).EnsureSuccessStatusCode();
+            (await handler.Http.PostAsync("/admin/functions/Reconcile", null)).EnsureSuccessStatusCode();
             var response = await handler.Http.GetAsync($"/api/sessions/{Ns}/{plural}/{name}");
             if (response.IsSuccessStatusCode)
             {

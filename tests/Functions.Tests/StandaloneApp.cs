@@ -4,7 +4,7 @@ using Serverless.Backup.Testing;
 
 namespace Serverless.Backup.Functions.Tests;
 
-/// <summary>The real app process in standalone mode (no Functions host) over a folder, on a loopback port.</summary>
+/// <summary>The real server process (src/Standalone) over a folder, on a loopback port, with its own timers.</summary>
 public sealed class StandaloneApp : IAsyncDisposable
 {
     public const string ApiKey = "standalone-key-0123456789";
@@ -36,17 +36,15 @@ public sealed class StandaloneApp : IAsyncDisposable
     }
 
     /// <summary>Starts the app; the runner command defaults to the real runner.</summary>
-    public static StandaloneApp Start(string folder, string? apiKey = ApiKey, string? runnerCommand = null, IReadOnlyDictionary<string, string>? environment = null, bool customHandler = false)
+    public static StandaloneApp Start(string folder, string? apiKey = ApiKey, string? runnerCommand = null, IReadOnlyDictionary<string, string>? environment = null, bool timers = true)
     {
         var port = TestEnvironment.FreePort();
         var url = new Uri($"http://127.0.0.1:{port}/");
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "handler.dll"));
-        start.Environment.Remove("FUNCTIONS_CUSTOMHANDLER_PORT");
-        if (customHandler)
+        start.ArgumentList.Add(ServerDll);
+        if (!timers)
         {
-            // As the Functions host starts it: timers arrive as POST /{Function} on this loopback port.
-            start.Environment["FUNCTIONS_CUSTOMHANDLER_PORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            DisableTimers(start.Environment);
         }
         start.Environment["BACKUP_CLUSTER"] = "folder";
         start.Environment["BACKUP_RESOURCES_FOLDER"] = folder;
@@ -68,6 +66,22 @@ public sealed class StandaloneApp : IAsyncDisposable
         app.Process.BeginErrorReadLine();
         return app;
     }
+
+    /// <summary>The server's program, built next to the tests.</summary>
+    public static string ServerDll => Path.Combine(AppContext.BaseDirectory, "backup-server.dll");
+
+    /// <summary>Switches the server's own timers off, as AzureWebJobs.{Name}.Disabled does on Azure.</summary>
+    public static void DisableTimers(IDictionary<string, string?> environment)
+    {
+        foreach (var timer in new[] { "ScheduleTick", "Reconcile", "MaintenanceTick" })
+        {
+            environment[$"AzureWebJobs.{timer}.Disabled"] = "true";
+        }
+    }
+
+    /// <summary>Fires a timer now through the admin route (with the API key unless told otherwise).</summary>
+    public Task<HttpResponseMessage> FireTimerAsync(string timer, string? body = null, string? key = ApiKey) =>
+        SendAsync(HttpMethod.Post, "/admin/functions/" + timer, body, key);
 
     private void Append(string? line)
     {

@@ -11,16 +11,23 @@ public sealed class StandaloneModeTests
 {
     private const string ApiKey = StandaloneApp.ApiKey;
 
-    private static (Process Process, StringBuilder Output, Uri Url) Start(string folder, string? apiKey)
+    private static (Process Process, StringBuilder Output, Uri Url) Start(string folder, string? apiKey, IReadOnlyDictionary<string, string>? environment = null)
     {
-        var app = StandaloneApp.Start(folder, apiKey);
+        var app = StandaloneApp.Start(folder, apiKey, environment: environment);
         return (app.Process, app.OutputBuilder, app.Url);
     }
 
     [Fact]
     public async Task Protected_routes_need_the_api_key_and_the_timers_fire_on_their_own()
     {
-        var (process, output, url) = Start(TestEnvironment.TempFolder("standalone"), ApiKey);
+        // The schedules are app settings: every 2 seconds here; MaintenanceTick is switched off as on Azure.
+        var (process, output, url) = Start(TestEnvironment.TempFolder("standalone"), ApiKey, new Dictionary<string, string>
+        {
+            ["BACKUP_SCHEDULE_TICK"] = "*/2 * * * * *",
+            ["BACKUP_RECONCILE_SCHEDULE"] = "1/2 * * * * *",
+            ["BACKUP_MAINTENANCE_SCHEDULE"] = "*/2 * * * * *",
+            ["AzureWebJobs.MaintenanceTick.Disabled"] = "true",
+        });
         using var http = new HttpClient { BaseAddress = url };
         try
         {
@@ -51,13 +58,13 @@ public sealed class StandaloneModeTests
             var hook = await http.PostAsync("/api/events", new StringContent("{}"));
             Assert.Equal(HttpStatusCode.BadRequest, hook.StatusCode);
 
-            // Timers fire at second 0 (ScheduleTick) and 30 (Reconcile) of every minute.
-            var timerDeadline = DateTime.UtcNow.AddSeconds(45);
-            while (!Contains(output, "ScheduleTick:") && !Contains(output, "Reconcile:") && DateTime.UtcNow < timerDeadline)
+            var timerDeadline = DateTime.UtcNow.AddSeconds(30);
+            while (!(Contains(output, "ScheduleTick:") && Contains(output, "Reconcile:")) && DateTime.UtcNow < timerDeadline)
             {
                 await Task.Delay(250);
             }
-            Assert.True(Contains(output, "ScheduleTick:") || Contains(output, "Reconcile:"), output.ToString());
+            Assert.True(Contains(output, "ScheduleTick:") && Contains(output, "Reconcile:"), output.ToString());
+            Assert.False(Contains(output, "MaintenanceTick:"), output.ToString());
         }
         finally
         {
@@ -74,6 +81,22 @@ public sealed class StandaloneModeTests
 
         Assert.Equal(2, process.ExitCode);
         Assert.Contains("BACKUP_API_KEY", output.ToString());
+    }
+
+    [Theory]
+    [InlineData("BACKUP_SCHEDULE_TICK", "every minute")]
+    [InlineData("BACKUP_RECONCILE_SCHEDULE", "*/5 * * * *")]
+    [InlineData("BACKUP_MAINTENANCE_SCHEDULE", "0 0 0 30 2 *")]
+    [InlineData("BACKUP_CLUSTER", "cloud")]
+    [InlineData("BACKUP_WEBHOOK_MASTER_KEY", "short")]
+    [InlineData("BACKUP_WEBHOOK_BASE_URL", "not a url")]
+    public async Task A_malformed_setting_stops_the_server_at_start_naming_the_setting(string setting, string value)
+    {
+        var (process, output, _) = Start(TestEnvironment.TempFolder("standalone"), ApiKey, new Dictionary<string, string> { [setting] = value });
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(2, process.ExitCode);
+        Assert.Contains("error: " + setting, output.ToString());
     }
 
     private static bool Contains(StringBuilder output, string text)

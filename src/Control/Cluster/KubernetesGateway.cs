@@ -38,7 +38,7 @@ public sealed class KubernetesGateway(IKubernetes kubernetes, ControlPlaneMetric
         try
         {
             var resource = await kubernetes.CustomObjects.GetNamespacedCustomObjectAsync<T>(type.Group, type.Version, @namespace, type.Plural, name, cancellationToken);
-            if (Control.Resources.RequiredFields.FirstNull(resource) is { } field)
+            if (Serverless.Backup.Control.Resources.RequiredFields.FirstNull(resource) is { } field)
             {
                 throw new InvalidResourceException(new InvalidResource(type.Kind, @namespace, name, $"{field} is null: write the field out, or leave it away for its default"));
             }
@@ -82,7 +82,7 @@ public sealed class KubernetesGateway(IKubernetes kubernetes, ControlPlaneMetric
             try
             {
                 var resource = KubernetesJson.Deserialize<T>(item.GetRawText());
-                if (Control.Resources.RequiredFields.FirstNull(resource) is { } field)
+                if (Serverless.Backup.Control.Resources.RequiredFields.FirstNull(resource) is { } field)
                 {
                     throw new JsonException($"{field} is null");
                 }

@@ -74,7 +74,7 @@ public static class ResourceDocument
         {
             return (null, Invalid($"has no metadata: write a {kind} document with metadata.name '{name}'"));
         }
-        if (Control.Resources.RequiredFields.FirstNull(resource) is { } field)
+        if (Serverless.Backup.Control.Resources.RequiredFields.FirstNull(resource) is { } field)
         {
             return (null, Invalid($"{field} is null: write the field out, or leave it away for its default"));
         }

@@ -36,13 +36,24 @@ public sealed class ControlApi
     /// Runs a timer function and answers its summary line. Throws when the tick itself could not run (its list
     /// calls failed), so that the host records a failed invocation; a tick that skipped invalid resources returns.
     /// </summary>
-    public Task<string> RunTimerAsync(string name, CancellationToken cancellationToken) => name switch
+    public async Task<string> RunTimerAsync(string name, CancellationToken cancellationToken)
     {
-        FunctionNames.ScheduleTick => Control.ScheduleTickAsync(cancellationToken),
-        FunctionNames.Reconcile => Control.ReconcileAsync(cancellationToken),
-        FunctionNames.MaintenanceTick => _maintenance.MaintenanceTickAsync(cancellationToken),
-        _ => throw new ArgumentException($"no timer function {name}", nameof(name)),
-    };
+        try
+        {
+            return await (name switch
+            {
+                FunctionNames.ScheduleTick => Control.ScheduleTickAsync(cancellationToken),
+                FunctionNames.Reconcile => Control.ReconcileAsync(cancellationToken),
+                FunctionNames.MaintenanceTick => _maintenance.MaintenanceTickAsync(cancellationToken),
+                _ => throw new ArgumentException($"no timer function {name}", nameof(name)),
+            });
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            _log.Error($"{name} failed: {e.GetType().Name}: {e.Message}", new LogFields { Function = name });
+            throw;
+        }
+    }
 
     /// <summary>Runs an HTTP function; every outcome is an answer, never an exception (cancellation aside).</summary>
     public async Task<ApiResult> InvokeAsync(string function, ApiRequest request, CancellationToken cancellationToken)

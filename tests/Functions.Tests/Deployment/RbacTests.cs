@@ -8,7 +8,7 @@ using k8s;
 using k8s.Models;
 using Serverless.Backup.Control.Resources;
 using Serverless.Backup.Core.Webhook;
-using Serverless.Backup.Functions.Hosting;
+using Serverless.Backup.Control.Endpoints;
 using Serverless.Backup.Functions.Tests.Fakes;
 using Serverless.Backup.Testing;
 
@@ -99,7 +99,7 @@ public sealed class RbacTests
     {
         if (function.Trigger is TimerTrigger)
         {
-            (await http.PostAsync("/" + function.Name, new StringContent("""{"Data":{"timer":{"IsPastDue":false}},"Metadata":{}}""", Encoding.UTF8, "application/json"))).EnsureSuccessStatusCode();
+            (await http.PostAsync("/admin/functions/" + function.Name, null)).EnsureSuccessStatusCode();
             return;
         }
         var trigger = (HttpTrigger)function.Trigger;
@@ -109,7 +109,7 @@ public sealed class RbacTests
                 .Replace("{namespace}", Ns, StringComparison.Ordinal)
                 .Replace("{name}", trigger.Route.StartsWith("repositories/", StringComparison.Ordinal) ? "repo" : "shop", StringComparison.Ordinal)
                 .Replace("{kind}", plural, StringComparison.Ordinal);
-            using var request = new HttpRequestMessage(new HttpMethod(trigger.Method.ToUpperInvariant()), $"/{FunctionCatalog.RoutePrefix}/{route}");
+            using var request = new HttpRequestMessage(new HttpMethod(trigger.Method.ToUpperInvariant()), $"/{Routes.Prefix}/{route}");
             if (function == FunctionCatalog.SessionEvents)
             {
                 if (!sessions.TryGetValue(kind, out var session))

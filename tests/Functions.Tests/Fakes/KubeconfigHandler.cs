@@ -6,8 +6,8 @@ using Serverless.Backup.Testing;
 namespace Serverless.Backup.Functions.Tests.Fakes;
 
 /// <summary>
-/// The real Functions handler process in custom-handler mode with BACKUP_CLUSTER=kubeconfig, pointed at the
-/// in-process API server through a kubeconfig file, as an AKS deployment would be at its cluster.
+/// The real server process with BACKUP_CLUSTER=kubeconfig, pointed at the in-process API server through a
+/// kubeconfig file, as an AKS deployment would be at its cluster. Its timers are off: tests fire them.
 /// </summary>
 public sealed class KubeconfigHandler : IAsyncDisposable
 {
@@ -47,14 +47,18 @@ public sealed class KubeconfigHandler : IAsyncDisposable
             """);
         var port = TestEnvironment.FreePort();
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "handler.dll"));
-        start.Environment["FUNCTIONS_CUSTOMHANDLER_PORT"] = port.ToString(CultureInfo.InvariantCulture);
+        start.ArgumentList.Add(StandaloneApp.ServerDll);
+        start.Environment["BACKUP_LISTEN_URL"] = $"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}";
+        start.Environment["BACKUP_API_KEY"] = StandaloneApp.ApiKey;
+        StandaloneApp.DisableTimers(start.Environment);
         start.Environment["BACKUP_CLUSTER"] = "kubeconfig";
         start.Environment["BACKUP_KUBECONFIG"] = kubeconfig;
         start.Environment["BACKUP_WEBHOOK_BASE_URL"] = $"http://127.0.0.1:{port}/";
         start.Environment["BACKUP_WEBHOOK_MASTER_KEY"] = FunctionsApp.MasterKey;
         var process = Process.Start(start)!;
-        var handler = new KubeconfigHandler(process, new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") });
+        var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") };
+        http.DefaultRequestHeaders.Add("x-functions-key", StandaloneApp.ApiKey);
+        var handler = new KubeconfigHandler(process, http);
         process.OutputDataReceived += (_, e) => handler.Append(e.Data);
         process.ErrorDataReceived += (_, e) => handler.Append(e.Data);
         process.BeginOutputReadLine();

@@ -34,18 +34,28 @@ public sealed class StandaloneHardeningTests
         {
             foreach (var key in new[] { null, "", "wrong", StandaloneApp.ApiKey + "x", StandaloneApp.ApiKey[..^1] })
             {
-                var refused = await app.SendAsync(HttpMethod.Post, "/" + timer, "{}", key);
+                var refused = await app.FireTimerAsync(timer, "{}", key);
                 Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
                 Assert.Contains("x-functions-key", (await ProblemOf(refused)).GetProperty("detail").GetString());
             }
-            var malformed = await app.SendAsync(HttpMethod.Post, "/" + timer, "{not json");
+            var malformed = await app.FireTimerAsync(timer, "{not json");
             Assert.Equal(HttpStatusCode.BadRequest, malformed.StatusCode);
             await ProblemOf(malformed);
-            Assert.Equal(HttpStatusCode.OK, (await app.SendAsync(HttpMethod.Post, "/" + timer)).StatusCode);
-            var fired = await app.SendAsync(HttpMethod.Post, "/" + timer, "{}");
+            Assert.Equal(HttpStatusCode.OK, (await app.FireTimerAsync(timer)).StatusCode);
+            var fired = await app.FireTimerAsync(timer, """{"input": ""}""");
             Assert.Equal(HttpStatusCode.OK, fired.StatusCode);
-            Assert.StartsWith(timer + ":", JsonDocument.Parse(await fired.Content.ReadAsStringAsync()).RootElement.GetProperty("Logs")[0].GetString());
+            var answer = JsonDocument.Parse(await fired.Content.ReadAsStringAsync()).RootElement;
+            Assert.Equal(timer, answer.GetProperty("function").GetString());
+            Assert.StartsWith(timer + ":", answer.GetProperty("summary").GetString());
         }
+        // Only timers can be fired, and only those that exist; the name is never a path.
+        foreach (var (name, status) in new[] { ("TriggerBackup", HttpStatusCode.BadRequest), ("Nothing", HttpStatusCode.NotFound), ("scheduletick", HttpStatusCode.NotFound), ("..%2FScheduleTick", HttpStatusCode.NotFound) })
+        {
+            var wrong = await app.FireTimerAsync(name);
+            Assert.Equal(status, wrong.StatusCode);
+            await ProblemOf(wrong);
+        }
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, (await app.SendAsync(HttpMethod.Get, "/admin/functions/ScheduleTick")).StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, (await app.SendAsync(HttpMethod.Get, "/api/metrics", key: null)).StatusCode);
 
         var notFound = await app.SendAsync(HttpMethod.Get, "/api/nothing-here");
@@ -81,16 +91,15 @@ public sealed class StandaloneHardeningTests
             contexts: [{ name: x, context: { cluster: c, user: u } }]
             current-context: x
             """);
-        await using var app = StandaloneApp.Start(TestEnvironment.TempFolder("unused"), customHandler: true,
+        await using var app = StandaloneApp.Start(TestEnvironment.TempFolder("unused"), timers: false,
             environment: new Dictionary<string, string> { ["BACKUP_CLUSTER"] = "kubeconfig", ["BACKUP_KUBECONFIG"] = kubeconfig });
         await app.WaitReadyAsync();
 
         foreach (var timer in new[] { "ScheduleTick", "Reconcile", "MaintenanceTick" })
         {
-            var answer = await app.SendAsync(HttpMethod.Post, "/" + timer, """{"Data":{},"Metadata":{}}""", key: null);
+            var answer = await app.FireTimerAsync(timer);
             Assert.Equal(HttpStatusCode.InternalServerError, answer.StatusCode);
-            var logs = JsonDocument.Parse(await answer.Content.ReadAsStringAsync()).RootElement.GetProperty("Logs");
-            Assert.Contains(logs.EnumerateArray(), l => l.GetString()!.StartsWith($"{timer} failed: HttpRequestException", StringComparison.Ordinal));
+            Assert.StartsWith($"{timer} failed: HttpRequestException", (await ProblemOf(answer)).GetProperty("detail").GetString());
         }
         Assert.Contains("\"level\":\"error\",\"message\":\"ScheduleTick failed", app.Output);
     }
@@ -159,20 +168,20 @@ public sealed class StandaloneHardeningTests
         await using var second = StandaloneApp.Start(folder, runnerCommand: job);
         await Task.WhenAll(first.WaitReadyAsync(), second.WaitReadyAsync());
 
-        var answers = await Task.WhenAll(Enumerable.Range(0, 60).Select(i => (i % 2 == 0 ? first : second).SendAsync(HttpMethod.Post, "/ScheduleTick", "{}")));
-        var reconciles = await Task.WhenAll(Enumerable.Range(0, 10).Select(i => (i % 2 == 0 ? first : second).SendAsync(HttpMethod.Post, "/Reconcile", "{}")));
+        var answers = await Task.WhenAll(Enumerable.Range(0, 60).Select(i => (i % 2 == 0 ? first : second).FireTimerAsync("ScheduleTick")));
+        var reconciles = await Task.WhenAll(Enumerable.Range(0, 10).Select(i => (i % 2 == 0 ? first : second).FireTimerAsync("Reconcile")));
 
         foreach (var answer in answers.Concat(reconciles))
         {
             var text = await answer.Content.ReadAsStringAsync();
             Assert.True(answer.StatusCode == HttpStatusCode.OK, text);
-            var summary = JsonDocument.Parse(text).RootElement.GetProperty("Logs").EnumerateArray().Last().GetString()!;
+            var summary = JsonDocument.Parse(text).RootElement.GetProperty("summary").GetString()!;
             Assert.True(summary.EndsWith("0 invalid, 0 failed", StringComparison.Ordinal), summary + "\n" + string.Join("\n", (first.Output + second.Output).Split('\n').Where(l => l.Contains("\"level\":\"error\"", StringComparison.Ordinal))));
         }
         // Each instance reconciles again: the Job the other one runs is Running, not vanished.
         foreach (var app in new[] { first, second, first, second })
         {
-            Assert.Equal(HttpStatusCode.OK, (await app.SendAsync(HttpMethod.Post, "/Reconcile", "{}")).StatusCode);
+            Assert.Equal(HttpStatusCode.OK, (await app.FireTimerAsync("Reconcile")).StatusCode);
         }
         var sessions = Directory.GetFiles(Path.Combine(resources, "backupsessions"), "*.yaml").Select(f => KubernetesYaml.Deserialize<BackupSession>(File.ReadAllText(f))).ToList();
         Assert.NotEmpty(sessions);

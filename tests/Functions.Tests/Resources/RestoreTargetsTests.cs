@@ -1,6 +1,8 @@
 using Serverless.Backup.Core.Environment;
 using Serverless.Backup.Control.Resources;
 
+using Serverless.Backup.Core;
+
 namespace Serverless.Backup.Functions.Tests.Resources;
 
 /// <summary>What a restore may name and write into, in the RestoreSession resource and in the runner's settings.</summary>

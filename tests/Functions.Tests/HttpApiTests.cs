@@ -4,80 +4,15 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Serverless.Backup.Core.Webhook;
-using Serverless.Backup.Functions.Hosting;
+using Serverless.Backup.Control.Endpoints;
 using Serverless.Backup.Testing;
 
 namespace Serverless.Backup.Functions.Tests;
 
+/// <summary>The HTTP API's answers to bad, forged and refused requests, through the real server process.</summary>
 [Collection(FunctionsCollection.Name)]
-public sealed class CustomHandlerTests(FunctionsApp app)
+public sealed class HttpApiTests(FunctionsApp app)
 {
-    [Theory]
-    [InlineData("""{"Data":{"timer":{"Schedule":{"AdjustForDST":true},"ScheduleStatus":{"Last":"2024-11-30T14:44:00+00:00","Next":"2024-11-30T14:45:00+00:00","LastUpdated":"2024-11-30T14:44:00.403838+00:00"},"IsPastDue":false}},"Metadata":{"sys":{"MethodName":"ScheduleTick","UtcNow":"2024-11-30T14:44:00.46239Z","RandGuid":"fa3b2fbc-26ed-4fcb-be75-82db8773b519"}}}""")]
-    [InlineData("""{"Data":{"timer":{"Schedule":{"AdjustForDST":true},"ScheduleStatus":{"Last":"0001-01-01T00:00:00","Next":"2024-11-30T14:45:51","LastUpdated":"2024-11-30T14:43:50"},"IsPastDue":true}},"Metadata":{"sys":{"UtcNow":"2024-11-30T14:43:50"}}}""")]
-    [InlineData("""{"Data":{"timer":{"Schedule":{"AdjustForDST":true},"ScheduleStatus":null,"IsPastDue":true}},"Metadata":{}}""")]
-    [InlineData("""{}""")]
-    public async Task Timer_invocations_as_the_host_sends_them_get_the_custom_handler_answer(string payload)
-    {
-        var answer = await app.InvokeTimerAsync("Reconcile", payload);
-
-        Assert.Equal(JsonValueKind.Object, answer.GetProperty("Outputs").ValueKind);
-        Assert.Equal(JsonValueKind.Null, answer.GetProperty("ReturnValue").ValueKind);
-        Assert.Contains(answer.GetProperty("Logs").EnumerateArray(), l => l.GetString()!.StartsWith("Reconcile:", StringComparison.Ordinal));
-    }
-
-    [Fact]
-    public void Timer_payload_timestamps_parse_with_and_without_offsets()
-    {
-        var withOffset = TimerInvocation.Parse(JsonDocument.Parse("""{"Data":{"t":{"ScheduleStatus":{"Last":"2024-11-30T14:44:00+02:00"},"IsPastDue":true}},"Metadata":{"sys":{"UtcNow":"2024-11-30T14:44:00.46239Z"}}}""").RootElement, DateTimeOffset.MinValue);
-        var without = TimerInvocation.Parse(JsonDocument.Parse("""{"Data":{"t":{"ScheduleStatus":{"Last":"0001-01-01T00:00:00","Next":"2024-11-30T14:45:51"}}}}""").RootElement, DateTimeOffset.UnixEpoch);
-
-        Assert.Equal(new DateTimeOffset(2024, 11, 30, 12, 44, 0, TimeSpan.Zero), withOffset.Last);
-        Assert.True(withOffset.IsPastDue);
-        Assert.Null(without.Last);
-        Assert.Equal(new DateTimeOffset(2024, 11, 30, 14, 45, 51, TimeSpan.Zero), without.Next);
-        Assert.Equal(DateTimeOffset.UnixEpoch, without.UtcNow);
-    }
-
-    [Fact]
-    public async Task The_generated_app_layout_has_host_json_and_one_binding_per_function()
-    {
-        var folder = TestEnvironment.TempFolder("layout");
-        var generate = System.Diagnostics.Process.Start("dotnet", [Path.Combine(AppContext.BaseDirectory, "handler.dll"), "generate-app", folder])!;
-        await generate.WaitForExitAsync();
-        Assert.Equal(0, generate.ExitCode);
-
-        var host = JsonNode.Parse(File.ReadAllText(Path.Combine(folder, "host.json")))!;
-        Assert.Equal("2.0", host["version"]!.GetValue<string>());
-        Assert.Equal("handler", host["customHandler"]!["description"]!["defaultExecutablePath"]!.GetValue<string>());
-        Assert.True(host["customHandler"]!["enableProxyingHttpRequest"]!.GetValue<bool>());
-        Assert.Equal("api", host["extensions"]!["http"]!["routePrefix"]!.GetValue<string>());
-        foreach (var function in FunctionCatalog.All)
-        {
-            var bindings = JsonNode.Parse(File.ReadAllText(Path.Combine(folder, function.Name, "function.json")))!["bindings"]!.AsArray();
-            switch (function.Trigger)
-            {
-                case TimerTrigger timer:
-                    var binding = Assert.Single(bindings)!;
-                    Assert.Equal("timerTrigger", binding["type"]!.GetValue<string>());
-                    Assert.Equal(6, timer.Schedule.Split(' ').Length);
-                    Assert.Equal(timer.Schedule, binding["schedule"]!.GetValue<string>());
-                    Cronos.CronExpression.Parse(timer.Schedule, Cronos.CronFormat.IncludeSeconds);
-                    break;
-                case HttpTrigger http:
-                    Assert.Equal(2, bindings.Count);
-                    Assert.Equal("httpTrigger", bindings[0]!["type"]!.GetValue<string>());
-                    Assert.Equal(http.AuthLevel, bindings[0]!["authLevel"]!.GetValue<string>());
-                    Assert.Equal(http.Route, bindings[0]!["route"]!.GetValue<string>());
-                    Assert.Equal([http.Method], bindings[0]!["methods"]!.AsArray().Select(m => m!.GetValue<string>()));
-                    Assert.Equal("http", bindings[1]!["type"]!.GetValue<string>());
-                    Assert.Equal("out", bindings[1]!["direction"]!.GetValue<string>());
-                    break;
-            }
-        }
-        Assert.Equal(FunctionCatalog.All.Count, Directory.GetDirectories(folder).Length);
-    }
-
     [Fact]
     public async Task Bad_requests_get_clear_4xx_answers()
     {
@@ -152,7 +87,7 @@ public sealed class CustomHandlerTests(FunctionsApp app)
             }
             return (await app.Http.SendAsync(request)).StatusCode;
         }
-        string Phase() => app.Read<Control.Resources.BackupSession>("backupsessions", "hook-a")!.Status!.Phase!;
+        string Phase() => app.Read<Serverless.Backup.Control.Resources.BackupSession>("backupsessions", "hook-a")!.Status!.Phase!;
 
         Assert.Equal(HttpStatusCode.Unauthorized, await Send(Event("failed", now), null, now));
         Assert.Equal(HttpStatusCode.Unauthorized, await Send(Event("failed", now), "forged-token", now));
@@ -168,6 +103,6 @@ public sealed class CustomHandlerTests(FunctionsApp app)
         Assert.Equal(HttpStatusCode.Conflict, await Send(Event("failed", now - 5), token, now - 5));
         Assert.Equal(HttpStatusCode.Conflict, await Send(Event("failed", now + 1), token, now + 1));
         Assert.Equal("Succeeded", Phase());
-        Assert.Equal("0123abcd", app.Read<Control.Resources.BackupSession>("backupsessions", "hook-a")!.Status!.Stats![0].SnapshotId);
+        Assert.Equal("0123abcd", app.Read<Serverless.Backup.Control.Resources.BackupSession>("backupsessions", "hook-a")!.Status!.Stats![0].SnapshotId);
     }
 }
