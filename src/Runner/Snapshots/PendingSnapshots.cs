@@ -62,6 +62,8 @@ public sealed class PendingSnapshots(IObjectStore objects, TextWriter log)
     /// </summary>
     public async Task<IReadOnlyList<PendingSnapshot>> RemoveAbandonedAsync(bool exclusive, ResticClient restic, CancellationToken cancellationToken)
     {
+        // A record whose writer was killed while writing it was never announced: nothing of its stream was saved.
+        await objects.RemoveIncompleteAsync(Folder, exclusive, cancellationToken);
         var (pending, unreadable) = await ReadAllAsync(cancellationToken);
         var abandoned = pending.Where(p => exclusive || new ProcessIdentity(p.Host, p.ProcessId, p.ProcessStart).HasEnded).ToList();
         if (abandoned.Count > 0 && await AnyLockAsync(cancellationToken))

@@ -41,6 +41,13 @@ public interface IObjectStore
 
     /// <summary>Every object whose key starts with <paramref name="prefix"/> (recursively), in no particular order.</summary>
     IAsyncEnumerable<ObjectInfo> ListAsync(string prefix, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Removes what writers that have ended left half-written under <paramref name="prefix"/> (all of it when
+    /// <paramref name="exclusive"/>: no other session is active). Blob stores commit an object whole, so only a
+    /// folder has any. Returns how many were removed.
+    /// </summary>
+    Task<int> RemoveIncompleteAsync(string prefix, bool exclusive, CancellationToken cancellationToken) => Task.FromResult(0);
 }
 
 /// <summary>The uploaded content does not hash to the name it was sent under; nothing was stored.</summary>

@@ -1,4 +1,8 @@
+using System.Globalization;
 using System.Runtime.CompilerServices;
+using System.Security.Cryptography;
+using System.Text;
+using Serverless.Backup.Runner.Processes;
 
 namespace Serverless.Backup.Runner.Storage;
 
@@ -59,7 +63,7 @@ public sealed class LocalObjectStore(string root) : IObjectStore
             return false;
         }
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        var temp = path + ".tmp-" + Guid.NewGuid().ToString("N");
+        var temp = path + TempMarker + WriterToken(ProcessIdentity.Current) + "-" + Guid.NewGuid().ToString("N")[..8];
         using var hashing = new HashingStream(content);
         await using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 64 * 1024, useAsync: true))
         {
@@ -98,6 +102,51 @@ public sealed class LocalObjectStore(string root) : IObjectStore
         return Task.FromResult(true);
     }
 
+    private const string TempMarker = ".tmp-";
+
+    /// <summary>
+    /// A temporary file names its writer (a hash of the host, the PID and its start time), so that a later run can
+    /// tell a write that a kill cut short from one in progress.
+    /// </summary>
+    public static string WriterToken(ProcessIdentity writer) =>
+        $"{HostHash(writer.Host)}-{writer.ProcessId.ToString(CultureInfo.InvariantCulture)}-{writer.StartTicks.ToString(CultureInfo.InvariantCulture)}";
+
+    private static string HostHash(string host) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(host)))[..12];
+
+    public Task<int> RemoveIncompleteAsync(string prefix, bool exclusive, CancellationToken cancellationToken)
+    {
+        var folder = prefix.LastIndexOf('/') is var slash and > 0 ? Path.Combine(_root, prefix[..slash]) : _root;
+        if (!Directory.Exists(folder))
+        {
+            return Task.FromResult(0);
+        }
+        var removed = 0;
+        foreach (var file in Directory.EnumerateFiles(folder, "*" + TempMarker + "*", SearchOption.AllDirectories))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var token = Path.GetFileName(file)[(Path.GetFileName(file).LastIndexOf(TempMarker, StringComparison.Ordinal) + TempMarker.Length)..].Split('-');
+            var mine = token.Length == 4 && token[0] == HostHash(ProcessIdentity.Current.Host)
+                && int.TryParse(token[1], CultureInfo.InvariantCulture, out var pid) && long.TryParse(token[2], CultureInfo.InvariantCulture, out var start)
+                ? new ProcessIdentity(ProcessIdentity.Current.Host, pid, start)
+                : null;
+            // Exclusive, every writer but this one has ended; otherwise only a writer of this host known to have ended.
+            var ended = mine is null ? exclusive : mine != ProcessIdentity.Current && (exclusive || mine.HasEnded);
+            if (ended)
+            {
+                try
+                {
+                    File.Delete(file);
+                    removed++;
+                }
+                catch (IOException)
+                {
+                    // Gone already, or not ours to remove: a later run tries again.
+                }
+            }
+        }
+        return Task.FromResult(removed);
+    }
+
     public async IAsyncEnumerable<ObjectInfo> ListAsync(string prefix, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         await Task.Yield();
@@ -115,7 +164,7 @@ public sealed class LocalObjectStore(string root) : IObjectStore
         {
             cancellationToken.ThrowIfCancellationRequested();
             var key = Path.GetRelativePath(_root, file).Replace(Path.DirectorySeparatorChar, '/');
-            if (key.StartsWith(prefix, StringComparison.Ordinal) && !key.Contains(".tmp-", StringComparison.Ordinal))
+            if (key.StartsWith(prefix, StringComparison.Ordinal) && !key.Contains(TempMarker, StringComparison.Ordinal))
             {
                 yield return new ObjectInfo(key, new FileInfo(file).Length);
             }

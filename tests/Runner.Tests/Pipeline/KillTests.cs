@@ -98,7 +98,8 @@ public sealed class KillTests(RunnerFixture fixture, ITestOutputHelper output)
         var sizes = await SnapshotSizesAsync(repository);
         Assert.All(sizes, s => Assert.Equal(fullSize, s.Size));
         Assert.Equal(sizes.Count, unlock.Succeeded!.Repository!.SnapshotCount);
-        Assert.DoesNotContain(Directory.EnumerateFiles(repository, "*", SearchOption.AllDirectories), f => f.Contains("backup-runner", StringComparison.Ordinal));
+        var left = Directory.EnumerateFiles(repository, "*", SearchOption.AllDirectories).Where(f => f.Contains("backup-runner", StringComparison.Ordinal)).ToList();
+        Assert.True(left.Count == 0, $"seed {seed}: left after unlock: {string.Join(", ", left.Select(f => Path.GetRelativePath(repository, f)))}\n{unlock}");
         Assert.Empty(Directory.EnumerateDirectories(temp, "backup-runner-*"));
         output.WriteLine($"after {Kills} kills: {sizes.Count} complete snapshot(s), all counted, nothing else left");
     }
