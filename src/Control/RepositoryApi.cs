@@ -32,20 +32,8 @@ public sealed class RepositoryApi(IClusterGateway cluster, MaintenanceScheduler 
             .Where(s => database is null || s.Database == database)
             .OrderByDescending(s => s.Time)
             .ToList();
-        return new ApiResult(200, new
-        {
-            @namespace = ns,
-            repository = name,
-            snapshotCount = status.SnapshotCount,
-            totalSize = status.TotalSize,
-            totalSizeBytes = status.TotalSizeBytes,
-            integrity = status.Integrity,
-            integrityMessage = status.IntegrityMessage,
-            lastCheckTime = status.LastCheckTime,
-            lastBackupTime = status.LastBackupTime,
-            updated = status.Updated,
-            items,
-        });
+        return new ApiResult(200, new SnapshotList(ns, name, status.SnapshotCount, status.TotalSize, status.TotalSizeBytes, status.Integrity,
+            status.IntegrityMessage, status.LastCheckTime, status.LastBackupTime, status.Updated, items));
     }
 
     public async Task<ApiResult> StartMaintenanceAsync(string ns, string name, byte[] body, CancellationToken cancellationToken)
@@ -107,7 +95,7 @@ public sealed class RepositoryApi(IClusterGateway cluster, MaintenanceScheduler 
         {
             return ApiResult.Error(409, $"MaintenanceSession {ns}/{sessionName} exists already: choose another name");
         }
-        return new ApiResult(202, new { session = sessionName, @namespace = ns, task = request.Task, phase = SessionPhase.Pending },
+        return new ApiResult(202, new MaintenanceStarted(sessionName, ns, request.Task, SessionPhase.Pending),
             $"/api/sessions/{ns}/{ResourceType.MaintenanceSession.Plural}/{sessionName}");
     }
 

@@ -90,8 +90,8 @@ public sealed class SessionApi(IClusterGateway cluster, ControlPlane control, Ti
         var location = SessionPath(ns, ResourceType.BackupSession.Plural, sessionName);
         return outcome switch
         {
-            ControlPlane.SessionStart.Skipped => new ApiResult(409, new { session = sessionName, phase = SessionPhase.Skipped, error = $"repository {configuration.Spec.Repository.Name} is busy with another session: the backup was skipped" }, location),
-            _ => new ApiResult(202, new { session = sessionName, @namespace = ns, phase = SessionPhase.Pending }, location),
+            ControlPlane.SessionStart.Skipped => new ApiResult(409, new BackupSkipped(sessionName, SessionPhase.Skipped, $"repository {configuration.Spec.Repository.Name} is busy with another session: the backup was skipped"), location),
+            _ => new ApiResult(202, new SessionStarted(sessionName, ns, SessionPhase.Pending), location),
         };
     }
 
@@ -160,7 +160,7 @@ public sealed class SessionApi(IClusterGateway cluster, ControlPlane control, Ti
         {
             return ApiResult.Error(409, $"RestoreSession {ns}/{name} exists already: choose another name");
         }
-        return new ApiResult(202, new { session = name, @namespace = ns, phase = SessionPhase.Pending }, SessionPath(ns, ResourceType.RestoreSession.Plural, name));
+        return new ApiResult(202, new SessionStarted(name, ns, SessionPhase.Pending), SessionPath(ns, ResourceType.RestoreSession.Plural, name));
     }
 
     public async Task<ApiResult> GetSessionAsync(string ns, string plural, string name, CancellationToken cancellationToken)
@@ -203,7 +203,7 @@ public sealed class SessionApi(IClusterGateway cluster, ControlPlane control, Ti
             .ToList();
         // Sessions that cannot be read are listed apart, naming the problem, instead of failing the whole answer.
         var invalid = backups.Unreadable.Concat(restores?.Unreadable ?? []).Concat(maintenance?.Unreadable ?? []).ToList();
-        return new ApiResult(200, invalid.Count == 0 ? new { items } : new { items, invalid });
+        return new ApiResult(200, new SessionList(items, invalid.Count == 0 ? null : invalid));
     }
 
     private static string? ConfigurationOf(BackupSession session) =>

@@ -44,6 +44,11 @@ public sealed class HttpFunctions(ControlApi api)
     public Task<IActionResult> SessionEvents([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = Routes.SessionEvents)] HttpRequest request) =>
         InvokeAsync(FunctionNames.SessionEvents, request);
 
+    // The API's OpenAPI document (docs/openapi.json, built into the control plane), without a key.
+    [Function(FunctionNames.OpenApiDocument)]
+    public Task<IActionResult> OpenApiDocument([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = Routes.OpenApiDocument)] HttpRequest request) =>
+        InvokeAsync(FunctionNames.OpenApiDocument, request);
+
     private async Task<IActionResult> InvokeAsync(string function, HttpRequest request) =>
         new ApiActionResult(await ApiHttp.InvokeAsync(api, function, request));
 

@@ -6,6 +6,7 @@ var builder = WebApplication.CreateSlimBuilder(args);
 builder.Logging.ClearProviders();
 builder.Services.AddBackupControlPlane(builder.Configuration, ControlPlaneHost.Standalone);
 builder.Services.AddSingleton<ApiKeyFilter>();
+builder.Services.AddApiDocument();
 builder.Services.AddHostedService<TimerService>();
 builder.WebHost.ConfigureKestrel(kestrel =>
 {

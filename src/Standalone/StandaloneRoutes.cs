@@ -11,7 +11,7 @@ public static class StandaloneRoutes
     public const string DefaultListenUrl = "http://127.0.0.1:7071";
 
     /// <summary>The longest request target (path and query) served; a longer one is a 414 with the API's error body.</summary>
-    public const int MaxRequestTarget = 8192;
+    public const int MaxRequestTarget = ApiOperations.MaxRequestTarget;
 
     /// <summary>The route that fires a timer now, as the Functions host's admin API does.</summary>
     public const string FireTimerRoute = "/admin/functions/{name}";
@@ -43,8 +43,10 @@ public static class StandaloneRoutes
             await Answer(ApiResult.Error(code, message)).ExecuteAsync(context);
         });
 
-        // The health probe: the one route without a key.
-        app.MapMethods("/", ["GET", "HEAD"], () => Results.Ok(new { status = "ready", functions = FunctionCatalog.All.Select(f => f.Name) }));
+        // The health probe, without a key. It and the admin route are this server's own: the OpenAPI document
+        // describes the functions, which both apps serve.
+        app.MapMethods("/", ["GET", "HEAD"], () => Results.Ok(new { status = "ready", functions = FunctionCatalog.All.Select(f => f.Name) }))
+            .ExcludeFromDescription();
 
         foreach (var function in FunctionCatalog.All)
         {
@@ -52,15 +54,21 @@ public static class StandaloneRoutes
             {
                 continue;
             }
-            var endpoint = app.MapMethods($"/{Routes.Prefix}/{http.Route}", [http.Method.ToUpperInvariant()],
-                (HttpContext context, ControlApi api) => InvokeAsync(context, api, function.Name));
+            var route = $"/{Routes.Prefix}/{http.Route}";
+            string[] methods = [http.Method.ToUpperInvariant()];
+            // The document is generated here from the endpoints; the Functions app answers the checked-in copy.
+            var endpoint = function.Name == FunctionNames.OpenApiDocument
+                ? app.MapMethods(route, methods, (Func<HttpContext, Task<IResult>>)ApiDocumentation.ServeAsync)
+                : app.MapMethods(route, methods, (HttpContext context, ControlApi api) => InvokeAsync(context, api, function.Name));
+            endpoint.Describe(ApiOperations.Find(function.Name)
+                ?? throw new InvalidOperationException($"{function.Name} has no entry in ApiOperations (src/Control/Endpoints): describe it there"));
             if (http.AuthLevel != "anonymous")
             {
                 endpoint.AddEndpointFilter<ApiKeyFilter>();
             }
         }
 
-        app.MapPost(FireTimerRoute, FireTimerAsync).AddEndpointFilter<ApiKeyFilter>();
+        app.MapPost(FireTimerRoute, FireTimerAsync).AddEndpointFilter<ApiKeyFilter>().ExcludeFromDescription();
     }
 
     private static async Task<IResult> InvokeAsync(HttpContext context, ControlApi api, string function) =>

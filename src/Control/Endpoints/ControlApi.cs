@@ -85,7 +85,7 @@ public sealed class ControlApi
             case FunctionNames.SessionEvents:
                 var outcome = await _events.HandleAsync(request.Header(WebhookSignature.SessionHeader), request.Header(WebhookSignature.TimestampHeader),
                     request.Header(WebhookSignature.SignatureHeader), request.Body, ct);
-                return outcome.Status == 200 ? new ApiResult(200, new { message = outcome.Message }) : ApiResult.Error(outcome.Status, outcome.Message);
+                return outcome.Status == 200 ? new ApiResult(200, new EventAccepted(outcome.Message)) : ApiResult.Error(outcome.Status, outcome.Message);
             case FunctionNames.TriggerBackup:
                 return await _sessions.TriggerBackupAsync(request.RouteValue("namespace"), request.RouteValue("name"), ct);
             case FunctionNames.CreateRestore:
@@ -104,6 +104,8 @@ public sealed class ControlApi
                     await _repositories.WriteMetricsAsync(text, ct);
                     return ApiResult.Text(System.Text.Encoding.UTF8.GetString(text.ToArray()), ControlPlaneMetrics.ContentType);
                 }
+            case FunctionNames.OpenApiDocument:
+                return ApiResult.Text(ApiDocument.Json, "application/json");
             default:
                 return ApiResult.Error(404, $"no function {function}");
         }

@@ -14,6 +14,7 @@ public static class FunctionNames
     public const string StartMaintenance = "StartMaintenance";
     public const string Metrics = "Metrics";
     public const string SessionEvents = "SessionEvents";
+    public const string OpenApiDocument = "OpenApiDocument";
 }
 
 /// <summary>The HTTP routes, under <see cref="Prefix"/> (the Functions host's default route prefix).</summary>
@@ -28,6 +29,7 @@ public static class Routes
     public const string StartMaintenance = "repositories/{namespace}/{name}/maintenance";
     public const string Metrics = "metrics";
     public const string SessionEvents = "events";
+    public const string OpenApiDocument = "openapi.json";
 }
 
 /// <summary>
@@ -87,9 +89,12 @@ public static class FunctionCatalog
     public static readonly FunctionDefinition Metrics = new(FunctionNames.Metrics, new HttpTrigger("get", Routes.Metrics));
     // The runner's webhook: no function key (a Job has none); every request is HMAC-signed per session instead.
     public static readonly FunctionDefinition SessionEvents = new(FunctionNames.SessionEvents, new HttpTrigger("post", Routes.SessionEvents, "anonymous"));
+    // The API's OpenAPI document: no key, so that clients and tools read it as they find the app; it holds no secret.
+    public static readonly FunctionDefinition OpenApiDocument = new(FunctionNames.OpenApiDocument, new HttpTrigger("get", Routes.OpenApiDocument, "anonymous"));
 
     public static IReadOnlyList<FunctionDefinition> All { get; } =
-        [ScheduleTick, Reconcile, MaintenanceTick, TriggerBackup, CreateRestore, GetSession, ListSessions, ListSnapshots, StartMaintenance, Metrics, SessionEvents];
+        [ScheduleTick, Reconcile, MaintenanceTick, TriggerBackup, CreateRestore, GetSession, ListSessions, ListSnapshots, StartMaintenance, Metrics, SessionEvents,
+            OpenApiDocument];
 
     public static FunctionDefinition? Find(string name) => All.FirstOrDefault(f => f.Name == name);
 }
