@@ -20,7 +20,7 @@ port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); p
 mkdir "$work/resources"
 # An empty folder-mode server with its timers off: the document does not depend on the settings' values.
 env BACKUP_CLUSTER=folder BACKUP_RESOURCES_FOLDER="$work/resources" BACKUP_LISTEN_URL="http://127.0.0.1:$port" \
-  BACKUP_API_KEY="openapi-$RANDOM$RANDOM$RANDOM" BACKUP_WEBHOOK_MASTER_KEY="openapi-$RANDOM$RANDOM$RANDOM$RANDOM$RANDOM$RANDOM" \
+  BACKUP_API_KEY="openapi-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')" BACKUP_WEBHOOK_MASTER_KEY="openapi-$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')" \
   AzureWebJobs.ScheduleTick.Disabled=true AzureWebJobs.Reconcile.Disabled=true AzureWebJobs.MaintenanceTick.Disabled=true \
   dotnet "$work/server/backup-server.dll" >"$work/server.log" 2>&1 &
 server_pid=$!

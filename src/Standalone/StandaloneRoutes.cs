@@ -38,6 +38,7 @@ public static class StandaloneRoutes
                 404 => $"no route {context.Request.Method} {context.Request.Path}: see docs/api.md for the routes",
                 405 => $"{context.Request.Path} does not take {context.Request.Method}: see docs/api.md for the methods of each route",
                 413 => $"the body is larger than {SessionEvents.MaxBodyBytes} bytes",
+                415 => $"{context.Request.Path} takes a JSON body: send it with Content-Type: application/json",
                 _ => $"the request failed with status {code}",
             };
             await Answer(ApiResult.Error(code, message)).ExecuteAsync(context);

@@ -37,7 +37,7 @@ public sealed class ObservabilityTests(FunctionsApp app)
             status: { integrity: false, snapshotCount: 3, totalSizeBytes: 4096 }
             """);
         // A forged webhook request is counted as rejected.
-        await app.Http.PostAsync("/api/events", new StringContent("{}"));
+        await app.Http.PostAsync("/api/events", new StringContent("{}", System.Text.Encoding.UTF8, "application/json"));
 
         var response = await app.Http.GetAsync("/api/metrics");
 

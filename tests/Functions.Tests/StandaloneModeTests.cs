@@ -55,8 +55,12 @@ public sealed class StandaloneModeTests
             withKey.Headers.Add("x-functions-key", ApiKey);
             Assert.Equal(HttpStatusCode.OK, (await http.SendAsync(withKey)).StatusCode);
             // The webhook is anonymous (signed per session instead): an unsigned event is refused by its signature check, not the key.
-            var hook = await http.PostAsync("/api/events", new StringContent("{}"));
+            var hook = await http.PostAsync("/api/events", new StringContent("{}", Encoding.UTF8, "application/json"));
             Assert.Equal(HttpStatusCode.BadRequest, hook.StatusCode);
+            // A body of another type is refused before it is read, naming the type to send.
+            var notJson = await http.PostAsync("/api/events", new StringContent("{}"));
+            Assert.Equal(HttpStatusCode.UnsupportedMediaType, notJson.StatusCode);
+            Assert.Contains("Content-Type: application/json", await notJson.Content.ReadAsStringAsync());
 
             var timerDeadline = DateTime.UtcNow.AddSeconds(30);
             while (!(Contains(output, "ScheduleTick:") && Contains(output, "Reconcile:")) && DateTime.UtcNow < timerDeadline)

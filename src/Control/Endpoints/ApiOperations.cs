@@ -132,6 +132,10 @@ public static class ApiOperations
         }
         yield return ApiResponse.Problem(413, $"The body is larger than {SessionEvents.MaxBodyBytes} bytes.");
         yield return ApiResponse.Problem(414, $"The path and query are longer than {MaxRequestTarget} characters.");
+        if (operation.RequestBody is not null)
+        {
+            yield return ApiResponse.Problem(415, "The body is not sent as application/json (standalone server; the Functions app reads it whatever its declared type).");
+        }
         yield return ApiResponse.Problem(500, "An unexpected failure; the app's log has the details.");
     }
 
