@@ -38,15 +38,7 @@ public sealed class ResourceFolder : IDisposable
     /// </summary>
     public async Task WriteBaseResourcesAsync()
     {
-        await WriteAsync("repositories", "local", $$"""
-            apiVersion: backup.serverless.dev/v1alpha1
-            kind: Repository
-            metadata: { name: local, namespace: {{Namespace}} }
-            spec:
-              backend:
-                storageSecretName: repo-secret
-                local: { mountPath: "{{System.IO.Path.Combine(Path, "restic")}}" }
-            """);
+        await WriteRepositoryAsync("local");
         await WriteAsync("secrets", "repo-secret", $$"""
             apiVersion: v1
             kind: Secret
@@ -69,12 +61,26 @@ public sealed class ResourceFolder : IDisposable
             """);
     }
 
-    /// <summary>A BackupConfiguration of the base resources; "* * * * *" is due every minute.</summary>
-    public Task WriteConfigurationAsync(string name, string schedule, bool paused = false) => WriteAsync("backupconfigurations", name, $$"""
+    /// <summary>
+    /// A Repository on a local folder, with the base resources' password Secret. Tests that start sessions use a
+    /// repository of their own: a session still Pending on a shared one would make theirs Skipped (one at a time).
+    /// </summary>
+    public Task WriteRepositoryAsync(string name) => WriteAsync("repositories", name, $$"""
+        apiVersion: backup.serverless.dev/v1alpha1
+        kind: Repository
+        metadata: { name: {{name}}, namespace: {{Namespace}} }
+        spec:
+          backend:
+            storageSecretName: repo-secret
+            local: { mountPath: "{{System.IO.Path.Combine(Path, "restic-" + name)}}" }
+        """);
+
+    /// <summary>A BackupConfiguration of the AppBinding shop-db; "* * * * *" is due every minute.</summary>
+    public Task WriteConfigurationAsync(string name, string schedule, string repository = "local", bool paused = false) => WriteAsync("backupconfigurations", name, $$"""
         apiVersion: backup.serverless.dev/v1alpha1
         kind: BackupConfiguration
         metadata: { name: {{name}}, namespace: {{Namespace}} }
-        spec: { schedule: "{{schedule}}", paused: {{(paused ? "true" : "false")}}, repository: { name: local }, target: { ref: { name: shop-db } } }
+        spec: { schedule: "{{schedule}}", paused: {{(paused ? "true" : "false")}}, repository: { name: {{repository}} }, target: { ref: { name: shop-db } } }
         """);
 
     public void Dispose()
