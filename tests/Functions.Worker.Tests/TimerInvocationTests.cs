@@ -31,6 +31,18 @@ public sealed class TimerInvocationTests(FolderWorker worker)
         Assert.True(configuration.Status!.LastScheduleTime > before.AddMinutes(-2), $"slot {configuration.Status.LastScheduleTime} is not the current minute");
     }
 
+    [Theory]
+    [InlineData("""{"Schedule":{"AdjustForDST":true},"ScheduleStatus":{"Last":"2024-11-30T14:44:00+00:00","Next":"2024-11-30T14:45:00+00:00","LastUpdated":"2024-11-30T14:44:00.403838+00:00"},"IsPastDue":false}""")]
+    [InlineData("""{"Schedule":{"AdjustForDST":true},"ScheduleStatus":{"Last":"0001-01-01T00:00:00","Next":"2024-11-30T14:45:51","LastUpdated":"2024-11-30T14:43:50"},"IsPastDue":true}""")]
+    [InlineData("""{"Schedule":{"AdjustForDST":true},"ScheduleStatus":null,"IsPastDue":true}""")]
+    [InlineData("""{}""")]
+    public async Task Timer_data_in_every_shape_the_host_sends_is_bound_and_the_tick_runs(string timerInfo)
+    {
+        var response = await Host.InvokeTimerAsync(FunctionNames.Reconcile, timerInfo, CancellationToken.None);
+
+        Assert.True(response.Result.Status == StatusResult.Types.Status.Success, BackupWorker.Describe(Host, response));
+    }
+
     [Fact]
     public async Task A_past_due_tick_still_runs_and_warns_in_the_invocations_log()
     {

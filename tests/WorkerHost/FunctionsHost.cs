@@ -160,14 +160,8 @@ public sealed class FunctionsHost : IAsyncDisposable
     /// Azure/azure-functions-host, GrpcMessageConversionExtensions.ToRpcDefault). The worker's TimerInfo converter reads
     /// it case-insensitively (Azure/azure-functions-dotnet-worker, extensions/Worker.Extensions.Timer/src/Converters).
     /// </summary>
-    public async Task<InvocationResponse> InvokeTimerAsync(string functionName, CancellationToken cancellationToken, bool isPastDue = false)
+    public Task<InvocationResponse> InvokeTimerAsync(string functionName, CancellationToken cancellationToken, bool isPastDue = false)
     {
-        var function = Loaded(functionName);
-        var trigger = function.Trigger;
-        if (!trigger.Type.Equals("timerTrigger", StringComparison.OrdinalIgnoreCase))
-        {
-            throw new ArgumentException($"function {functionName} is triggered by {trigger.Type}, not timerTrigger", nameof(functionName));
-        }
         var now = DateTime.UtcNow;
         var interval = ScheduleInterval(ResolvedSchedule(functionName), now);
         var timerInfo = JsonSerializer.Serialize(new
@@ -176,6 +170,22 @@ public sealed class FunctionsHost : IAsyncDisposable
             ScheduleStatus = new { Last = now - interval, Next = now + interval, LastUpdated = now - interval },
             IsPastDue = isPastDue,
         });
+        return InvokeTimerAsync(functionName, timerInfo, cancellationToken);
+    }
+
+    /// <summary>
+    /// Invokes a timer function with <paramref name="timerInfoJson"/> as the trigger's data, as given: the shapes the
+    /// host sends in other states (no ScheduleStatus on a timer's first run, a past-due tick after downtime).
+    /// </summary>
+    public async Task<InvocationResponse> InvokeTimerAsync(string functionName, string timerInfoJson, CancellationToken cancellationToken)
+    {
+        var function = Loaded(functionName);
+        var trigger = function.Trigger;
+        if (!trigger.Type.Equals("timerTrigger", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new ArgumentException($"function {functionName} is triggered by {trigger.Type}, not timerTrigger", nameof(functionName));
+        }
+        var timerInfo = timerInfoJson;
         var request = new InvocationRequest
         {
             InvocationId = Guid.NewGuid().ToString(),
