@@ -3,6 +3,7 @@ using Microsoft.Azure.Functions.Worker.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Serverless.Backup.Control;
 
 var builder = FunctionsApplication.CreateBuilder(args);
@@ -21,6 +22,20 @@ builder.Logging.Services.Configure<LoggerFilterOptions>(options =>
         options.Rules.Remove(warningsOnly);
     }
 });
-// Settings are checked when the worker starts: a missing or malformed one stops it with the setting's name.
+// Settings are checked when the worker starts, before it connects to the host.
 builder.Services.AddBackupControlPlane(builder.Configuration, ControlPlaneHost.Functions);
-builder.Build().Run();
+try
+{
+    builder.Build().Run();
+    return 0;
+}
+catch (OptionsValidationException e)
+{
+    // A setting missing or malformed: one line each, naming it and its fix, which the host logs as the
+    // worker's output; nothing has started.
+    foreach (var failure in e.Failures)
+    {
+        Console.Error.WriteLine("error: " + failure);
+    }
+    return 2;
+}

@@ -37,9 +37,9 @@ public sealed class StartupValidationTests : IDisposable
 
         var error = await Assert.ThrowsAsync<WorkerHostException>(() => BackupWorker.StartAsync(settings));
 
-        Assert.Contains("before it opened the event stream", error.Message);
-        Assert.Contains("OptionsValidationException", error.Message);
-        Assert.Contains(message, error.Message);
+        Assert.Contains("exited with code 2 before it opened the event stream", error.Message);
+        // The worker's standard error, as the host logs it: one line per problem, naming the setting.
+        Assert.Contains("err: error: " + message, error.Message);
     }
 
     [Fact]

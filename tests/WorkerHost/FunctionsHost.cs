@@ -162,6 +162,8 @@ public sealed class FunctionsHost : IAsyncDisposable
     /// </summary>
     public Task<InvocationResponse> InvokeTimerAsync(string functionName, CancellationToken cancellationToken, bool isPastDue = false)
     {
+        // A function in error is refused as the host refuses it, before its schedule is needed.
+        Loaded(functionName);
         var now = DateTime.UtcNow;
         var interval = ScheduleInterval(ResolvedSchedule(functionName), now);
         var timerInfo = JsonSerializer.Serialize(new
