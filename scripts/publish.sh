@@ -20,12 +20,22 @@ rm -rf "$app" "$zip"
 dotnet publish "$root/src/Functions/Functions.csproj" -c Release -r linux-x64 --self-contained false \
   --artifacts-path "$out/build" -o "$app" -p:UseAppHost=false -p:DebugType=none --verbosity quiet -nologo
 
-for required in host.json worker.config.json functions.metadata Serverless.Backup.Functions.dll; do
+for required in host.json worker.config.json functions.metadata extensions.json Serverless.Backup.Functions.dll; do
   [ -f "$app/$required" ] || { echo "publish: $required is missing from $app" >&2; exit 1; }
 done
 
-# The zip's root is the app folder's content, as zip deploy expects (host.json at the top).
-(cd "$app" && python3 -m zipfile -c "$zip" ./*)
+# The zip's root is the app folder's content, as zip deploy expects (host.json at the top), hidden entries
+# included: the host loads the extensions that extensions.json names from .azurefunctions/.
+(cd "$app" && python3 - "$zip" <<'PY'
+import os, sys, zipfile
+with zipfile.ZipFile(sys.argv[1], "w", zipfile.ZIP_DEFLATED) as archive:
+    for folder, subfolders, files in os.walk("."):
+        subfolders.sort()
+        for name in sorted(files):
+            path = os.path.join(folder, name)
+            archive.write(path, os.path.relpath(path, "."))
+PY
+)
 rm -rf "$out/build"
 echo "publish: $app"
 echo "publish: $zip ($(du -h "$zip" | cut -f1))"

@@ -33,6 +33,22 @@ public sealed class PublishTests(PublishedApp app) : IClassFixture<PublishedApp>
     }
 
     [Fact]
+    public void Every_host_extension_that_extensions_json_names_is_in_the_zip()
+    {
+        using var zip = ZipFile.OpenRead(app.ZipPath);
+        var names = zip.Entries.Select(e => e.FullName).ToHashSet();
+        using var extensions = JsonDocument.Parse(Read(zip, "extensions.json"));
+
+        var hintPaths = extensions.RootElement.GetProperty("extensions").EnumerateArray()
+            .Select(e => e.GetProperty("hintPath").GetString()!).Select(p => p.StartsWith("./", StringComparison.Ordinal) ? p[2..] : p).ToList();
+
+        // The worker SDK's build of the host-side extensions lives in the hidden folder .azurefunctions/.
+        Assert.NotEmpty(hintPaths);
+        Assert.All(hintPaths, path => Assert.Contains(path, names));
+        Assert.Contains(".azurefunctions/function.deps.json", names);
+    }
+
+    [Fact]
     public void The_worker_targets_the_net_version_the_flex_runtime_names()
     {
         using var zip = ZipFile.OpenRead(app.ZipPath);
