@@ -36,10 +36,13 @@ public sealed class FlexDeploymentTests
         }
     }
 
+    /// <summary>main.bicep compiled once for the class (a compile takes seconds).</summary>
+    private static readonly Lazy<Task<string>> Template = new(() => BicepCli.BuildAsync("main.bicep"));
+
     /// <summary>The Microsoft.Web/sites resource of main.bicep (in its functionApp module) and its app settings.</summary>
     private static async Task<(JsonNode Site, Dictionary<string, string> Settings)> SiteAsync()
     {
-        var template = JsonNode.Parse(await BicepCli.BuildAsync("main.bicep"))!;
+        var template = JsonNode.Parse(await Template.Value)!;
         var site = Resources(template).Single(r => r["type"]!.GetValue<string>() == "Microsoft.Web/sites");
         var settings = site["properties"]!["siteConfig"]!["appSettings"]!.AsArray()
             .ToDictionary(s => s!["name"]!.GetValue<string>(), s => s!["value"]!.ToJsonString().Trim('"'));
