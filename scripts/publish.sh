@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Publishes the Functions app: a folder with host.json, one folder per function (function.json, generated from
-# the code's function list) and the self-contained linux-x64 handler, and a zip of it for zip deploy
-# (Flex Consumption, runtime "custom").
+# Publishes the Functions app (src/Functions, .NET isolated worker) for Flex Consumption, runtime dotnet-isolated
+# 10.0: a framework-dependent linux-x64 folder (the platform provides .NET 10 and starts `dotnet
+# Serverless.Backup.Functions.dll` as worker.config.json says) and a zip of it for zip deploy.
 #   bash scripts/publish.sh [out-dir]     default: artifacts/functions
 # Leaves <out-dir>/app/ and <out-dir>/functions-app.zip.
 set -euo pipefail
@@ -14,14 +14,28 @@ zip="$out/functions-app.zip"
 rm -rf "$app" "$zip"
 
 # Own intermediate folders (--artifacts-path): a publish never touches the obj/ and bin/ folders of the
-# repository's regular build, so it can run next to a build or a test run.
-dotnet publish "$root/src/Functions/Functions.csproj" -c Release -r linux-x64 --self-contained \
-  --artifacts-path "$out/build" -o "$app" -p:DebugType=none --verbosity quiet -nologo
+# repository's regular build, so it can run next to a build or a test run. The worker SDK writes
+# functions.metadata, worker.config.json, extensions.json and host.json into the output; no apphost is
+# needed, since the platform starts the worker through `dotnet`.
+dotnet publish "$root/src/Functions/Functions.csproj" -c Release -r linux-x64 --self-contained false \
+  --artifacts-path "$out/build" -o "$app" -p:UseAppHost=false -p:DebugType=none --verbosity quiet -nologo
 
-# host.json and the function folders come from the handler itself (FunctionAppLayout), so they cannot drift
-# from the code; the handler also writes the zip, keeping the executable bit of the handler.
-"$app/handler" generate-app "$app"
-"$app/handler" package-app "$app" "$zip"
+for required in host.json worker.config.json functions.metadata extensions.json Serverless.Backup.Functions.dll; do
+  [ -f "$app/$required" ] || { echo "publish: $required is missing from $app" >&2; exit 1; }
+done
+
+# The zip's root is the app folder's content, as zip deploy expects (host.json at the top), hidden entries
+# included: the host loads the extensions that extensions.json names from .azurefunctions/.
+(cd "$app" && python3 - "$zip" <<'PY'
+import os, sys, zipfile
+with zipfile.ZipFile(sys.argv[1], "w", zipfile.ZIP_DEFLATED) as archive:
+    for folder, subfolders, files in os.walk("."):
+        subfolders.sort()
+        for name in sorted(files):
+            path = os.path.join(folder, name)
+            archive.write(path, os.path.relpath(path, "."))
+PY
+)
 rm -rf "$out/build"
 echo "publish: $app"
 echo "publish: $zip ($(du -h "$zip" | cut -f1))"

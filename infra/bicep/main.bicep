@@ -1,4 +1,4 @@
-// Azure resources for the serverless MySQL backup: the Functions app (Flex Consumption, runtime custom), the
+// Azure resources for the serverless MySQL backup: the Functions app (Flex Consumption, dotnet-isolated), the
 // backup storage, the identities (the runner's through AKS workload identity), Key Vault for the secrets,
 // monitoring and alerts. Deploy into a resource group (docs/deploy.md):
 //   az deployment group create -g <group> -f infra/bicep/main.bicep -p infra/bicep/main.bicepparam

@@ -1,10 +1,41 @@
+using Microsoft.Azure.Functions.Worker;
 using Microsoft.Azure.Functions.Worker.Builder;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Serverless.Backup.Control;
 
 var builder = FunctionsApplication.CreateBuilder(args);
 // HTTP functions take ASP.NET Core's HttpRequest: the host forwards each request to the worker's own endpoint.
 builder.ConfigureFunctionsWebApplication();
-// Settings are checked when the worker starts: a missing or malformed one stops it with the setting's name.
+// The worker's own telemetry (its logs, outgoing calls and exceptions) goes to Application Insights directly,
+// under the invocation's operation id. Without APPLICATIONINSIGHTS_CONNECTION_STRING (local runs, tests) nothing is sent.
+builder.Services.AddApplicationInsightsTelemetryWorkerService().ConfigureFunctionsApplicationInsights();
+// The SDK adds a rule that keeps only warnings for its own logger; without it, information logs reach it too.
+builder.Logging.Services.Configure<LoggerFilterOptions>(options =>
+{
+    var warningsOnly = options.Rules.FirstOrDefault(rule =>
+        rule.ProviderName == "Microsoft.Extensions.Logging.ApplicationInsights.ApplicationInsightsLoggerProvider");
+    if (warningsOnly is not null)
+    {
+        options.Rules.Remove(warningsOnly);
+    }
+});
+// Settings are checked when the worker starts, before it connects to the host.
 builder.Services.AddBackupControlPlane(builder.Configuration, ControlPlaneHost.Functions);
-builder.Build().Run();
+try
+{
+    builder.Build().Run();
+    return 0;
+}
+catch (OptionsValidationException e)
+{
+    // A setting missing or malformed: one line each, naming it and its fix, which the host logs as the
+    // worker's output; nothing has started.
+    foreach (var failure in e.Failures)
+    {
+        Console.Error.WriteLine("error: " + failure);
+    }
+    return 2;
+}

@@ -31,6 +31,8 @@ public sealed class FunctionsHost : IAsyncDisposable
     private readonly CancellationTokenSource _stopping;
     private readonly HttpClient _http = new(new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false });
     private readonly Dictionary<string, FunctionLoadResponse> _loads = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _schedules = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _errors = new(StringComparer.Ordinal);
     private WorkerChannel? _channel;
 
     private FunctionsHost(FunctionsHostOptions options, WorkerApp app, WebApplication server, Uri grpcUri, CancellationTokenSource stopping, WorkerProcess worker)
@@ -67,6 +69,18 @@ public sealed class FunctionsHost : IAsyncDisposable
     /// <summary>The FunctionLoadResponse of each function, by function name.</summary>
     public IReadOnlyDictionary<string, FunctionLoadResponse> LoadResponses => _loads;
 
+    /// <summary>
+    /// Functions the host would put in error while indexing, with its reason: a timer whose schedule names an unset
+    /// app setting (<see cref="AppSettingExpressions"/>) or is no schedule. The host never invokes them.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> FunctionErrors => _errors;
+
+    /// <summary>A timer's schedule as the host uses it: the trigger's schedule with <c>%SETTING%</c> resolved from the app settings.</summary>
+    public string ResolvedSchedule(string functionName) =>
+        _schedules.TryGetValue(functionName, out var schedule)
+            ? schedule
+            : throw new ArgumentException($"function {functionName} has no usable timer schedule{(_errors.TryGetValue(functionName, out var error) ? ": " + error : "")}", nameof(functionName));
+
     /// <summary>Every RpcLog the worker sent so far.</summary>
     public IReadOnlyList<RpcLog> Logs => _channel?.Logs ?? [];
 
@@ -87,6 +101,10 @@ public sealed class FunctionsHost : IAsyncDisposable
     private FunctionDescription Loaded(string name)
     {
         var function = Function(name);
+        if (_errors.TryGetValue(name, out var error))
+        {
+            throw new WorkerHostException($"function {name} is in error, so the host never invokes it: {error}");
+        }
         if (_loads.TryGetValue(name, out var load) && load.Result?.Status != StatusResult.Types.Status.Success)
         {
             throw new WorkerHostException($"function {name} failed to load, so the host invokes it no more: {load.Result?.Exception?.Message}");
@@ -142,7 +160,26 @@ public sealed class FunctionsHost : IAsyncDisposable
     /// Azure/azure-functions-host, GrpcMessageConversionExtensions.ToRpcDefault). The worker's TimerInfo converter reads
     /// it case-insensitively (Azure/azure-functions-dotnet-worker, extensions/Worker.Extensions.Timer/src/Converters).
     /// </summary>
-    public async Task<InvocationResponse> InvokeTimerAsync(string functionName, CancellationToken cancellationToken, bool isPastDue = false)
+    public Task<InvocationResponse> InvokeTimerAsync(string functionName, CancellationToken cancellationToken, bool isPastDue = false)
+    {
+        // A function in error is refused as the host refuses it, before its schedule is needed.
+        Loaded(functionName);
+        var now = DateTime.UtcNow;
+        var interval = ScheduleInterval(ResolvedSchedule(functionName), now);
+        var timerInfo = JsonSerializer.Serialize(new
+        {
+            Schedule = new { AdjustForDST = true },
+            ScheduleStatus = new { Last = now - interval, Next = now + interval, LastUpdated = now - interval },
+            IsPastDue = isPastDue,
+        });
+        return InvokeTimerAsync(functionName, timerInfo, cancellationToken);
+    }
+
+    /// <summary>
+    /// Invokes a timer function with <paramref name="timerInfoJson"/> as the trigger's data, as given: the shapes the
+    /// host sends in other states (no ScheduleStatus on a timer's first run, a past-due tick after downtime).
+    /// </summary>
+    public async Task<InvocationResponse> InvokeTimerAsync(string functionName, string timerInfoJson, CancellationToken cancellationToken)
     {
         var function = Loaded(functionName);
         var trigger = function.Trigger;
@@ -150,14 +187,7 @@ public sealed class FunctionsHost : IAsyncDisposable
         {
             throw new ArgumentException($"function {functionName} is triggered by {trigger.Type}, not timerTrigger", nameof(functionName));
         }
-        var now = DateTime.UtcNow;
-        var interval = ScheduleInterval(function.Schedule, now);
-        var timerInfo = JsonSerializer.Serialize(new
-        {
-            Schedule = new { AdjustForDST = true },
-            ScheduleStatus = new { Last = now - interval, Next = now + interval, LastUpdated = now - interval },
-            IsPastDue = isPastDue,
-        });
+        var timerInfo = timerInfoJson;
         var request = new InvocationRequest
         {
             InvocationId = Guid.NewGuid().ToString(),
@@ -357,6 +387,20 @@ public sealed class FunctionsHost : IAsyncDisposable
             ? ReadFunctionsMetadataFile()
             : [.. MetadataResponse.FunctionMetadataResults.Select(FunctionDescription.From)];
 
+        foreach (var function in Functions.Where(f => f.Schedule is not null))
+        {
+            try
+            {
+                var schedule = AppSettingExpressions.Resolve(function.Schedule!, AppSetting);
+                ScheduleInterval(schedule, DateTime.UtcNow);
+                _schedules[function.Name] = schedule;
+            }
+            catch (Exception e) when (e is WorkerHostException or CronFormatException)
+            {
+                _errors[function.Name] = $"the timer's schedule '{function.Schedule}' cannot be used: {e.Message}";
+            }
+        }
+
         // One FunctionLoadRequest per function, all answered before any invocation, as the host does without the
         // SupportsLoadResponseCollection capability.
         var loads = Functions.Select(f => (Function: f, Answer: channel.Expect(MessageType.FunctionLoadResponse, f.FunctionId))).ToList();
@@ -376,6 +420,10 @@ public sealed class FunctionsHost : IAsyncDisposable
             return await WaitAsync(answer, exited, answerType.ToString(), token);
         }
     }
+
+    /// <summary>An app setting as the host sees it: the ones given to this worker, else the host's own environment.</summary>
+    private string? AppSetting(string name) =>
+        Worker.Environment.TryGetValue(name, out var value) ? value : System.Environment.GetEnvironmentVariable(name);
 
     private async Task<StreamingMessage> WaitAsync(Task<StreamingMessage> answer, Task exited, string what, CancellationToken cancellationToken)
     {

@@ -1,6 +1,6 @@
-// The Functions app on Flex Consumption with runtime "custom" (the self-contained handler of
-// scripts/publish.sh), its deployment storage (zip deploy target), identity-based host storage, and app
-// settings whose secrets are Key Vault references.
+// The Functions app on Flex Consumption with runtime dotnet-isolated 10.0 (the .NET isolated worker that
+// scripts/publish.sh packages; the platform provides .NET), its deployment storage (zip deploy target),
+// identity-based host storage, and app settings whose secrets are Key Vault references.
 
 @description('Azure region.')
 param location string
@@ -120,6 +120,12 @@ resource site 'Microsoft.Web/sites@2025-03-01' = {
         { name: 'BACKUP_WEBHOOK_MASTER_KEY', value: '@Microsoft.KeyVault(SecretUri=${webhookMasterKeyUri})' }
         { name: 'BACKUP_PUSHGATEWAY_URL', value: pushgatewayUrl }
         { name: 'BACKUP_TIME_ZONE', value: timeZone }
+        // The timers' NCRONTAB schedules (second minute hour day month day-of-week). The functions name them as
+        // %SETTING%, and the host puts a timer whose setting is missing in error, so each is set here to its
+        // default (Serverless.Backup.Control.Endpoints.TimerSchedules); change one to slow a tick down.
+        { name: 'BACKUP_SCHEDULE_TICK', value: '0 */1 * * * *' }
+        { name: 'BACKUP_RECONCILE_SCHEDULE', value: '30 */1 * * * *' }
+        { name: 'BACKUP_MAINTENANCE_SCHEDULE', value: '15 */5 * * * *' }
       ]
     }
     functionAppConfig: {
@@ -137,7 +143,8 @@ resource site 'Microsoft.Web/sites@2025-03-01' = {
         maximumInstanceCount: maximumInstanceCount
         instanceMemoryMB: 2048
       }
-      runtime: { name: 'custom', version: '1.0' }
+      // Flex Consumption takes the worker runtime from here; FUNCTIONS_WORKER_RUNTIME must not be an app setting.
+      runtime: { name: 'dotnet-isolated', version: '10.0' }
     }
   }
   dependsOn: [deploymentContainer, appOwnsItsStorage]
