@@ -56,6 +56,10 @@ public static class ControlPlaneServices
         return services;
     }
 
+    /// <summary>Every app setting the control plane reads: <see cref="AppSettings"/>'s and the timers' schedules.</summary>
+    public static IReadOnlyList<string> SettingNames { get; } =
+        [.. EnvContract.Variables<AppSettings>().Select(v => v.Name), .. FunctionCatalog.All.Select(f => f.Trigger).OfType<TimerTrigger>().Select(t => t.Setting)];
+
     /// <summary>Reads and checks the settings; every problem is an error line naming the setting.</summary>
     public static void Read(ControlPlaneOptions options, IConfiguration configuration, ControlPlaneHost host)
     {

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Serverless.Backup.Core.Environment;
+using Serverless.Backup.Control;
 using Serverless.Backup.Control.Settings;
 using Serverless.Backup.Testing;
 
@@ -14,7 +15,7 @@ public sealed class AppSettingsExampleTests
     {
         var values = Example["Values"]!.AsObject();
         var comments = Example["_comments"]!.AsObject();
-        var missing = EnvContract.Variables<AppSettings>().Select(v => v.Name)
+        var missing = ControlPlaneServices.SettingNames
             .Where(name => !values.ContainsKey(name) || comments[name]?.GetValue<string>() is not { Length: > 20 })
             .ToList();
 
@@ -22,14 +23,14 @@ public sealed class AppSettingsExampleTests
     }
 
     [Fact]
-    public void The_example_names_no_setting_the_app_does_not_read_and_runs_as_a_custom_handler()
+    public void The_example_names_no_setting_the_app_does_not_read_and_runs_as_an_isolated_worker()
     {
-        var known = EnvContract.Variables<AppSettings>().Select(v => v.Name).Concat(["FUNCTIONS_WORKER_RUNTIME", "AzureWebJobsStorage"]).ToHashSet();
+        var known = ControlPlaneServices.SettingNames.Concat(["FUNCTIONS_WORKER_RUNTIME", "AzureWebJobsStorage"]).ToHashSet();
         var values = Example["Values"]!.AsObject();
 
         Assert.DoesNotContain(values.Select(kv => kv.Key), k => !known.Contains(k));
         Assert.DoesNotContain(Example["_comments"]!.AsObject().Select(kv => kv.Key), k => k != "_" && !known.Contains(k));
-        Assert.Equal("custom", values["FUNCTIONS_WORKER_RUNTIME"]!.GetValue<string>());
+        Assert.Equal("dotnet-isolated", values["FUNCTIONS_WORKER_RUNTIME"]!.GetValue<string>());
     }
 
     [Fact]

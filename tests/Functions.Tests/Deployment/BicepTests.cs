@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Serverless.Backup.Core.Environment;
 using Serverless.Backup.Control.Jobs;
+using Serverless.Backup.Control;
 using Serverless.Backup.Control.Settings;
 
 namespace Serverless.Backup.Functions.Tests.Deployment;
@@ -40,14 +41,14 @@ public sealed class BicepTests
     }
 
     [Fact]
-    public async Task The_function_app_runs_the_custom_runtime_on_flex_consumption_with_key_vault_references_for_its_secrets()
+    public async Task The_function_app_runs_the_dotnet_isolated_runtime_on_flex_consumption_with_key_vault_references_for_its_secrets()
     {
         var resources = await ResourcesAsync();
         var site = Assert.Single(resources, r => Type(r) == "Microsoft.Web/sites");
         var plan = Assert.Single(resources, r => Type(r) == "Microsoft.Web/serverfarms");
 
         Assert.Equal("FlexConsumption", plan["sku"]!["tier"]!.GetValue<string>());
-        Assert.Equal("custom", site["properties"]!["functionAppConfig"]!["runtime"]!["name"]!.GetValue<string>());
+        Assert.Equal("dotnet-isolated", site["properties"]!["functionAppConfig"]!["runtime"]!["name"]!.GetValue<string>());
         Assert.Equal("blobContainer", site["properties"]!["functionAppConfig"]!["deployment"]!["storage"]!["type"]!.GetValue<string>());
         Assert.Equal("UserAssignedIdentity", site["properties"]!["functionAppConfig"]!["deployment"]!["storage"]!["authentication"]!["type"]!.GetValue<string>());
         var settings = site["properties"]!["siteConfig"]!["appSettings"]!.AsArray().ToDictionary(s => s!["name"]!.GetValue<string>(), s => s!["value"]!.ToJsonString(Plain));
@@ -58,7 +59,7 @@ public sealed class BicepTests
         Assert.Contains("managedidentity", settings["AzureWebJobsStorage__credential"]);
         Assert.Contains("aks", settings["BACKUP_CLUSTER"]);
         var read = EnvContract.Variables<AppSettings>().ToDictionary(v => v.Name);
-        Assert.All(settings.Keys.Where(k => k.StartsWith("BACKUP_", StringComparison.Ordinal)), k => Assert.True(read.ContainsKey(k), $"{k} is set but the app never reads it"));
+        Assert.All(settings.Keys.Where(k => k.StartsWith("BACKUP_", StringComparison.Ordinal)), k => Assert.True(ControlPlaneServices.SettingNames.Contains(k), $"{k} is set but the app never reads it"));
         foreach (var secret in read.Values.Where(v => v.Secret && settings.ContainsKey(v.Name)))
         {
             Assert.StartsWith("\"[format('@Microsoft.KeyVault(SecretUri=", settings[secret.Name], StringComparison.Ordinal);
