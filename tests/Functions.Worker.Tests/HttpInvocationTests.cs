@@ -32,6 +32,18 @@ public sealed class HttpInvocationTests(FolderWorker worker)
     }
 
     [Fact]
+    public async Task The_api_document_is_served_without_a_key_and_is_the_checked_in_one()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/openapi.json");
+
+        var result = await Host.InvokeHttpAsync(FunctionNames.OpenApiDocument, request, CancellationToken.None);
+
+        Assert.Equal(HttpStatusCode.OK, result.StatusCode);
+        var checkedIn = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(Serverless.Backup.Testing.TestEnvironment.RepoRoot, "docs", "openapi.json")));
+        Assert.True(System.Text.Json.Nodes.JsonNode.DeepEquals(checkedIn, System.Text.Json.Nodes.JsonNode.Parse(result.Body)), "the worker serves another document than docs/openapi.json");
+    }
+
+    [Fact]
     public async Task GetSession_of_a_missing_session_is_a_404_problem()
     {
         var result = await InvokeAsync(FunctionNames.GetSession, HttpMethod.Get, $"/api/sessions/{Ns}/backupsessions/nobody");

@@ -38,12 +38,13 @@ public sealed class WorkerIndexingTests(FolderWorker worker)
     }
 
     [Fact]
-    public void The_webhook_alone_is_anonymous_every_other_http_function_needs_a_function_key()
+    public void The_webhook_and_the_api_document_alone_are_anonymous_every_other_http_function_needs_a_function_key()
     {
         var levels = Host.Functions.Where(f => f.IsHttp).ToDictionary(f => f.Name, f => f.AuthLevel);
+        string[] anonymous = [FunctionNames.SessionEvents, FunctionNames.OpenApiDocument];
 
-        Assert.Equal("Anonymous", levels[FunctionNames.SessionEvents]);
-        Assert.All(levels.Where(l => l.Key != FunctionNames.SessionEvents), l => Assert.Equal("Function", l.Value));
+        Assert.All(anonymous, name => Assert.Equal("Anonymous", levels[name]));
+        Assert.All(levels.Where(l => !anonymous.Contains(l.Key)), l => Assert.Equal("Function", l.Value));
     }
 
     [Fact]
