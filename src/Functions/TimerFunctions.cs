@@ -29,7 +29,16 @@ public sealed class TimerFunctions(ControlApi api, ILogger<TimerFunctions> logge
         {
             logger.LogWarning("{Function}: past due (last run {LastRun})", name, timer.ScheduleStatus?.Last.ToString("u") ?? "never");
         }
-        // The tick logs its own summary at the level its outcome calls for.
-        await api.RunTimerAsync(name, cancellationToken);
+        try
+        {
+            // The tick logs its own summary at the level its outcome calls for.
+            await api.RunTimerAsync(name, cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Said in the app's words too, as the standalone server does; the host records the failed invocation.
+            logger.LogError(e, "{Function} failed: {ExceptionType}: {Error}", name, e.GetType().Name, e.Message);
+            throw;
+        }
     }
 }

@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Serverless.Backup.Core.Environment;
 using Serverless.Backup.Core.Events;
-using Serverless.Backup.Core.Logging;
 using Serverless.Backup.Runner.Backup;
 using Serverless.Backup.Runner.Database;
 using Serverless.Backup.Runner.Logging;
@@ -49,9 +48,7 @@ public static class RunnerProgram
 
         using var http = new HttpClient();
         var verbName = verb?.ToString().ToLowerInvariant() ?? (args.Length > 0 ? args[0] : "none");
-        // Every entry names the run, from any thread; the code adds the database and the snapshot where known.
-        ILogger log = new SessionLogger(loggers.CreateLogger("Serverless.Backup.Runner"), new LogScope(
-            ("verb", verbName), ("namespace", settings.Session.Namespace), ("configuration", settings.Session.Configuration), ("session", settings.Session.Name)));
+        var log = SessionLogger.Create(loggers, settings.Session, verbName);
         await using var reporter = new Reporter(
             EventSinks.Create(settings, verbName, http, stdout, log), settings.Session, verbName, settings.Reporting.ProgressInterval, log);
 

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Serverless.Backup.Core.Environment;
 using Serverless.Backup.Core.Logging;
 
 namespace Serverless.Backup.Runner.Logging;
@@ -10,6 +11,11 @@ namespace Serverless.Backup.Runner.Logging;
 /// </summary>
 public sealed class SessionLogger(ILogger inner, LogScope run) : ILogger
 {
+    /// <summary>The runner's logger: category Serverless.Backup.Runner, the run's fields on every entry.</summary>
+    public static ILogger Create(ILoggerFactory loggers, SessionSettings session, string verb) =>
+        new SessionLogger(loggers.CreateLogger("Serverless.Backup.Runner"), new LogScope(
+            ("verb", verb), ("namespace", session.Namespace), ("configuration", session.Configuration), ("session", session.Name)));
+
     public IDisposable? BeginScope<TState>(TState state) where TState : notnull => inner.BeginScope(state);
 
     public bool IsEnabled(LogLevel logLevel) => inner.IsEnabled(logLevel);
