@@ -1,10 +1,12 @@
 using k8s;
 using k8s.Models;
+using Microsoft.Extensions.Logging;
 using Serverless.Backup.Control.Resources;
 using Serverless.Backup.Control.Schedules;
 using Serverless.Backup.Core.Webhook;
 using Serverless.Backup.Control.Cluster;
 using Serverless.Backup.Control.Jobs;
+using Serverless.Backup.Control.Observability;
 
 namespace Serverless.Backup.Control;
 
@@ -33,7 +35,7 @@ public sealed partial class ControlPlane
                 ? (st ?? new()) with { Phase = SessionPhase.Failed, Reason = problem!.Value.Reason, Message = problem.Value.Message, CompletionTime = now }
                 : null, cancellationToken))
             {
-                Log.Error(problem!.Value.Message, Fields(session) with { Phase = SessionPhase.Failed, Reason = problem.Value.Reason });
+                LogPhase(session, SessionPhase.Failed, problem!.Value.Reason, LogLevel.Error, problem.Value.Message);
             }
             return false;
         }
@@ -42,7 +44,10 @@ public sealed partial class ControlPlane
         await SessionAccess.UpdateStatusAsync(cluster, session, st => SessionPhase.CanMove(st?.Phase, SessionPhase.Running)
             ? (st ?? new()) with { Phase = SessionPhase.Running, Reason = null, Message = null, JobName = job.Metadata.Name, StartTime = st?.StartTime ?? now, SessionDeadline = deadline }
             : null, cancellationToken);
-        Log.Info($"job {job.Metadata.Name} started ({job.Spec.Template.Spec.Containers[0].Args[0]}, exclusive {exclusive.ToString().ToLowerInvariant()})", Fields(session) with { Phase = SessionPhase.Running });
+        using (Log.BeginScope(Fields(session) with { Phase = SessionPhase.Running }))
+        {
+            Log.JobStarted(job.Metadata.Name, job.Spec.Template.Spec.Containers[0].Args[0], exclusive ? "true" : "false");
+        }
         return true;
     }
 
@@ -85,15 +90,7 @@ public sealed partial class ControlPlane
         }, cancellationToken);
         if (written)
         {
-            var fields = Fields(session) with { Phase = v.Phase, Reason = v.Reason };
-            if (v.Phase == SessionPhase.Failed)
-            {
-                Log.Error(v.Message, fields);
-            }
-            else
-            {
-                Log.Warning(v.Message, fields);
-            }
+            LogPhase(session, v.Phase, v.Reason, v.Phase == SessionPhase.Failed ? LogLevel.Error : LogLevel.Warning, v.Message);
         }
         return written;
     }

@@ -187,13 +187,16 @@ public sealed partial class ControlPlane
             return true;
         }, cancellationToken);
         var fields = new LogFields { Namespace = configuration.Namespace, Configuration = configuration.Name, Repository = repository, Kind = session.Kind, Session = name };
-        if (reason is null)
+        using (Log.BeginScope(reason is null ? fields with { Phase = SessionPhase.Pending } : fields with { Phase = SessionPhase.Skipped, Reason = "RepositoryBusy" }))
         {
-            Log.Info($"BackupSession {name} created", fields with { Phase = SessionPhase.Pending });
-        }
-        else
-        {
-            Log.Warning($"BackupSession {name} skipped: {reason}", fields with { Phase = SessionPhase.Skipped, Reason = "RepositoryBusy" });
+            if (reason is null)
+            {
+                Log.SessionCreated(session.Kind, name);
+            }
+            else
+            {
+                Log.SessionSkipped(session.Kind, name, reason);
+            }
         }
         return reason is null ? SessionStart.Created : SessionStart.Skipped;
     }

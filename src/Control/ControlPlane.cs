@@ -1,5 +1,7 @@
 using k8s;
 using k8s.Models;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Serverless.Backup.Control.Resources;
 using Serverless.Backup.Control.Cluster;
 using Serverless.Backup.Control.Jobs;
@@ -14,7 +16,7 @@ namespace Serverless.Backup.Control;
 /// firing, or two app instances, change nothing twice (deterministic names, 409 means it exists).
 /// </summary>
 public sealed partial class ControlPlane(
-    IClusterGateway cluster, AppSettings settings, RunnerJobOptions jobOptions, TimeProvider clock, ControlPlaneMetrics? metrics = null, JsonLog? log = null)
+    IClusterGateway cluster, AppSettings settings, RunnerJobOptions jobOptions, TimeProvider clock, ControlPlaneMetrics? metrics = null, ILogger? log = null)
 {
     private static string? Label(k8s.IKubernetesObject<V1ObjectMeta> resource, string key) =>
         resource.Metadata.Labels is { } labels && labels.TryGetValue(key, out var value) ? value : null;
@@ -150,7 +152,7 @@ public sealed partial class ControlPlane(
         await SessionAccess.UpdateStatusAsync(cluster, session, st => SessionPhase.CanMove(st?.Phase, SessionPhase.Skipped)
             ? (st ?? new()) with { Phase = SessionPhase.Skipped, Reason = "RepositoryBusy", Message = message, CompletionTime = now }
             : null, cancellationToken);
-        Log.Warning(message, Fields(session) with { Phase = SessionPhase.Skipped, Reason = "RepositoryBusy" });
+        LogPhase(session, SessionPhase.Skipped, "RepositoryBusy", LogLevel.Warning, message);
     }
 
     private async Task WaitAsync(IKubernetesObject<V1ObjectMeta> session, string repository, IKubernetesObject<V1ObjectMeta> blocker, bool queued, CancellationToken cancellationToken)
@@ -164,10 +166,19 @@ public sealed partial class ControlPlane(
             ? (st ?? new()) with { Phase = SessionPhase.Pending, Reason = "RepositoryBusy", Message = message }
             : null, cancellationToken);
         // Held back, if only for a while: a warning, never information (it is logged once per reason).
-        Log.Warning(message, Fields(session) with { Phase = SessionPhase.Pending, Reason = "RepositoryBusy" });
+        LogPhase(session, SessionPhase.Pending, "RepositoryBusy", LogLevel.Warning, message);
     }
 
-    private JsonLog Log => log ?? JsonLog.None;
+    private ILogger Log => log ?? NullLogger.Instance;
+
+    /// <summary>A session's move to <paramref name="phase"/> (or its wait), in its status message's words, with its fields.</summary>
+    private void LogPhase(IKubernetesObject<V1ObjectMeta> session, string phase, string? reason, LogLevel level, string message)
+    {
+        using (Log.BeginScope(Fields(session) with { Phase = phase, Reason = reason }))
+        {
+            Log.SessionPhaseChanged(level, message);
+        }
+    }
 
     private static LogFields Fields(IKubernetesObject<V1ObjectMeta> session) => new()
     {

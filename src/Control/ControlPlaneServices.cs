@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Serverless.Backup.Control.Endpoints;
 using Serverless.Backup.Control.Cluster;
@@ -31,7 +32,8 @@ public static class ControlPlaneServices
     /// <summary>
     /// Registers the control plane: its settings (read from <paramref name="configuration"/> under the same names
     /// as the environment variables, and validated when the host starts, so a missing or malformed setting stops
-    /// the app with the setting's name and its fix), the cluster it reaches, its metrics and <see cref="ControlApi"/>.
+    /// the app with the setting's name and its fix), the cluster it reaches, its metrics and <see cref="ControlApi"/>,
+    /// which logs through the host's <see cref="ILoggerFactory"/>.
     /// </summary>
     public static IServiceCollection AddBackupControlPlane(this IServiceCollection services, IConfiguration configuration, ControlPlaneHost host)
     {
@@ -43,8 +45,6 @@ public static class ControlPlaneServices
         services.AddSingleton(provider => provider.GetRequiredService<IOptions<ControlPlaneOptions>>().Value.Settings
             ?? throw new OptionsValidationException(nameof(ControlPlaneOptions), typeof(ControlPlaneOptions), ["the app settings are not valid"]));
         services.TryAddSingleton<ControlPlaneMetrics>();
-        // One JSON object a line on stdout: the Functions host forwards each line to Application Insights.
-        services.TryAddSingleton(provider => new JsonLog(Console.Out, provider.GetRequiredService<TimeProvider>()));
         services.AddSingleton<ClusterClient>();
         services.TryAddSingleton(provider => provider.GetRequiredService<ClusterClient>().Gateway);
         services.TryAddSingleton(provider => new ControlApi(
@@ -52,7 +52,7 @@ public static class ControlPlaneServices
             provider.GetRequiredService<IClusterGateway>(),
             provider.GetRequiredService<TimeProvider>(),
             provider.GetRequiredService<ControlPlaneMetrics>(),
-            provider.GetRequiredService<JsonLog>()));
+            provider.GetRequiredService<ILoggerFactory>()));
         return services;
     }
 

@@ -1,4 +1,6 @@
 using k8s.Models;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Serverless.Backup.Core;
 using Serverless.Backup.Control.Resources;
 using Serverless.Backup.Control.Schedules;
@@ -14,15 +16,17 @@ namespace Serverless.Backup.Control;
 /// firing or a second instance makes one session (409 means it exists); after downtime only the most recent
 /// missed slot runs, within <see cref="CheckStartingDeadline"/>. One list call (Repositories) a tick.
 /// </summary>
-public sealed class MaintenanceScheduler(IClusterGateway cluster, AppSettings settings, TimeProvider clock, ControlPlaneMetrics? metrics = null, JsonLog? log = null)
+public sealed class MaintenanceScheduler(IClusterGateway cluster, AppSettings settings, TimeProvider clock, ControlPlaneMetrics? metrics = null, ILogger? log = null)
 {
+    private readonly ILogger _log = log ?? NullLogger.Instance;
+
     /// <summary>A weekly check missed by more than this (the app was down) waits for the next slot.</summary>
     public static readonly TimeSpan CheckStartingDeadline = TimeSpan.FromHours(6);
 
     public async Task<string> MaintenanceTickAsync(CancellationToken cancellationToken)
     {
         using var timer = metrics?.TimeTick("MaintenanceTick");
-        var report = new TickReport("MaintenanceTick", log ?? JsonLog.None);
+        var report = new TickReport("MaintenanceTick", _log);
         var now = clock.GetUtcNow();
         var repositories = await cluster.ListAsync<Repository>(null, null, cancellationToken);
         report.Report(repositories.Unreadable);
@@ -133,11 +137,14 @@ public sealed class MaintenanceScheduler(IClusterGateway cluster, AppSettings se
             s.Status ??= new SessionStatus { Phase = SessionPhase.Pending };
             return true;
         }, cancellationToken);
-        (log ?? JsonLog.None).Info($"MaintenanceSession {session.Name} created ({session.Spec.Task})", new LogFields
+        using (_log.BeginScope(new LogFields
         {
             Namespace = session.Namespace, Repository = session.Spec.Repository.Name, Kind = session.Kind, Session = session.Name,
             Configuration = session.Spec.Configuration, Phase = SessionPhase.Pending,
-        });
+        }))
+        {
+            _log.MaintenanceSessionCreated(session.Kind, session.Name, session.Spec.Task);
+        }
         return true;
     }
 }

@@ -2,6 +2,8 @@ using System.Text;
 using System.Text.Json;
 using k8s;
 using k8s.Models;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Serverless.Backup.Core.Events;
 using Serverless.Backup.Control.Resources;
 using Serverless.Backup.Control.Schedules;
@@ -18,8 +20,10 @@ namespace Serverless.Backup.Control;
 /// events move the phase only forward, and an event older than the last accepted one is a replay. A final event
 /// that reports on the repository (snapshots, size, integrity, retention) is written to Repository.status too.
 /// </summary>
-public sealed class SessionEvents(IClusterGateway cluster, AppSettings settings, TimeProvider clock, ControlPlaneMetrics? metrics = null, JsonLog? log = null)
+public sealed class SessionEvents(IClusterGateway cluster, AppSettings settings, TimeProvider clock, ControlPlaneMetrics? metrics = null, ILogger? log = null)
 {
+    private readonly ILogger _log = log ?? NullLogger.Instance;
+
     public const int MaxBodyBytes = 1 << 20;
 
     private static readonly string[] Kinds = [ResourceType.BackupSession.Kind, ResourceType.RestoreSession.Kind, ResourceType.MaintenanceSession.Kind];
@@ -136,13 +140,10 @@ public sealed class SessionEvents(IClusterGateway cluster, AppSettings settings,
                 Configuration = SessionAccess.ConfigurationOf(session), Repository = SessionAccess.RepositoryOf(session),
                 SnapshotId = runnerEvent is SucceededEvent s && s.Databases.Count > 0 ? string.Join(",", s.Databases.Select(d => d.SnapshotId)) : null,
             };
-            if (runnerEvent is FailedEvent)
+            using (_log.BeginScope(fields))
             {
-                (log ?? JsonLog.None).Error($"{kind} {identity.Name} failed: {accepted?.Message}", fields);
-            }
-            else
-            {
-                (log ?? JsonLog.None).Info($"{kind} {identity.Name} succeeded: {accepted?.Message}", fields);
+                var failed = runnerEvent is FailedEvent;
+                _log.SessionReported(failed ? LogLevel.Error : LogLevel.Information, kind, identity.Name, failed ? "failed" : "succeeded", accepted?.Message);
             }
             if (SessionAccess.RepositoryOf(session) is { } repository && RepositoryStatusWriter.Carries(runnerEvent))
             {

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Serverless.Backup.Control.Cluster;
 using Serverless.Backup.Control.Observability;
 
@@ -9,7 +10,7 @@ namespace Serverless.Backup.Control;
 /// throws is logged at error level naming it, and the run goes on. The summary is logged at warning level when
 /// anything was skipped or invalid and at error level when anything failed, never as information.
 /// </summary>
-public sealed class TickReport(string function, JsonLog log)
+public sealed class TickReport(string function, ILogger log)
 {
     public int Invalid { get; private set; }
     public int Failed { get; private set; }
@@ -19,8 +20,10 @@ public sealed class TickReport(string function, JsonLog log)
     public void Report(InvalidResource resource, LogFields? fields = null)
     {
         Invalid++;
-        log.Error($"{function}: {resource.Kind} {resource.Namespace}/{resource.Name} is invalid and was skipped: {resource.Problem}",
-            (fields ?? new LogFields()) with { Namespace = resource.Namespace, Kind = resource.Kind, Function = function, Reason = "InvalidSpec" });
+        using (log.BeginScope((fields ?? new LogFields()) with { Namespace = resource.Namespace, Kind = resource.Kind, Function = function, Reason = "InvalidSpec" }))
+        {
+            log.ResourceInvalid(function, resource.Kind, resource.Namespace, resource.Name, resource.Problem);
+        }
     }
 
     public void Report(IEnumerable<InvalidResource> resources)
@@ -48,8 +51,10 @@ public sealed class TickReport(string function, JsonLog log)
             {
                 var (kind, ns, name) = identify(item);
                 Failed++;
-                log.Error($"{function}: {kind} {ns}/{name} could not be processed ({e.GetType().Name}: {e.Message}); the other resources were processed as usual",
-                    new LogFields { Namespace = ns, Kind = kind, Function = function, Reason = e.GetType().Name });
+                using (log.BeginScope(new LogFields { Namespace = ns, Kind = kind, Function = function, Reason = e.GetType().Name }))
+                {
+                    log.ResourceFailed(e, function, kind, ns, name, e.GetType().Name, e.Message);
+                }
             }
         }
     }
@@ -57,20 +62,11 @@ public sealed class TickReport(string function, JsonLog log)
     /// <summary>The run's summary line, logged at the level its counts call for, and returned for the invocation's log.</summary>
     public string Finish(string summary)
     {
-        var text = $"{function}: {summary}, {Invalid} invalid, {Failed} failed";
-        var fields = new LogFields { Function = function };
-        if (Failed > 0)
+        var level = Failed > 0 ? LogLevel.Error : Invalid > 0 || Skipped > 0 ? LogLevel.Warning : LogLevel.Information;
+        using (log.BeginScope(new LogFields { Function = function }))
         {
-            log.Error(text, fields);
+            log.TickSummary(level, function, summary, Invalid, Failed);
         }
-        else if (Invalid > 0 || Skipped > 0)
-        {
-            log.Warning(text, fields);
-        }
-        else
-        {
-            log.Info(text, fields);
-        }
-        return text;
+        return $"{function}: {summary}, {Invalid} invalid, {Failed} failed";
     }
 }

@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Logging.Console;
 using Serverless.Backup.Control;
 
 var builder = FunctionsApplication.CreateBuilder(args);
@@ -22,7 +23,11 @@ builder.Logging.Services.Configure<LoggerFilterOptions>(options =>
         options.Rules.Remove(warningsOnly);
     }
 });
-// Settings are checked when the worker starts, before it connects to the host.
+// ILogger entries reach the Functions host over the worker's gRPC channel (with their level, category and the
+// invocation id), and the host sends them to Application Insights. The console logger that the host defaults add
+// would hand the host each entry a second time, as worker output: it is off.
+builder.Logging.AddFilter<ConsoleLoggerProvider>(null, LogLevel.None);
+// Settings are checked when the worker starts: a missing or malformed one stops it with the setting's name.
 builder.Services.AddBackupControlPlane(builder.Configuration, ControlPlaneHost.Functions);
 try
 {

@@ -29,7 +29,8 @@ public sealed class TimerFunctions(ControlApi api, ILogger<TimerFunctions> logge
         {
             logger.LogWarning("{Function}: past due (last run {LastRun})", name, timer.ScheduleStatus?.Last.ToString("u") ?? "never");
         }
-        // The tick logs its own summary at the level its outcome calls for.
+        // The tick logs its own summary at the level its outcome calls for; a tick that cannot run logs why and
+        // throws, and the host records the failed invocation.
         await api.RunTimerAsync(name, cancellationToken);
     }
 }

@@ -1,6 +1,8 @@
 using System.Runtime.InteropServices;
+using Microsoft.Extensions.Logging;
 using Serverless.Backup.Core.Environment;
 using Serverless.Backup.Core.Events;
+using Serverless.Backup.Core.Logging;
 using Serverless.Backup.Runner;
 
 // The Job's program: `backup-runner backup` or `backup-runner restore`, settings from the environment
@@ -10,7 +12,9 @@ using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
 using var onInt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
 
 var stdout = new StreamWriter(Console.OpenStandardOutput()) { AutoFlush = false };
-return await RunnerProgram.RunAsync(args, System.Environment.GetEnvironmentVariable, stdout, Console.Error, stop.Token);
+// Disposed before the process exits, which writes out the entries still queued.
+using var loggers = LoggerFactory.Create(logging => logging.AddBackupJsonConsole(standardError: true));
+return await RunnerProgram.RunAsync(args, System.Environment.GetEnvironmentVariable, stdout, loggers, stop.Token);
 
 void Stop(PosixSignalContext context)
 {

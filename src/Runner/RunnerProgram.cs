@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Serverless.Backup.Core.Environment;
 using Serverless.Backup.Core.Events;
 using Serverless.Backup.Runner.Backup;
@@ -19,7 +20,7 @@ namespace Serverless.Backup.Runner;
 public static class RunnerProgram
 {
     public static async Task<int> RunAsync(
-        string[] args, Func<string, string?> environment, TextWriter stdout, TextWriter log, CancellationToken stop)
+        string[] args, Func<string, string?> environment, TextWriter stdout, ILoggerFactory loggers, CancellationToken stop)
     {
         RunnerSettings settings;
         List<string> errors = [];
@@ -47,8 +48,7 @@ public static class RunnerProgram
 
         using var http = new HttpClient();
         var verbName = verb?.ToString().ToLowerInvariant() ?? (args.Length > 0 ? args[0] : "none");
-        using var jsonLog = new JsonLogWriter(log, settings.Session, verbName);
-        log = jsonLog;
+        var log = SessionLogger.Create(loggers, settings.Session, verbName);
         await using var reporter = new Reporter(
             EventSinks.Create(settings, verbName, http, stdout, log), settings.Session, verbName, settings.Reporting.ProgressInterval, log);
 
@@ -56,7 +56,7 @@ public static class RunnerProgram
         {
             foreach (var error in errors)
             {
-                await log.WriteLineAsync("error: " + error);
+                log.Error(error);
             }
             await reporter.FailedAsync(FailureReason.InvalidSettings, string.Join("; ", errors), null, CancellationToken.None);
             return ExitCodes.For(FailureReason.InvalidSettings);
@@ -65,7 +65,7 @@ public static class RunnerProgram
         var temp = RunFolder.Create(log);
         if (OperatingSystem.IsLinux() && !ChildProcesses.DieWithRunner)
         {
-            await log.WriteLineAsync("warning: setpriv (util-linux) is not on PATH: a child may outlive a killed runner (its snapshot would stay unconfirmed and not count); install util-linux in the runner image");
+            log.Warning("setpriv (util-linux) is not on PATH: a child may outlive a killed runner (its snapshot would stay unconfirmed and not count); install util-linux in the runner image");
         }
         var storage = new StorageHealth(log);
         // The run's work stops on SIGTERM, or when the storage watchdog declares the object store unreachable.
@@ -103,7 +103,7 @@ public static class RunnerProgram
         }
         catch (Exception e) when (stop.IsCancellationRequested)
         {
-            await log.WriteLineAsync($"error: stopped ({e.GetType().Name}: {e.Message})");
+            log.Error($"stopped ({e.GetType().Name}: {e.Message})");
             return await FailAsync(reporter, log, FailureReason.Cancelled, Stopped(verb!.Value), null);
         }
         catch (StorageUnreachableException e)
@@ -113,13 +113,13 @@ public static class RunnerProgram
         catch (Exception e) when (storage.Failing && IsStorageError(e))
         {
             // A call of the runner's own to a failing store (not through restic): the store is why, in our words.
-            await log.WriteLineAsync("error: " + e);
+            log.Error($"{e.GetType().Name}: {e.Message}", e);
             return await FailAsync(reporter, log, FailureReason.StorageUnreachable,
                 $"{storage.Description} {storage.LastError}: check {storage.Settings} and the network ({e.GetType().Name}: {e.GetBaseException().Message})", null);
         }
         catch (Exception e)
         {
-            await log.WriteLineAsync("error: " + e);
+            log.Error($"unexpected {e.GetType().Name}: {e.Message}", e);
             await reporter.FailedAsync(FailureReason.Internal, $"unexpected {e.GetType().Name}: {e.Message}", null, CancellationToken.None);
             return ExitCodes.For(FailureReason.Internal);
         }
@@ -130,9 +130,9 @@ public static class RunnerProgram
     }
 
     private static async Task<int> FailAsync(
-        Reporter reporter, TextWriter log, FailureReason reason, string message, string? database, RepositoryReport? repository = null)
+        Reporter reporter, ILogger log, FailureReason reason, string message, string? database, RepositoryReport? repository = null)
     {
-        await log.WriteLineAsync("error: " + message);
+        log.Error(message);
         await reporter.FailedAsync(reason, message, database, repository, CancellationToken.None);
         return ExitCodes.For(reason);
     }
@@ -149,7 +149,7 @@ public static class RunnerProgram
         e is IOException or HttpRequestException or System.Net.Sockets.SocketException or Azure.RequestFailedException or Amazon.Runtime.AmazonServiceException
             or Amazon.Runtime.AmazonClientException or AggregateException;
 
-    private static async Task BackupAsync(RunnerSettings settings, Reporter reporter, string temp, StorageHealth storage, TextWriter log, CancellationToken stop)
+    private static async Task BackupAsync(RunnerSettings settings, Reporter reporter, string temp, StorageHealth storage, ILogger log, CancellationToken stop)
     {
         var server = new MySqlServer(settings.Database, log);
         using var tools = new MySqlTools(settings.Database, temp);
@@ -210,7 +210,7 @@ public static class RunnerProgram
         var repository = await new RunReports(endpoint, restic, log).AfterBackupAsync(before, settings.Session, results, retention, warnings, stop);
         foreach (var warning in warnings)
         {
-            await log.WriteLineAsync("warning: " + warning);
+            log.Warning(warning);
         }
         await reporter.SucceededAsync(results, retention, repository, warnings.Count == 0 ? null : string.Join("; ", warnings), CancellationToken.None);
     }
@@ -220,7 +220,7 @@ public static class RunnerProgram
     /// cleared, and the unconfirmed snapshots of killed runs removed.
     /// </summary>
     private static async Task<ResticRepositoryEndpoint> OpenRepositoryAsync(
-        RunnerSettings settings, string temp, StorageHealth storage, TextWriter log, CancellationToken cancellationToken)
+        RunnerSettings settings, string temp, StorageHealth storage, ILogger log, CancellationToken cancellationToken)
     {
         var endpoint = await ResticRepositoryEndpoint.OpenAsync(settings.Repository, storage, log, cancellationToken);
         try
@@ -238,7 +238,7 @@ public static class RunnerProgram
         }
     }
 
-    private static async Task ForgetAsync(RunnerSettings settings, Reporter reporter, string temp, StorageHealth storage, TextWriter log, CancellationToken stop)
+    private static async Task ForgetAsync(RunnerSettings settings, Reporter reporter, string temp, StorageHealth storage, ILogger log, CancellationToken stop)
     {
         reporter.Started([]);
         await using var endpoint = await ResticRepositoryEndpoint.OpenAsync(settings.Repository, storage, log, stop);
@@ -252,7 +252,7 @@ public static class RunnerProgram
         await reporter.SucceededAsync([], retention, repository, warnings.Count == 0 ? null : string.Join("; ", warnings), CancellationToken.None);
     }
 
-    private static async Task CheckAsync(RunnerSettings settings, Reporter reporter, string temp, StorageHealth storage, TextWriter log, CancellationToken stop)
+    private static async Task CheckAsync(RunnerSettings settings, Reporter reporter, string temp, StorageHealth storage, ILogger log, CancellationToken stop)
     {
         reporter.Started([]);
         await using var endpoint = await ResticRepositoryEndpoint.OpenAsync(settings.Repository, storage, log, stop);
@@ -261,7 +261,7 @@ public static class RunnerProgram
         var (intact, message) = await new IntegrityCheck(restic).RunAsync(settings.Maintenance.ReadDataSubset, stop);
         if (intact)
         {
-            await log.WriteLineAsync($"check: {message}");
+            log.Info($"check: {message}");
         }
         var warnings = new List<string>();
         var repository = await new RunReports(endpoint, restic, log).AfterSuccessAsync(new Dictionary<string, long>(), warnings, stop, intact, intact ? null : message);
@@ -277,7 +277,7 @@ public static class RunnerProgram
         await reporter.SucceededAsync([], null, repository, warnings.Count == 0 ? null : string.Join("; ", warnings), CancellationToken.None);
     }
 
-    private static async Task UnlockAsync(RunnerSettings settings, Reporter reporter, string temp, StorageHealth storage, TextWriter log, CancellationToken stop)
+    private static async Task UnlockAsync(RunnerSettings settings, Reporter reporter, string temp, StorageHealth storage, ILogger log, CancellationToken stop)
     {
         reporter.Started([]);
         await using var endpoint = await ResticRepositoryEndpoint.OpenAsync(settings.Repository, storage, log, stop);
@@ -296,12 +296,12 @@ public static class RunnerProgram
         var repository = await new RunReports(endpoint, restic, log).AfterSuccessAsync(new Dictionary<string, long>(), warnings, stop);
         foreach (var warning in warnings)
         {
-            await log.WriteLineAsync("warning: " + warning);
+            log.Warning(warning);
         }
         await reporter.SucceededAsync([], null, repository, warnings.Count == 0 ? null : string.Join("; ", warnings), CancellationToken.None);
     }
 
-    private static async Task RestoreAsync(RunnerSettings settings, Reporter reporter, string temp, StorageHealth storage, TextWriter log, CancellationToken stop)
+    private static async Task RestoreAsync(RunnerSettings settings, Reporter reporter, string temp, StorageHealth storage, ILogger log, CancellationToken stop)
     {
         var server = new MySqlServer(settings.Database, log);
         using var tools = new MySqlTools(settings.Database, temp);

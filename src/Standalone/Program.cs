@@ -1,9 +1,11 @@
 using Microsoft.Extensions.Options;
 using Serverless.Backup.Control;
+using Serverless.Backup.Core.Logging;
 using Serverless.Backup.Standalone;
 
 var builder = WebApplication.CreateSlimBuilder(args);
-builder.Logging.ClearProviders();
+// One JSON object a line on stdout, the same format as the runner's log (Core's JsonLogging).
+builder.Logging.ClearProviders().AddBackupJsonConsole();
 builder.Services.AddBackupControlPlane(builder.Configuration, ControlPlaneHost.Standalone);
 builder.Services.AddSingleton<ApiKeyFilter>();
 builder.Services.AddApiDocument();

@@ -9,7 +9,7 @@ namespace Serverless.Backup.Standalone;
 /// app names, with the same default), one run at a time each. A timer is switched off as on Azure, with the setting
 /// <c>AzureWebJobs.{Name}.Disabled=true</c>.
 /// </summary>
-public sealed class TimerService(ControlApi api, IConfiguration configuration, TimeProvider clock, JsonLog log) : BackgroundService
+public sealed partial class TimerService(ControlApi api, IConfiguration configuration, TimeProvider clock, ILogger<TimerService> log) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -19,7 +19,10 @@ public sealed class TimerService(ControlApi api, IConfiguration configuration, T
             var trigger = (TimerTrigger)function.Trigger;
             if (configuration.GetValue<bool>($"AzureWebJobs.{function.Name}.Disabled"))
             {
-                log.Info($"{function.Name} is disabled (AzureWebJobs.{function.Name}.Disabled)", new LogFields { Function = function.Name });
+                using (log.BeginScope(new LogFields { Function = function.Name }))
+                {
+                    Disabled(log, function.Name);
+                }
                 continue;
             }
             // Checked when the app started (ControlPlaneServices): a malformed schedule stops the app.
@@ -52,4 +55,7 @@ public sealed class TimerService(ControlApi api, IConfiguration configuration, T
             }
         }
     }
+
+    [LoggerMessage(EventId = 40, Level = LogLevel.Information, Message = "{Function} is disabled (AzureWebJobs.{Function}.Disabled)")]
+    private static partial void Disabled(ILogger logger, string function);
 }

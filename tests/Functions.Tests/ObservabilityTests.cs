@@ -105,14 +105,17 @@ public sealed class ObservabilityTests(FunctionsApp app)
         Assert.All(seen, p => Assert.Equal("slow_shop", p.Database));
         Assert.True(seen[^1].Bytes > seen[0].Bytes && seen[0].Bytes > 0, string.Join(", ", seen));
 
-        // The session's story in the log: one JSON object a line (the app's, with a level, and the runner's events
-        // that its Job printed), each with the stable fields, and no secret anywhere.
+        // The session's story in the log: one JSON object a line (log entries of the app and the runner, with the
+        // stable fields in their scopes, and the runner's events that its Job printed, with them at the top), and no
+        // secret anywhere.
         var lines = app.Output.Split('\n').Where(l => l.Contains($"\"session\":\"{name}\"", StringComparison.Ordinal)).Select(l => JsonDocument.Parse(l).RootElement).ToList();
-        Assert.All(lines, l => Assert.Equal(FunctionsApp.Namespace, l.GetProperty("namespace").GetString()));
-        Assert.All(lines, l => Assert.True(l.TryGetProperty("time", out _)));
-        lines = lines.Where(l => l.TryGetProperty("level", out _)).ToList();
-        Assert.Contains(lines, l => l.TryGetProperty("phase", out var p) && p.GetString() == "Running");
-        Assert.Contains(lines, l => l.TryGetProperty("phase", out var p) && p.GetString() == "Succeeded" && l.GetProperty("snapshotId").GetString()!.Length >= 8 && l.GetProperty("configuration").GetString() == "slow");
+        var events = lines.Where(l => !l.TryGetProperty("LogLevel", out _)).ToList();
+        Assert.All(events, l => Assert.Equal(FunctionsApp.Namespace, l.GetProperty("namespace").GetString()));
+        Assert.All(events, l => Assert.True(l.TryGetProperty("time", out _)));
+        var logs = lines.Where(l => l.TryGetProperty("LogLevel", out _)).Select(l => new LogLine(l)).ToList();
+        Assert.All(logs, l => Assert.Equal(FunctionsApp.Namespace, l.Scope("namespace")));
+        Assert.Contains(logs, l => l.Scope("phase") == "Running");
+        Assert.Contains(logs, l => l.Scope("phase") == "Succeeded" && l.Scope("snapshotId")!.Length >= 8 && l.Scope("configuration") == "slow");
         Assert.DoesNotContain(MariaDbServer.Password, app.Output);
         Assert.DoesNotContain(FunctionsApp.MasterKey, app.Output);
     }

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Serverless.Backup.Control.Cluster;
 using Serverless.Backup.Control.Jobs;
 using Serverless.Backup.Control.Observability;
@@ -17,16 +19,17 @@ public sealed class ControlApi
     private readonly SessionEvents _events;
     private readonly MaintenanceScheduler _maintenance;
     private readonly RepositoryApi _repositories;
-    private readonly JsonLog _log;
+    private readonly ILogger _log;
 
-    public ControlApi(AppSettings settings, IClusterGateway cluster, TimeProvider clock, ControlPlaneMetrics metrics, JsonLog log)
+    public ControlApi(AppSettings settings, IClusterGateway cluster, TimeProvider clock, ControlPlaneMetrics metrics, ILoggerFactory? loggers = null)
     {
-        _log = log;
+        loggers ??= NullLoggerFactory.Instance;
+        _log = loggers.CreateLogger<ControlApi>();
         var jobOptions = new RunnerJobOptions { Image = settings.RunnerImage, WebhookBaseUrl = settings.WebhookBaseUrl, PushgatewayUrl = settings.PushgatewayUrl };
-        Control = new ControlPlane(cluster, settings, jobOptions, clock, metrics, log);
+        Control = new ControlPlane(cluster, settings, jobOptions, clock, metrics, loggers.CreateLogger<ControlPlane>());
         _sessions = new SessionApi(cluster, Control, clock);
-        _events = new SessionEvents(cluster, settings, clock, metrics, log);
-        _maintenance = new MaintenanceScheduler(cluster, settings, clock, metrics, log);
+        _events = new SessionEvents(cluster, settings, clock, metrics, loggers.CreateLogger<SessionEvents>());
+        _maintenance = new MaintenanceScheduler(cluster, settings, clock, metrics, loggers.CreateLogger<MaintenanceScheduler>());
         _repositories = new RepositoryApi(cluster, _maintenance, metrics, settings, clock);
     }
 
@@ -50,7 +53,10 @@ public sealed class ControlApi
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            _log.Error($"{name} failed: {e.GetType().Name}: {e.Message}", new LogFields { Function = name });
+            using (_log.BeginScope(new LogFields { Function = name }))
+            {
+                _log.FunctionFailed(e, name, e.GetType().Name, e.Message);
+            }
             throw;
         }
     }
@@ -73,7 +79,10 @@ public sealed class ControlApi
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            _log.Error($"{function} failed: {e.GetType().Name}: {e.Message}", new LogFields { Function = function });
+            using (_log.BeginScope(new LogFields { Function = function }))
+            {
+                _log.FunctionFailed(e, function, e.GetType().Name, e.Message);
+            }
             return ApiResult.Error(500, $"{function} failed ({e.GetType().Name}); the app's log has the details");
         }
     }

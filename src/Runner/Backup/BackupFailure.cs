@@ -1,4 +1,6 @@
+using Microsoft.Extensions.Logging;
 using Serverless.Backup.Core.Events;
+using Serverless.Backup.Runner.Logging;
 using Serverless.Backup.Runner.Maintenance;
 using Serverless.Backup.Runner.Restic;
 using Serverless.Backup.Runner.Storage;
@@ -19,7 +21,7 @@ public static class BackupFailure
     /// </summary>
     /// <param name="stopped">The run's work was cancelled (SIGTERM or SIGINT, unless the storage watchdog did it).</param>
     public static async Task<RunnerFailure?> ExplainAsync(
-        Exception failure, ResticRepositoryEndpoint endpoint, ResticClient restic, IReadOnlySet<string> locksBefore, bool stopped, TextWriter log)
+        Exception failure, ResticRepositoryEndpoint endpoint, ResticClient restic, IReadOnlySet<string> locksBefore, bool stopped, ILogger log)
     {
         var database = (failure as RunnerFailure)?.Database;
         var dump = database is null ? "the dump" : $"the dump of '{database}'";
@@ -37,7 +39,7 @@ public static class BackupFailure
     }
 
     /// <summary>Removes the lock this run's restic left (best effort) and says what is true of it.</summary>
-    private static async Task<string> HandleLocksAsync(ResticRepositoryEndpoint endpoint, ResticClient restic, IReadOnlySet<string> before, TextWriter log)
+    private static async Task<string> HandleLocksAsync(ResticRepositoryEndpoint endpoint, ResticClient restic, IReadOnlySet<string> before, ILogger log)
     {
         using var timeout = new CancellationTokenSource(LockTimeout);
         try
@@ -51,7 +53,7 @@ public static class BackupFailure
         {
             // Best effort: whatever the storage or restic says here, the backup's own failure is the one reported.
             var why = e.Message.Split('\n')[0];
-            await log.WriteLineAsync($"warning: could not check for a lock left by this run's restic ({why})");
+            log.Warning($"could not check for a lock left by this run's restic ({why})");
             return $"whether restic left its lock could not be checked ({why}): a later run removes it once it is stale";
         }
     }

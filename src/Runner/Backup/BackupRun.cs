@@ -1,9 +1,11 @@
 using System.Diagnostics;
 using System.Text.Json;
 using CliWrap;
+using Microsoft.Extensions.Logging;
 using Serverless.Backup.Core;
 using Serverless.Backup.Core.Environment;
 using Serverless.Backup.Core.Events;
+using Serverless.Backup.Core.Logging;
 using Serverless.Backup.Runner.Database;
 using Serverless.Backup.Runner.Logging;
 using Serverless.Backup.Runner.Processes;
@@ -24,7 +26,7 @@ namespace Serverless.Backup.Runner.Backup;
 /// runner killed in between never leaves a snapshot that counts.
 /// </summary>
 public sealed class BackupRun(
-    SessionSettings session, MySqlServer server, MySqlTools tools, ResticClient restic, PendingSnapshots pending, Reporter reporter, TextWriter log)
+    SessionSettings session, MySqlServer server, MySqlTools tools, ResticClient restic, PendingSnapshots pending, Reporter reporter, ILogger log)
 {
     /// <summary>How long settling a stream's record may take once the stream is over (the run may be stopping).</summary>
     private static readonly TimeSpan SettleTimeout = TimeSpan.FromSeconds(30);
@@ -39,10 +41,11 @@ public sealed class BackupRun(
         var results = new List<DatabaseResult>();
         foreach (var database in databases)
         {
-            log.ForDatabase(database);
-            results.Add(await BackupDatabaseAsync(database, stop));
+            using (log.BeginScope(new LogScope(("database", database))))
+            {
+                results.Add(await BackupDatabaseAsync(database, stop));
+            }
         }
-        log.ForDatabase(null);
         return results;
     }
 
@@ -104,7 +107,10 @@ public sealed class BackupRun(
         }
         await ConfirmAsync(announced, summary.SnapshotId, database);
 
-        await log.InfoAsync($"backed up {DatabaseNames.Show(database)}: {meter.Bytes} bytes, snapshot {summary.SnapshotId}, {summary.DataAdded} bytes added", database, summary.SnapshotId);
+        using (log.BeginScope(new LogScope(("snapshotId", summary.SnapshotId))))
+        {
+            log.BackedUp(DatabaseNames.Show(database), meter.Bytes, summary.SnapshotId, summary.DataAdded);
+        }
         return new DatabaseResult
         {
             Database = database,
@@ -173,7 +179,7 @@ public sealed class BackupRun(
         }
         catch (Exception e) when (e is RunnerFailure or OperationCanceledException or IOException)
         {
-            await log.WriteLineAsync($"warning: could not check for a partial snapshot of {DatabaseNames.Show(database)} ({e.Message}): any snapshot of it stays unconfirmed, does not count, and a later run removes it");
+            log.Warning($"could not check for a partial snapshot of {DatabaseNames.Show(database)} ({e.Message}): any snapshot of it stays unconfirmed, does not count, and a later run removes it");
             return false;
         }
     }
@@ -203,7 +209,7 @@ public sealed class BackupRun(
         }
         catch (Exception e)
         {
-            await log.WriteLineAsync($"warning: could not remove the pending record of {announced} ({e.Message.Split('\n')[0]}); a later run removes it");
+            log.Warning($"could not remove the pending record of {announced} ({e.Message.Split('\n')[0]}); a later run removes it");
         }
     }
 }

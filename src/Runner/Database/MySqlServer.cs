@@ -1,13 +1,15 @@
+using Microsoft.Extensions.Logging;
 using MySqlConnector;
 using Serverless.Backup.Core;
 using Serverless.Backup.Core.Environment;
 using Serverless.Backup.Core.Events;
+using Serverless.Backup.Runner.Logging;
 using Serverless.Backup.Runner.Privileges;
 
 namespace Serverless.Backup.Runner.Database;
 
 /// <summary>The database server the run works on, through MySqlConnector (the dump and apply go through the MySQL tools).</summary>
-public sealed class MySqlServer(DatabaseSettings settings, TextWriter log)
+public sealed class MySqlServer(DatabaseSettings settings, ILogger log)
 {
     private static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(2);
 
@@ -69,7 +71,7 @@ public sealed class MySqlServer(DatabaseSettings settings, TextWriter log)
                     throw new RunnerFailure(FailureReason.DatabaseUnreachable,
                         $"the database at {Endpoint} could not be reached within {settings.WaitTimeout.TotalSeconds:0} s ({e.Message}): check MYSQL_HOST and MYSQL_PORT, that the server is running, or raise MYSQL_WAIT_TIMEOUT_SECONDS", inner: e);
                 }
-                await log.WriteLineAsync($"waiting for the database at {Endpoint}: {e.Message}");
+                log.WaitingForDatabase(Endpoint, e.Message);
                 await Task.Delay(PollInterval, cancellationToken);
             }
         }

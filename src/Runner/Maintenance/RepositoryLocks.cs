@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+using Serverless.Backup.Runner.Logging;
 using Serverless.Backup.Runner.Restic;
 using Serverless.Backup.Runner.Storage;
 
@@ -12,7 +14,7 @@ namespace Serverless.Backup.Runner.Maintenance;
 /// live lock fails as RepositoryLocked. The locks are listed from the storage first (no password, no key
 /// derivation), so a repository without locks costs no restic call.
 /// </summary>
-public sealed class RepositoryLocks(ResticRepositoryEndpoint endpoint, ResticClient restic, TextWriter log)
+public sealed class RepositoryLocks(ResticRepositoryEndpoint endpoint, ResticClient restic, ILogger log)
 {
     public async Task<LockOutcome> ClearAsync(bool exclusive, CancellationToken cancellationToken)
     {
@@ -29,7 +31,7 @@ public sealed class RepositoryLocks(ResticRepositoryEndpoint endpoint, ResticCli
         }
         var remaining = await endpoint.CountLocksAsync(cancellationToken);
         var outcome = new LockOutcome(found, Math.Max(0, found - remaining), remaining);
-        await log.WriteLineAsync(exclusive
+        log.Info(exclusive
             ? $"removed {outcome.Removed} lock(s) left by earlier runs (REPOSITORY_EXCLUSIVE=true: no other session uses the repository)"
             : $"removed {outcome.Removed} stale lock(s); {remaining} lock(s) of possibly live sessions remain (REPOSITORY_EXCLUSIVE=false)");
         return outcome;
@@ -57,9 +59,14 @@ public sealed class RepositoryLocks(ResticRepositoryEndpoint endpoint, ResticCli
             throw restic.Failure("remove the locks of", errors);
         }
         left = endpoint.LocksOfThisRun(await endpoint.LockNamesAsync(cancellationToken), before);
-        await log.WriteLineAsync(left.Count == 0
-            ? "removed the lock this run's restic left behind"
-            : $"warning: the lock(s) {string.Join(", ", left.Select(l => l[..Math.Min(8, l.Length)]))} taken during this run remain after restic unlock");
+        if (left.Count == 0)
+        {
+            log.Info("removed the lock this run's restic left behind");
+        }
+        else
+        {
+            log.Warning($"the lock(s) {string.Join(", ", left.Select(l => l[..Math.Min(8, l.Length)]))} taken during this run remain after restic unlock");
+        }
         return left;
     }
 }

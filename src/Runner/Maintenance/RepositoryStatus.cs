@@ -1,4 +1,6 @@
+using Microsoft.Extensions.Logging;
 using Serverless.Backup.Core.Events;
+using Serverless.Backup.Runner.Logging;
 using Serverless.Backup.Runner.Restic;
 using Serverless.Backup.Runner.Snapshots;
 using Serverless.Backup.Runner.Storage;
@@ -11,7 +13,7 @@ namespace Serverless.Backup.Runner.Maintenance;
 /// no size in a snapshot, so a snapshot's size is given only for the streams this run wrote. Snapshots that are
 /// not confirmed (<see cref="PendingSnapshots"/>) are left out: they may hold a partial dump.
 /// </summary>
-public sealed class RepositoryStatus(ResticRepositoryEndpoint endpoint, ResticClient restic, TextWriter log)
+public sealed class RepositoryStatus(ResticRepositoryEndpoint endpoint, ResticClient restic, ILogger log)
 {
     /// <param name="knownSizes">Stream bytes by snapshot id (short or full) of the snapshots this run wrote.</param>
     public async Task<RepositoryReport> ReportAsync(
@@ -28,7 +30,7 @@ public sealed class RepositoryStatus(ResticRepositoryEndpoint endpoint, ResticCl
         var confirmed = PendingSnapshots.Confirmed(snapshots, pending);
         if (confirmed.Count < snapshots.Count)
         {
-            await log.WriteLineAsync($"warning: {snapshots.Count - confirmed.Count} unconfirmed snapshot(s) are not counted ({string.Join(", ", pending)}): their run has not confirmed them (it is still running, or was killed); a later run removes those of killed runs");
+            log.Warning($"{snapshots.Count - confirmed.Count} unconfirmed snapshot(s) are not counted ({string.Join(", ", pending)}): their run has not confirmed them (it is still running, or was killed); a later run removes those of killed runs");
         }
         snapshots = confirmed;
         return new RepositoryReport

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Serverless.Backup.Core.Environment;
 using Serverless.Backup.Core.Events;
 using Serverless.Backup.Runner.Restic;
@@ -6,7 +7,7 @@ using Serverless.Backup.Runner.Storage;
 namespace Serverless.Backup.Runner.Maintenance;
 
 /// <summary>The repository report a run's final event carries; failing to describe the repository is a warning, never a failed run.</summary>
-public sealed class RunReports(ResticRepositoryEndpoint endpoint, ResticClient restic, TextWriter log)
+public sealed class RunReports(ResticRepositoryEndpoint endpoint, ResticClient restic, ILogger log)
 {
     /// <summary>
     /// The report after a good backup: the snapshots listed while it ran, plus the ones it wrote, less the ones

@@ -1,6 +1,8 @@
+using Microsoft.Extensions.Logging;
 using MySqlConnector;
 using Serverless.Backup.Core.Events;
 using Serverless.Backup.Runner.Database;
+using Serverless.Backup.Runner.Logging;
 
 namespace Serverless.Backup.Runner.Privileges;
 
@@ -11,7 +13,7 @@ namespace Serverless.Backup.Runner.Privileges;
 /// database, what is missing and the GRANT that fixes it. Three small queries, whatever the number of tables:
 /// the server's version and the account, SHOW GRANTS (with the enabled roles'), and the objects' names.
 /// </summary>
-public sealed class PrivilegeCheck(MySqlServer server, DumpOptions options, TextWriter log)
+public sealed class PrivilegeCheck(MySqlServer server, DumpOptions options, ILogger log)
 {
     public async Task CheckAsync(IReadOnlyList<string> databases, CancellationToken cancellationToken)
     {
@@ -30,7 +32,7 @@ public sealed class PrivilegeCheck(MySqlServer server, DumpOptions options, Text
         catch (MySqlException e) when (!cancellationToken.IsCancellationRequested)
         {
             // Never block a backup on what the check itself could not read; the dump's own checks still apply.
-            await log.WriteLineAsync($"warning: the user's privileges could not be read ({e.Message}); the backup goes ahead unchecked");
+            log.Warning($"the user's privileges could not be read ({e.Message}); the backup goes ahead unchecked");
             return;
         }
 
@@ -57,7 +59,7 @@ public sealed class PrivilegeCheck(MySqlServer server, DumpOptions options, Text
         if (unread.Count > 0)
         {
             // A grant line this check does not understand may hold what looks missing: warn rather than refuse.
-            await log.WriteLineAsync($"warning: {message} (not refused: SHOW GRANTS has lines this check does not read: {string.Join(" | ", unread)})");
+            log.Warning($"{message} (not refused: SHOW GRANTS has lines this check does not read: {string.Join(" | ", unread)})");
             return;
         }
         throw new RunnerFailure(FailureReason.InsufficientPrivileges, message, shortfalls.FirstOrDefault(s => s.Database is not null)?.Database);

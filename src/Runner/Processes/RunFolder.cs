@@ -1,4 +1,6 @@
 using System.Globalization;
+using Microsoft.Extensions.Logging;
+using Serverless.Backup.Runner.Logging;
 
 namespace Serverless.Backup.Runner.Processes;
 
@@ -12,7 +14,7 @@ public static class RunFolder
 {
     private const string Prefix = "backup-runner-";
 
-    public static string Create(TextWriter log)
+    public static string Create(ILogger log)
     {
         var root = Path.GetTempPath();
         RemoveAbandoned(root, log);
@@ -35,7 +37,7 @@ public static class RunFolder
         }
     }
 
-    private static void RemoveAbandoned(string root, TextWriter log)
+    private static void RemoveAbandoned(string root, ILogger log)
     {
         IEnumerable<string> folders;
         try
@@ -57,7 +59,7 @@ public static class RunFolder
                 Delete(folder);
                 if (!Directory.Exists(folder))
                 {
-                    log.WriteLine($"removed the temp folder {folder} of a runner that ended without cleaning up (killed)");
+                    log.Info($"removed the temp folder {folder} of a runner that ended without cleaning up (killed)");
                 }
             }
         }

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Serverless.Backup.Core.Environment;
 
 namespace Serverless.Backup.Runner.Reporting;
@@ -5,7 +6,7 @@ namespace Serverless.Backup.Runner.Reporting;
 /// <summary>The one place that decides where a run's events go.</summary>
 public static class EventSinks
 {
-    public static IReadOnlyList<IEventSink> Create(RunnerSettings settings, string verb, HttpClient http, TextWriter stdout, TextWriter log)
+    public static IReadOnlyList<IEventSink> Create(RunnerSettings settings, string verb, HttpClient http, TextWriter stdout, ILogger log)
     {
         var sinks = new List<IEventSink> { new StdoutEventSink(stdout), new TerminationMessageSink(settings.Reporting.TerminationMessagePath) };
         if (settings.Reporting.WebhookUrl is { } webhook && Uri.TryCreate(webhook, UriKind.Absolute, out var webhookUrl)

@@ -1,8 +1,10 @@
 using System.Net.Http.Headers;
+using Microsoft.Extensions.Logging;
 using Prometheus;
 using Serverless.Backup.Core.Environment;
 using Serverless.Backup.Core.Events;
 using Serverless.Backup.Core.Metrics;
+using Serverless.Backup.Runner.Logging;
 
 namespace Serverless.Backup.Runner.Reporting;
 
@@ -16,7 +18,7 @@ namespace Serverless.Backup.Runner.Reporting;
 /// good run in place, so "time since last success" stays true. An unreachable Pushgateway is a warning on stderr,
 /// never a failed backup.
 /// </summary>
-public sealed class PushgatewayEventSink(Uri pushgateway, SessionSettings session, HttpClient http, TextWriter warnings) : IEventSink
+public sealed class PushgatewayEventSink(Uri pushgateway, SessionSettings session, HttpClient http, ILogger warnings) : IEventSink
 {
     private static readonly TimeSpan PushTimeout = TimeSpan.FromSeconds(10);
 
@@ -42,12 +44,12 @@ public sealed class PushgatewayEventSink(Uri pushgateway, SessionSettings sessio
             using var response = await http.PostAsync(url, content, timeout.Token);
             if (!response.IsSuccessStatusCode)
             {
-                await warnings.WriteLineAsync($"warning: the Pushgateway at {pushgateway} answered {(int)response.StatusCode} to the metrics push; the run's result stands (check PUSHGATEWAY_URL)");
+                warnings.Warning($"the Pushgateway at {pushgateway} answered {(int)response.StatusCode} to the metrics push; the run's result stands (check PUSHGATEWAY_URL)");
             }
         }
         catch (Exception e) when (e is HttpRequestException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
         {
-            await warnings.WriteLineAsync($"warning: could not push metrics to the Pushgateway at {pushgateway} ({e.Message}); the run's result stands (check PUSHGATEWAY_URL)");
+            warnings.Warning($"could not push metrics to the Pushgateway at {pushgateway} ({e.Message}); the run's result stands (check PUSHGATEWAY_URL)");
         }
     }
 

@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
 using Serverless.Backup.Core.Environment;
 using Serverless.Backup.Core.Events;
+using Serverless.Backup.Runner.Logging;
 
 namespace Serverless.Backup.Runner.Reporting;
 
@@ -16,7 +18,7 @@ public sealed class Reporter : IAsyncDisposable
     private readonly SessionSettings _session;
     private readonly string _verb;
     private readonly TimeSpan _interval;
-    private readonly TextWriter _log;
+    private readonly ILogger _log;
     private readonly Channel<RunnerEvent> _queue = Channel.CreateUnbounded<RunnerEvent>(new() { SingleReader = true });
     private readonly Task _pump;
     private readonly Stopwatch _clock = Stopwatch.StartNew();
@@ -26,7 +28,7 @@ public sealed class Reporter : IAsyncDisposable
     private long _databaseBytes;
     private long _totalBytes;
 
-    public Reporter(IReadOnlyList<IEventSink> sinks, SessionSettings session, string verb, TimeSpan interval, TextWriter log)
+    public Reporter(IReadOnlyList<IEventSink> sinks, SessionSettings session, string verb, TimeSpan interval, ILogger log)
     {
         _sinks = sinks;
         _session = session;
@@ -130,7 +132,7 @@ public sealed class Reporter : IAsyncDisposable
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
-                await _log.WriteLineAsync($"warning: {sink.GetType().Name} could not publish the {e.GetType().Name}: {ex.Message}");
+                _log.Warning($"{sink.GetType().Name} could not publish the {e.GetType().Name}: {ex.Message}");
             }
         }
     }

@@ -1,8 +1,10 @@
 using System.Net.Http.Headers;
 using System.Text;
+using Microsoft.Extensions.Logging;
 using Serverless.Backup.Core.Environment;
 using Serverless.Backup.Core.Events;
 using Serverless.Backup.Core.Webhook;
+using Serverless.Backup.Runner.Logging;
 
 namespace Serverless.Backup.Runner.Reporting;
 
@@ -11,7 +13,7 @@ namespace Serverless.Backup.Runner.Reporting;
 /// with exponential backoff for WEBHOOK_RETRY_SECONDS (two minutes by default); a progress event is tried once (the next one supersedes it).
 /// A webhook that stays down never fails the run: the control plane settles the session from the Job's status.
 /// </summary>
-public sealed class WebhookEventSink(Uri url, string token, SessionSettings session, string verb, TimeSpan retryFor, HttpClient http, TextWriter log) : IEventSink
+public sealed class WebhookEventSink(Uri url, string token, SessionSettings session, string verb, TimeSpan retryFor, HttpClient http, ILogger log) : IEventSink
 {
     /// <summary>Waits between attempts: 1, 2, 4 … s (at most 60 s each), adding up to about <c>retryFor</c>.</summary>
     public IReadOnlyList<TimeSpan> Delays { get; } = BackoffFor(retryFor);
@@ -73,6 +75,6 @@ public sealed class WebhookEventSink(Uri url, string token, SessionSettings sess
                 lastError = e.Message;
             }
         }
-        await log.WriteLineAsync($"warning: the webhook at {url} did not take the {runnerEvent.GetType().Name} ({lastError}); the run goes on and the control plane will settle the session from the Job's status (check WEBHOOK_URL and WEBHOOK_TOKEN)");
+        log.Warning($"the webhook at {url} did not take the {runnerEvent.GetType().Name} ({lastError}); the run goes on and the control plane will settle the session from the Job's status (check WEBHOOK_URL and WEBHOOK_TOKEN)");
     }
 }

@@ -1,8 +1,10 @@
 using System.Text;
 using System.Text.Json;
 using CliWrap;
+using Microsoft.Extensions.Logging;
 using Serverless.Backup.Core.Environment;
 using Serverless.Backup.Core.Events;
+using Serverless.Backup.Runner.Logging;
 using Serverless.Backup.Runner.Processes;
 using Serverless.Backup.Runner.Storage;
 
@@ -12,7 +14,7 @@ namespace Serverless.Backup.Runner.Restic;
 /// Runs restic (0.14 or later) against one repository. restic gets the repository and its password through its
 /// environment only, a cache under the run's temp folder (the Job's root filesystem is read-only), and no other secret.
 /// </summary>
-public sealed class ResticClient(RepositorySettings settings, ResticRepositoryEndpoint endpoint, string tempFolder, TextWriter log)
+public sealed class ResticClient(RepositorySettings settings, ResticRepositoryEndpoint endpoint, string tempFolder, ILogger log)
 {
     public const string Executable = "restic";
 
@@ -86,7 +88,7 @@ public sealed class ResticClient(RepositorySettings settings, ResticRepositoryEn
         {
             throw Failure("open", errors);
         }
-        await log.WriteLineAsync($"no repository at {Describe()}: initialising one");
+        log.Info($"no repository at {Describe()}: initialising one");
         (code, _, errors) = await RunAsync(["init"], cancellationToken);
         if (code != 0)
         {
@@ -120,9 +122,14 @@ public sealed class ResticClient(RepositorySettings settings, ResticRepositoryEn
             return true;
         }
         var (code, _, errors) = await RunAsync(["forget", .. snapshotIds], cancellationToken);
-        await log.WriteLineAsync(code == 0
-            ? $"forgot {what} {string.Join(", ", snapshotIds)}"
-            : $"warning: could not forget {what} {string.Join(", ", snapshotIds)}: {errors}");
+        if (code == 0)
+        {
+            log.Info($"forgot {what} {string.Join(", ", snapshotIds)}");
+        }
+        else
+        {
+            log.Warning($"could not forget {what} {string.Join(", ", snapshotIds)}: {errors}");
+        }
         return code == 0;
     }
 

@@ -1,8 +1,10 @@
 using System.Diagnostics;
 using CliWrap;
+using Microsoft.Extensions.Logging;
 using Serverless.Backup.Core;
 using Serverless.Backup.Core.Environment;
 using Serverless.Backup.Core.Events;
+using Serverless.Backup.Core.Logging;
 using Serverless.Backup.Runner.Database;
 using Serverless.Backup.Runner.Logging;
 using Serverless.Backup.Runner.Processes;
@@ -21,7 +23,7 @@ namespace Serverless.Backup.Runner.Restore;
 /// backup run never confirmed it may hold a partial dump.
 /// </summary>
 public sealed class RestoreRun(
-    RunnerSettings settings, MySqlServer server, MySqlTools tools, ResticClient restic, PendingSnapshots pending, Reporter reporter, TextWriter log)
+    RunnerSettings settings, MySqlServer server, MySqlTools tools, ResticClient restic, PendingSnapshots pending, Reporter reporter, ILogger log)
 {
     /// <summary>Picks one snapshot per database from RESTORE_FROM_SESSION, RESTORE_SNAPSHOTS or the latest ones.</summary>
     public async Task<IReadOnlyList<ResticSnapshot>> SelectAsync(CancellationToken cancellationToken)
@@ -101,10 +103,11 @@ public sealed class RestoreRun(
         var results = new List<DatabaseResult>();
         foreach (var snapshot in snapshots)
         {
-            log.ForDatabase(snapshot.Database);
-            results.Add(await RestoreSnapshotAsync(snapshot, stop));
+            using (log.BeginScope(new LogScope(("database", snapshot.Database))))
+            {
+                results.Add(await RestoreSnapshotAsync(snapshot, stop));
+            }
         }
-        log.ForDatabase(null);
         return results;
     }
 
@@ -155,7 +158,10 @@ public sealed class RestoreRun(
                 $"snapshot {snapshot.ShortId ?? snapshot.Id} of {DatabaseNames.Show(source)} does not end with mysqldump's completion trailer: it holds a truncated dump, so it was not applied to the end; restore an older snapshot", source);
         }
 
-        await log.InfoAsync($"restored {DatabaseNames.Show(source)} into {DatabaseNames.Show(target)}: {meter.Bytes} bytes from snapshot {snapshot.Id}", source, snapshot.ShortId ?? snapshot.Id);
+        using (log.BeginScope(new LogScope(("snapshotId", snapshot.ShortId ?? snapshot.Id))))
+        {
+            log.Restored(DatabaseNames.Show(source), DatabaseNames.Show(target), meter.Bytes, snapshot.Id);
+        }
         return new DatabaseResult
         {
             Database = source,

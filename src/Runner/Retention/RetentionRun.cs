@@ -1,6 +1,8 @@
 using System.Globalization;
+using Microsoft.Extensions.Logging;
 using Serverless.Backup.Core.Environment;
 using Serverless.Backup.Core.Events;
+using Serverless.Backup.Runner.Logging;
 using Serverless.Backup.Runner.Restic;
 using Serverless.Backup.Runner.Snapshots;
 
@@ -14,7 +16,7 @@ namespace Serverless.Backup.Runner.Retention;
 /// snapshot (<see cref="PendingSnapshots"/>) as one to keep and remove a good one for it, so the policy waits while
 /// the configuration has one.
 /// </summary>
-public sealed class RetentionRun(SessionSettings session, RetentionSettings policy, ResticClient restic, PendingSnapshots pending, TextWriter log)
+public sealed class RetentionRun(SessionSettings session, RetentionSettings policy, ResticClient restic, PendingSnapshots pending, ILogger log)
 {
     public string Host => HostOf(session);
 
@@ -82,7 +84,7 @@ public sealed class RetentionRun(SessionSettings session, RetentionSettings poli
         };
         foreach (var group in result.Groups)
         {
-            await log.WriteLineAsync(
+            log.Info(
                 $"retention of {Host} '{group.Database}': kept {group.Kept}, {(policy.DryRun ? "would remove" : "removed")} {group.Removed}"
                 + (group.Removed > 0 ? $" ({string.Join(", ", group.RemovedSnapshotIds)})" : ""));
         }

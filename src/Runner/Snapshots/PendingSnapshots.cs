@@ -1,5 +1,7 @@
 using System.Text.Json;
+using Microsoft.Extensions.Logging;
 using Serverless.Backup.Core.Environment;
+using Serverless.Backup.Runner.Logging;
 using Serverless.Backup.Runner.Processes;
 using Serverless.Backup.Runner.Restic;
 using Serverless.Backup.Runner.Storage;
@@ -17,7 +19,7 @@ namespace Serverless.Backup.Runner.Snapshots;
 /// when the runner ran on this host and its process is gone. restic never lists this folder (it is not one of its
 /// object types), and it costs one small write and one delete per database.
 /// </summary>
-public sealed class PendingSnapshots(IObjectStore objects, TextWriter log)
+public sealed class PendingSnapshots(IObjectStore objects, ILogger log)
 {
     public const string Folder = "backup-runner/pending/";
 
@@ -70,7 +72,7 @@ public sealed class PendingSnapshots(IObjectStore objects, TextWriter log)
         {
             // A restic that outlived its runner (where children cannot be tied to it) holds its lock until it exits
             // and may still save: only once the locks are gone (stale ones were removed before) is it safe to settle.
-            await log.WriteLineAsync($"{abandoned.Count} stream(s) of runs that ended without confirming them ({string.Join(", ", abandoned)}) stay unconfirmed while the repository has locks; a later run removes them");
+            log.Info($"{abandoned.Count} stream(s) of runs that ended without confirming them ({string.Join(", ", abandoned)}) stay unconfirmed while the repository has locks; a later run removes them");
             return pending;
         }
         if (abandoned.Count > 0)
@@ -80,14 +82,14 @@ public sealed class PendingSnapshots(IObjectStore objects, TextWriter log)
             var why = exclusive ? "REPOSITORY_EXCLUSIVE=true: no other session is active" : "their runner's process on this host has ended";
             if (!await restic.ForgetAsync(ids, "unconfirmed snapshot", cancellationToken))
             {
-                await log.WriteLineAsync($"warning: {ids.Count} unconfirmed snapshot(s) of runs that were killed ({string.Join(", ", abandoned)}) could not be removed now; they do not count, and the next run removes them");
+                log.Warning($"{ids.Count} unconfirmed snapshot(s) of runs that were killed ({string.Join(", ", abandoned)}) could not be removed now; they do not count, and the next run removes them");
                 return pending;
             }
             foreach (var stream in abandoned)
             {
                 await SettleAsync(stream, cancellationToken);
             }
-            await log.WriteLineAsync($"warning: {abandoned.Count} stream(s) of runs that ended without confirming them ({string.Join(", ", abandoned)}; {why}): removed {ids.Count} unconfirmed snapshot(s) they left{(ids.Count > 0 ? " (" + string.Join(", ", ids.Select(id => id[..Math.Min(8, id.Length)])) + ")" : "")}");
+            log.Warning($"{abandoned.Count} stream(s) of runs that ended without confirming them ({string.Join(", ", abandoned)}; {why}): removed {ids.Count} unconfirmed snapshot(s) they left{(ids.Count > 0 ? " (" + string.Join(", ", ids.Select(id => id[..Math.Min(8, id.Length)])) + ")" : "")}");
         }
         if (exclusive)
         {
@@ -134,7 +136,7 @@ public sealed class PendingSnapshots(IObjectStore objects, TextWriter log)
             catch (JsonException e)
             {
                 // What it covers is unknown: it covers nothing, and an exclusive run removes it.
-                await log.WriteLineAsync($"warning: the pending-snapshot record {key} is not readable ({e.Message}); it is ignored");
+                log.Warning($"the pending-snapshot record {key} is not readable ({e.Message}); it is ignored");
                 unreadable.Add(key);
             }
         }

@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
+using Serverless.Backup.Runner.Logging;
 
 namespace Serverless.Backup.Runner.Storage;
 
@@ -23,7 +24,7 @@ public sealed class RestBackendServer : IAsyncDisposable
 
     private readonly WebApplication _app;
     private readonly IObjectStore _store;
-    private readonly TextWriter _log;
+    private readonly ILogger _log;
     private long _bytesUploaded;
     private long _bytesDownloaded;
     private int _inFlight;
@@ -31,7 +32,7 @@ public sealed class RestBackendServer : IAsyncDisposable
     // still in the storage is a lock this run left behind.
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _locksTried = new(StringComparer.Ordinal);
 
-    private RestBackendServer(WebApplication app, IObjectStore store, TextWriter log)
+    private RestBackendServer(WebApplication app, IObjectStore store, ILogger log)
     {
         _app = app;
         _store = store;
@@ -60,7 +61,7 @@ public sealed class RestBackendServer : IAsyncDisposable
     public long BytesUploaded => Interlocked.Read(ref _bytesUploaded);
     public long BytesDownloaded => Interlocked.Read(ref _bytesDownloaded);
 
-    public static async Task<RestBackendServer> StartAsync(IObjectStore store, TextWriter log, CancellationToken cancellationToken)
+    public static async Task<RestBackendServer> StartAsync(IObjectStore store, ILogger log, CancellationToken cancellationToken)
     {
         // No configuration files to watch: the server is configured here, and a file watcher is a thread for nothing.
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = ["--hostBuilder:reloadConfigOnChange=false"] });
@@ -154,7 +155,7 @@ public sealed class RestBackendServer : IAsyncDisposable
         catch (Exception e) when (!context.RequestAborted.IsCancellationRequested)
         {
             // restic retries (and the run's storage watchdog decides when to stop): a warning, not the run's end.
-            await _log.WriteLineAsync($"warning: storage error on {context.Request.Method} {context.Request.Path} ({_store.Description}): {e.Message.Split('\n')[0]}");
+            _log.StorageRequestFailed(context.Request.Method, context.Request.Path.Value ?? "", _store.Description, e.Message.Split('\n')[0]);
             return Results.Text(e.Message.Split('\n')[0], statusCode: 500);
         }
     }

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Serverless.Backup.Core.Environment;
 
 namespace Serverless.Backup.Runner.Storage;
@@ -115,7 +116,7 @@ public sealed class ResticRepositoryEndpoint : IAsyncDisposable
     public long BytesDownloaded => _server?.BytesDownloaded ?? 0;
 
     public static async Task<ResticRepositoryEndpoint> OpenAsync(
-        RepositorySettings settings, StorageHealth health, TextWriter log, CancellationToken cancellationToken)
+        RepositorySettings settings, StorageHealth health, ILogger log, CancellationToken cancellationToken)
     {
         if (settings.Backend == RepositoryBackend.Local)
         {

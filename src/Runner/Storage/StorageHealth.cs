@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
+using Microsoft.Extensions.Logging;
+using Serverless.Backup.Runner.Logging;
 
 namespace Serverless.Backup.Runner.Storage;
 
@@ -11,7 +13,7 @@ namespace Serverless.Backup.Runner.Storage;
 /// compares with STORAGE_STALL_TIMEOUT_SECONDS. A store that merely has nothing to do (a slow dump fills no pack)
 /// is never in trouble. The first failure of a trouble is logged as a warning, and so is the recovery.
 /// </summary>
-public sealed class StorageHealth(TextWriter log)
+public sealed class StorageHealth(ILogger log)
 {
     /// <summary>An attempt cancelled by its caller after waiting this long without an answer counts as unanswered.</summary>
     private static readonly TimeSpan Unanswered = TimeSpan.FromSeconds(1);
@@ -94,7 +96,7 @@ public sealed class StorageHealth(TextWriter log)
         }
         if (recovered)
         {
-            log.WriteLine($"warning: {Description} answers again after {troubled.TotalSeconds:0} s of trouble (it had {LastError})");
+            log.StorageRecovered(Description, (long)troubled.TotalSeconds, LastError);
         }
     }
 
@@ -136,7 +138,7 @@ public sealed class StorageHealth(TextWriter log)
         }
         if (first)
         {
-            log.WriteLine($"warning: storage error: {Description} {error}; retrying");
+            log.StorageRetrying(Description, error);
         }
     }
 }

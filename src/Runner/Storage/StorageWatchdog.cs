@@ -1,4 +1,6 @@
 using System.Globalization;
+using Microsoft.Extensions.Logging;
+using Serverless.Backup.Runner.Logging;
 
 namespace Serverless.Backup.Runner.Storage;
 
@@ -15,12 +17,12 @@ public sealed class StorageWatchdog : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _watching;
 
-    public StorageWatchdog(StorageHealth health, TimeSpan limit, CancellationTokenSource work, TextWriter log)
+    public StorageWatchdog(StorageHealth health, TimeSpan limit, CancellationTokenSource work, ILogger log)
     {
         _watching = WatchAsync(health, limit, work, log, _stop.Token);
     }
 
-    private static async Task WatchAsync(StorageHealth health, TimeSpan limit, CancellationTokenSource work, TextWriter log, CancellationToken stop)
+    private static async Task WatchAsync(StorageHealth health, TimeSpan limit, CancellationTokenSource work, ILogger log, CancellationToken stop)
     {
         using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(Math.Clamp(limit.TotalMilliseconds / 20, 100, 1000)));
         try
@@ -34,7 +36,7 @@ public sealed class StorageWatchdog : IAsyncDisposable
                 var seconds = limit.TotalSeconds.ToString("0", CultureInfo.InvariantCulture);
                 var message = $"{health.Description} accepted nothing for {seconds} s while the run waited on it (it last {health.LastError ?? $"gave no answer for {seconds} s"}): check {health.Settings} and the network, or raise STORAGE_STALL_TIMEOUT_SECONDS (now {seconds}) if the store is only slow";
                 health.Declare(message);
-                await log.WriteLineAsync("error: " + message);
+                log.Error(message);
                 await work.CancelAsync();
                 return;
             }

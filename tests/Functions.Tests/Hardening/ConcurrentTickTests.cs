@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.Logging;
 using Serverless.Backup.Core.Metrics;
 using Serverless.Backup.Control.Resources;
 using Serverless.Backup.Control.Cluster;
@@ -50,7 +51,7 @@ public sealed class ConcurrentTickTests : ApiServerTest
         new KubernetesGateway(new k8s.Kubernetes(new k8s.KubernetesClientConfiguration { Host = Server.Url.ToString() })),
         new AppSettings { Cluster = ClusterMode.Kubeconfig, WebhookMasterKey = "test-master-key-0123456789abcdefghijklmnop", WebhookBaseUrl = "https://app.example.net" },
         new RunnerJobOptions { Image = "runner:test", WebhookBaseUrl = "https://app.example.net" },
-        clock, new ControlPlaneMetrics(), log is null ? null : new JsonLog(TextWriter.Synchronized(log), clock));
+        clock, new ControlPlaneMetrics(), log is null ? null : JsonLogCapture.To(log).CreateLogger<ControlPlane>());
 
     private string? Phase(string name) => Server.Get(Crd, "backupsessions", "prod", name)?["status"]?["phase"]?.GetValue<string>();
 
@@ -61,7 +62,7 @@ public sealed class ConcurrentTickTests : ApiServerTest
         var summaries = await Task.WhenAll(Enumerable.Range(0, 60).Select(_ => Task.Run(() => Instance(log).ScheduleTickAsync(CancellationToken.None))));
 
         Assert.All(summaries, s => Assert.EndsWith("0 invalid, 0 failed", s));
-        Assert.DoesNotContain("\"level\":\"error\"", log.ToString());
+        Assert.DoesNotContain("\"LogLevel\":\"Error\"", log.ToString());
         Assert.Equal(3, Server.Count("backupsessions"));
         // The first configuration by name runs; the others of the same repository and slot are Skipped naming it.
         Assert.Equal(SessionPhase.Pending, Phase("alpha-202611240100"));

@@ -1,4 +1,5 @@
 using k8s;
+using Microsoft.Extensions.Logging;
 using Serverless.Backup.Control.Resources;
 using Serverless.Backup.Control.Cluster;
 using Serverless.Backup.Control;
@@ -27,9 +28,9 @@ public sealed class FolderControlPlane : IDisposable
         Folder = folder ?? TestEnvironment.TempFolder("folder-control");
         Settings = new AppSettings { Cluster = ClusterMode.Folder, ResourcesFolder = Folder, WebhookMasterKey = "test-master-key-0123456789abcdefghijklmnop", WebhookBaseUrl = "http://127.0.0.1:9" };
         Gateway = new FolderGateway(Folder, new LocalJobRunner(["sh", "-c", jobCommand], TextWriter.Null));
-        var log = new JsonLog(TextWriter.Synchronized(_log), TimeProvider.System);
-        Control = new ControlPlane(Gateway, Settings, new RunnerJobOptions { Image = "runner:test", WebhookBaseUrl = "http://127.0.0.1:9" }, TimeProvider.System, Metrics, log);
-        Maintenance = new MaintenanceScheduler(Gateway, Settings, TimeProvider.System, Metrics, log);
+        var loggers = JsonLogCapture.To(_log);
+        Control = new ControlPlane(Gateway, Settings, new RunnerJobOptions { Image = "runner:test", WebhookBaseUrl = "http://127.0.0.1:9" }, TimeProvider.System, Metrics, loggers.CreateLogger<ControlPlane>());
+        Maintenance = new MaintenanceScheduler(Gateway, Settings, TimeProvider.System, Metrics, loggers.CreateLogger<MaintenanceScheduler>());
         Repositories = new RepositoryApi(Gateway, Maintenance, Metrics, Settings, TimeProvider.System);
         Sessions = new SessionApi(Gateway, Control, TimeProvider.System);
         if (!_owned)

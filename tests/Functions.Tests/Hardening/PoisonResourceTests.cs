@@ -140,7 +140,7 @@ public sealed class PoisonResourceTests : IDisposable
         Assert.Equal((SessionPhase.Failed, "JobStateUnreadable"), (status.Phase, status.Reason));
     }
 
-    private IEnumerable<JsonElement> LogLines() => plane.Log.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement);
+    private IEnumerable<LogLine> LogLines() => LogLine.ParseAll(plane.Log);
 
     [Fact]
     public async Task One_poison_file_of_each_kind_never_stops_the_schedule_of_the_good_configuration()
@@ -159,10 +159,10 @@ public sealed class PoisonResourceTests : IDisposable
         var lines = LogLines().ToList();
         foreach (var name in Unreadable.Keys.Concat(OutOfRange.Keys).Append("bad-cron"))
         {
-            Assert.Contains(lines, l => l.GetProperty("level").GetString() == "error" && l.GetProperty("message").GetString()!.Contains($"BackupConfiguration prod/{name} is invalid", StringComparison.Ordinal));
+            Assert.Contains(lines, l => l.Level == "Error" && l.Message.Contains($"BackupConfiguration prod/{name} is invalid", StringComparison.Ordinal) && l.Scope("reason") == "InvalidSpec");
         }
-        var last = lines.Last(l => l.GetProperty("message").GetString()!.StartsWith("ScheduleTick:", StringComparison.Ordinal));
-        Assert.Equal("warning", last.GetProperty("level").GetString());
+        var last = lines.Last(l => l.Message.StartsWith("ScheduleTick:", StringComparison.Ordinal));
+        Assert.Equal("Warning", last.Level);
     }
 
     [Fact]

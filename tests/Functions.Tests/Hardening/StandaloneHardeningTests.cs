@@ -101,7 +101,7 @@ public sealed class StandaloneHardeningTests
             Assert.Equal(HttpStatusCode.InternalServerError, answer.StatusCode);
             Assert.StartsWith($"{timer} failed: HttpRequestException", (await ProblemOf(answer)).GetProperty("detail").GetString());
         }
-        Assert.Contains("\"level\":\"error\",\"message\":\"ScheduleTick failed", app.Output);
+        Assert.Contains(app.Output.Split('\n').Where(LogLine.IsLogLine).Select(LogLine.Parse), l => l.Level == "Error" && l.Message.StartsWith("ScheduleTick failed", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -176,7 +176,7 @@ public sealed class StandaloneHardeningTests
             var text = await answer.Content.ReadAsStringAsync();
             Assert.True(answer.StatusCode == HttpStatusCode.OK, text);
             var summary = JsonDocument.Parse(text).RootElement.GetProperty("summary").GetString()!;
-            Assert.True(summary.EndsWith("0 invalid, 0 failed", StringComparison.Ordinal), summary + "\n" + string.Join("\n", (first.Output + second.Output).Split('\n').Where(l => l.Contains("\"level\":\"error\"", StringComparison.Ordinal))));
+            Assert.True(summary.EndsWith("0 invalid, 0 failed", StringComparison.Ordinal), summary + "\n" + string.Join("\n", (first.Output + second.Output).Split('\n').Where(l => l.Contains("\"LogLevel\":\"Error\"", StringComparison.Ordinal))));
         }
         // Each instance reconciles again: the Job the other one runs is Running, not vanished.
         foreach (var app in new[] { first, second, first, second })
@@ -191,7 +191,7 @@ public sealed class StandaloneHardeningTests
         Assert.True(sessions.Count(s => s.Status?.Phase != SessionPhase.Skipped) <= 1, string.Join("\n", sessions.Select(s => $"{s.Name} {s.Status?.Phase} {s.Status?.Message}")));
         Assert.All(sessions, s => Assert.NotNull(s.Status?.Phase));
         Assert.True(sessions.Count(s => s.Status?.Phase == SessionPhase.Running) == 1, string.Join("\n", sessions.Select(s => $"{s.Name} {s.Status?.Phase} {s.Status?.Reason} {s.Status?.Message}")));
-        var errors = (first.Output + second.Output).Split('\n').Where(l => l.Contains("\"level\":\"error\"", StringComparison.Ordinal)).ToList();
+        var errors = (first.Output + second.Output).Split('\n').Where(l => l.Contains("\"LogLevel\":\"Error\"", StringComparison.Ordinal)).ToList();
         Assert.True(errors.Count == 0, string.Join("\n", errors));
     }
 }

@@ -101,30 +101,57 @@ public sealed class SignalAndSecretTests(RunnerFixture fixture)
     }
 
     [Fact]
-    public async Task Every_log_line_is_one_JSON_object_with_stable_fields_and_names_the_snapshot_it_wrote()
+    public async Task Every_log_line_is_one_JSON_object_with_the_level_the_message_and_the_run_in_its_scopes()
     {
         var repository = TestEnvironment.TempFolder("repo");
         await SampleDatabase.CreateAsync(Db, "log_db");
+        // A Pushgateway that does not answer: a warning, and the backup still succeeds.
+        var closed = new Uri($"http://127.0.0.1:{TestEnvironment.FreePort()}/");
+        var settings = fixture.Settings("json-log", repository, "log_db") with { Retention = new() { KeepLast = 2 } };
+        settings = settings with { Reporting = settings.Reporting with { PushgatewayUrl = closed.ToString() } };
 
-        var result = await RunnerProcess.RunAsync("backup", fixture.Settings("json-log", repository, "log_db") with { Retention = new() { KeepLast = 2 } });
+        var result = await RunnerProcess.RunAsync("backup", settings);
 
         Assert.True(result.ExitCode == 0, result.ToString());
-        var lines = result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        // stdout carries the events only; every line of stderr is a log entry.
+        Assert.DoesNotContain(result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries), LogLine.IsLogLine);
+        var lines = LogLine.ParseAll(result.Stderr);
         Assert.NotEmpty(lines);
         Assert.All(lines, line =>
         {
-            Assert.True(line.GetProperty("time").GetDateTimeOffset() > DateTimeOffset.UtcNow.AddMinutes(-5));
-            Assert.Contains(line.GetProperty("level").GetString(), new[] { "info", "warning", "error" });
-            Assert.False(string.IsNullOrEmpty(line.GetProperty("message").GetString()));
-            Assert.Equal("backup", line.GetProperty("verb").GetString());
-            Assert.Equal("tests", line.GetProperty("namespace").GetString());
-            Assert.Equal("cfg-json-log", line.GetProperty("configuration").GetString());
-            Assert.Equal("json-log", line.GetProperty("session").GetString());
+            Assert.InRange(line.Timestamp, DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddMinutes(1));
+            Assert.EndsWith("Z", line.Json.GetProperty("Timestamp").GetString());
+            Assert.Contains(line.Level, new[] { "Information", "Warning", "Error" });
+            Assert.False(string.IsNullOrEmpty(line.Message));
+            Assert.StartsWith("Serverless.Backup.Runner", line.Category);
+            Assert.Equal("backup", line.Scope("verb"));
+            Assert.Equal("tests", line.Scope("namespace"));
+            Assert.Equal("cfg-json-log", line.Scope("configuration"));
+            Assert.Equal("json-log", line.Scope("session"));
         });
         var snapshotId = result.Succeeded!.Databases[0].SnapshotId;
-        Assert.Contains(lines, l => l.TryGetProperty("snapshotId", out var id) && id.GetString() == snapshotId
-            && l.GetProperty("database").GetString() == "log_db");
-        Assert.Contains(lines, l => l.GetProperty("message").GetString()!.StartsWith("retention of tests.cfg-json-log 'log_db'", StringComparison.Ordinal));
+        var backedUp = Assert.Single(lines, l => l.Scope("snapshotId") == snapshotId);
+        Assert.Equal(("Information", "log_db"), (backedUp.Level, backedUp.Scope("database")));
+        Assert.StartsWith("backed up 'log_db': ", backedUp.Message);
+        Assert.Equal(snapshotId, backedUp.Json.GetProperty("State").GetProperty("SnapshotId").GetString());
+        Assert.Contains(lines, l => l.Level == "Information" && l.Message.StartsWith("retention of tests.cfg-json-log 'log_db'", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.Level == "Warning" && l.Message.Contains("PUSHGATEWAY_URL", StringComparison.Ordinal) && l.Message.Contains(closed.ToString(), StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_run_that_cannot_start_logs_each_error_on_stderr_and_only_its_event_on_stdout()
+    {
+        var settings = fixture.Settings("json-error", TestEnvironment.TempFolder("repo"), "x");
+        settings = settings with { Database = settings.Database with { Host = null } };
+
+        var result = await RunnerProcess.RunAsync("backup", settings);
+
+        Assert.True(result.ExitCode == ExitCodes.For(FailureReason.InvalidSettings), result.ToString());
+        Assert.Equal(FailureReason.InvalidSettings, result.Failed!.Reason);
+        Assert.DoesNotContain(result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries), LogLine.IsLogLine);
+        var error = Assert.Single(LogLine.ParseAll(result.Stderr), l => l.Message.Contains("MYSQL_HOST", StringComparison.Ordinal));
+        Assert.Equal("Error", error.Level);
+        Assert.Equal(("backup", "tests", "json-error"), (error.Scope("verb"), error.Scope("namespace"), error.Scope("session")));
     }
 
     /// <summary>A secret as it would look if it leaked: raw, or escaped inside a JSON string.</summary>

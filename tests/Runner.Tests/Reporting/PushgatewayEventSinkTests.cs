@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Serverless.Backup.Core.Environment;
 using Serverless.Backup.Core.Events;
 using Serverless.Backup.Core.Metrics;
@@ -34,7 +36,7 @@ public sealed class PushgatewayEventSinkTests : IAsyncLifetime
     [Fact]
     public async Task A_successful_backup_is_scraped_with_its_labels_and_per_database_figures()
     {
-        var sink = new PushgatewayEventSink(_pushgateway.Url, Session, _http, TextWriter.Null);
+        var sink = new PushgatewayEventSink(_pushgateway.Url, Session, _http, NullLogger.Instance);
 
         await sink.PublishAsync(Succeeded("backup"), CancellationToken.None);
 
@@ -52,7 +54,7 @@ public sealed class PushgatewayEventSinkTests : IAsyncLifetime
     [Fact]
     public async Task A_failed_backup_pushes_success_zero_and_keeps_the_last_success_time()
     {
-        var sink = new PushgatewayEventSink(_pushgateway.Url, Session, _http, TextWriter.Null);
+        var sink = new PushgatewayEventSink(_pushgateway.Url, Session, _http, NullLogger.Instance);
         await sink.PublishAsync(Succeeded("backup"), CancellationToken.None);
 
         await sink.PublishAsync(new FailedEvent
@@ -71,7 +73,7 @@ public sealed class PushgatewayEventSinkTests : IAsyncLifetime
     [Fact]
     public async Task A_restore_pushes_restored_bytes_in_its_own_group()
     {
-        var sink = new PushgatewayEventSink(_pushgateway.Url, Session, _http, TextWriter.Null);
+        var sink = new PushgatewayEventSink(_pushgateway.Url, Session, _http, NullLogger.Instance);
 
         await sink.PublishAsync(Succeeded("restore"), CancellationToken.None);
 
@@ -83,7 +85,7 @@ public sealed class PushgatewayEventSinkTests : IAsyncLifetime
     [Fact]
     public async Task A_check_that_found_damage_pushes_integrity_zero_in_the_repositorys_group()
     {
-        var sink = new PushgatewayEventSink(_pushgateway.Url, Session, _http, TextWriter.Null);
+        var sink = new PushgatewayEventSink(_pushgateway.Url, Session, _http, NullLogger.Instance);
 
         await sink.PublishAsync(new FailedEvent
         {
@@ -104,11 +106,14 @@ public sealed class PushgatewayEventSinkTests : IAsyncLifetime
     {
         var closed = new Uri($"http://127.0.0.1:{TestEnvironment.FreePort()}/");
         var warnings = new StringWriter();
-        var sink = new PushgatewayEventSink(closed, Session, _http, warnings);
+        using var loggers = JsonLogCapture.To(warnings);
+        var sink = new PushgatewayEventSink(closed, Session, _http, loggers.CreateLogger("test"));
 
         await sink.PublishAsync(Succeeded("backup"), CancellationToken.None);
 
-        Assert.Contains("PUSHGATEWAY_URL", warnings.ToString());
-        Assert.Contains(closed.ToString(), warnings.ToString());
+        var warning = LogLine.Parse(warnings.ToString().Trim());
+        Assert.Equal("Warning", warning.Level);
+        Assert.Contains("PUSHGATEWAY_URL", warning.Message);
+        Assert.Contains(closed.ToString(), warning.Message);
     }
 }

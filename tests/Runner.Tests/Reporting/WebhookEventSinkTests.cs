@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Serverless.Backup.Core.Environment;
 using Serverless.Backup.Core.Events;
 using Serverless.Backup.Core.Webhook;
@@ -23,7 +25,7 @@ public sealed class WebhookEventSinkTests(RunnerFixture fixture)
     {
         await using var receiver = await WebhookReceiver.StartAsync(Token, failFirst: 2);
         using var http = new HttpClient();
-        var sink = new WebhookEventSink(receiver.Url, Token, Session, "backup", TimeSpan.FromSeconds(10), http, TextWriter.Null);
+        var sink = new WebhookEventSink(receiver.Url, Token, Session, "backup", TimeSpan.FromSeconds(10), http, NullLogger.Instance);
 
         await sink.PublishAsync(Failed(), CancellationToken.None);
 
@@ -39,7 +41,7 @@ public sealed class WebhookEventSinkTests(RunnerFixture fixture)
     {
         await using var receiver = await WebhookReceiver.StartAsync(Token);
         using var http = new HttpClient();
-        var sink = new WebhookEventSink(receiver.Url, Token, Session, verb, TimeSpan.FromSeconds(10), http, TextWriter.Null);
+        var sink = new WebhookEventSink(receiver.Url, Token, Session, verb, TimeSpan.FromSeconds(10), http, NullLogger.Instance);
 
         await sink.PublishAsync(Failed() with { Verb = verb, Reason = FailureReason.RepositoryLocked }, CancellationToken.None);
 
@@ -52,12 +54,15 @@ public sealed class WebhookEventSinkTests(RunnerFixture fixture)
     {
         using var http = new HttpClient();
         var log = new StringWriter();
+        using var loggers = JsonLogCapture.To(log);
         var closed = new Uri($"http://127.0.0.1:{TestEnvironment.FreePort()}/api/events");
-        var sink = new WebhookEventSink(closed, Token, Session, "backup", TimeSpan.FromSeconds(2), http, log);
+        var sink = new WebhookEventSink(closed, Token, Session, "backup", TimeSpan.FromSeconds(2), http, loggers.CreateLogger("test"));
 
         await sink.PublishAsync(Failed(), CancellationToken.None);
 
-        Assert.Contains("WEBHOOK_URL", log.ToString());
+        var warning = LogLine.Parse(log.ToString().Trim());
+        Assert.Equal("Warning", warning.Level);
+        Assert.Contains("WEBHOOK_URL", warning.Message);
     }
 
     [Fact]

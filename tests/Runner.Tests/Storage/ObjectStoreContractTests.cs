@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using Microsoft.Extensions.Logging.Abstractions;
 using Serverless.Backup.Runner.Storage;
 using Serverless.Backup.Testing;
 
@@ -146,7 +147,7 @@ public sealed class ObjectStoreContractTests(RunnerFixture fixture)
         var settings = fixture.Repository(backend, Name()) with { AzureEndpoint = closed + "/devstoreaccount1", S3Endpoint = closed };
         var started = DateTime.UtcNow;
 
-        var error = await Assert.ThrowsAsync<StorageUnreachableException>(() => ResticRepositoryEndpoint.OpenAsync(settings, new StorageHealth(TextWriter.Null), TextWriter.Null, CancellationToken.None));
+        var error = await Assert.ThrowsAsync<StorageUnreachableException>(() => ResticRepositoryEndpoint.OpenAsync(settings, new StorageHealth(NullLogger.Instance), NullLogger.Instance, CancellationToken.None));
 
         Assert.Contains(backend == "azure" ? "AZURE_ENDPOINT" : "S3_ENDPOINT", error.Message);
         Assert.True(DateTime.UtcNow - started < ResticRepositoryEndpoint.ConnectTimeout + TimeSpan.FromSeconds(10));

@@ -2,6 +2,7 @@ using System.Net;
 using System.Security.Cryptography;
 using CliWrap;
 using CliWrap.Buffered;
+using Microsoft.Extensions.Logging.Abstractions;
 using Serverless.Backup.Runner.Storage;
 using Serverless.Backup.Testing;
 
@@ -44,7 +45,7 @@ public sealed class RestBackendServerTests(RunnerFixture fixture)
     {
         var store = Store(backend, "rest-" + backend);
         await store.EnsureContainerAsync(CancellationToken.None);
-        await using var server = await RestBackendServer.StartAsync(store, TextWriter.Null, CancellationToken.None);
+        await using var server = await RestBackendServer.StartAsync(store, NullLogger.Instance, CancellationToken.None);
         var data = RandomNumberGenerator.GetBytes(3_000_000);
 
         Assert.Equal(0, (await ResticAsync(server, null, "init")).ExitCode);
@@ -68,7 +69,7 @@ public sealed class RestBackendServerTests(RunnerFixture fixture)
     {
         var store = Store("azure", "rest-hash");
         await store.EnsureContainerAsync(CancellationToken.None);
-        await using var server = await RestBackendServer.StartAsync(store, TextWriter.Null, CancellationToken.None);
+        await using var server = await RestBackendServer.StartAsync(store, NullLogger.Instance, CancellationToken.None);
         using var http = new HttpClient { BaseAddress = new Uri(server.ResticRepository["rest:".Length..]) };
         var content = RandomNumberGenerator.GetBytes(1000);
         var wrongName = new string('0', 64);
@@ -85,7 +86,7 @@ public sealed class RestBackendServerTests(RunnerFixture fixture)
     {
         var store = Store("s3", "rest-overwrite");
         await store.EnsureContainerAsync(CancellationToken.None);
-        await using var server = await RestBackendServer.StartAsync(store, TextWriter.Null, CancellationToken.None);
+        await using var server = await RestBackendServer.StartAsync(store, NullLogger.Instance, CancellationToken.None);
         using var http = new HttpClient { BaseAddress = new Uri(server.ResticRepository["rest:".Length..]) };
         var content = RandomNumberGenerator.GetBytes(1000);
         var name = Convert.ToHexStringLower(SHA256.HashData(content));

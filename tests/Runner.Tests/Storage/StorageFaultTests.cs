@@ -159,10 +159,10 @@ public sealed class StorageFaultTests(RunnerFixture fixture, ITestOutputHelper o
     /// <summary>Storage errors are logged at warning or error level, in one JSON line each.</summary>
     private static void AssertStorageErrorsLogged(RunnerResult result)
     {
-        var entries = result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
-        Assert.Contains(entries, e => e.GetProperty("level").GetString() is "warning" && e.GetProperty("message").GetString()!.Contains("storage", StringComparison.OrdinalIgnoreCase));
-        Assert.Contains(entries, e => e.GetProperty("level").GetString() is "error");
-        Assert.DoesNotContain(entries, e => e.GetProperty("level").GetString() is "info" && e.GetProperty("message").GetString()!.Contains("storage error", StringComparison.OrdinalIgnoreCase));
+        var entries = LogLine.ParseAll(result.Stderr);
+        Assert.Contains(entries, e => e.Level is "Warning" && e.Message.Contains("storage", StringComparison.OrdinalIgnoreCase));
+        Assert.Contains(entries, e => e.Level is "Error");
+        Assert.DoesNotContain(entries, e => e.Level is "Information" && e.Message.Contains("storage error", StringComparison.OrdinalIgnoreCase));
     }
 
     /// <summary>
