@@ -38,6 +38,8 @@ public static class ControlPlaneServices
     public static IServiceCollection AddBackupControlPlane(this IServiceCollection services, IConfiguration configuration, ControlPlaneHost host)
     {
         services.TryAddSingleton(TimeProvider.System);
+        // Logging as the host configured it; a bare service collection gets the framework's defaults (no provider).
+        services.AddLogging();
         services.AddOptions<ControlPlaneOptions>()
             .Configure(options => Read(options, configuration, host))
             .ValidateOnStart();

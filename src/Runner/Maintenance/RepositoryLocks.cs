@@ -1,5 +1,7 @@
+using System.Text.Json.Serialization;
 using Microsoft.Extensions.Logging;
 using Serverless.Backup.Runner.Logging;
+using Serverless.Backup.Runner.Processes;
 using Serverless.Backup.Runner.Restic;
 using Serverless.Backup.Runner.Storage;
 
@@ -30,12 +32,46 @@ public sealed class RepositoryLocks(ResticRepositoryEndpoint endpoint, ResticCli
             throw restic.Failure("remove the locks of", errors);
         }
         var remaining = await endpoint.CountLocksAsync(cancellationToken);
+        if (!exclusive && remaining > 0)
+        {
+            remaining -= await RemoveLocksOfEndedProcessesAsync(cancellationToken);
+        }
         var outcome = new LockOutcome(found, Math.Max(0, found - remaining), remaining);
         log.Info(exclusive
             ? $"removed {outcome.Removed} lock(s) left by earlier runs (REPOSITORY_EXCLUSIVE=true: no other session uses the repository)"
             : $"removed {outcome.Removed} stale lock(s); {remaining} lock(s) of possibly live sessions remain (REPOSITORY_EXCLUSIVE=false)");
         return outcome;
     }
+
+    /// <summary>
+    /// restic calls a lock stale when its process is gone on the same host, but takes a zombie (a killed restic that
+    /// nobody has reaped yet, as under a PID 1 that does not reap orphans) for a live process, so its lock would stay
+    /// for 30 minutes. A lock of this host whose process has ended, zombie or gone, is removed here. Reading a lock
+    /// needs restic (locks are encrypted): one call per lock that survived `restic unlock`, which is rare.
+    /// </summary>
+    private async Task<int> RemoveLocksOfEndedProcessesAsync(CancellationToken cancellationToken)
+    {
+        var removed = 0;
+        foreach (var name in await endpoint.LockNamesAsync(cancellationToken))
+        {
+            var (code, output, _) = await restic.RunAsync(["cat", "lock", name, "--no-lock"], cancellationToken);
+            if (code != 0 || ResticJson.FirstValue<ResticLock?>(output, null) is not { } holder)
+            {
+                // Gone meanwhile, or not readable: restic's own rules apply to it.
+                continue;
+            }
+            if (string.Equals(holder.Hostname, System.Environment.MachineName, StringComparison.Ordinal) && holder.Pid > 0
+                && ProcessIdentity.StartOf(holder.Pid) is null && await endpoint.Objects.DeleteAsync("locks/" + name, cancellationToken))
+            {
+                log.Info($"removed the lock {name[..Math.Min(8, name.Length)]} of restic process {holder.Pid} on this host, which has ended without removing it");
+                removed++;
+            }
+        }
+        return removed;
+    }
+
+    /// <summary>What a restic lock says of its holder.</summary>
+    private sealed record ResticLock([property: JsonPropertyName("hostname")] string? Hostname, [property: JsonPropertyName("pid")] int Pid);
 
     /// <summary>
     /// After a failed or stopped backup, whose restic processes have all ended: the locks they left, once

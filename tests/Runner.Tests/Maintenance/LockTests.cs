@@ -56,6 +56,42 @@ public sealed class LockTests(RunnerFixture fixture, Xunit.Abstractions.ITestOut
     }
 
     [Fact]
+    public async Task The_lock_of_a_killed_restic_that_nobody_reaped_is_removed_by_the_next_run_though_restic_takes_a_zombie_for_alive()
+    {
+        var repository = TestEnvironment.TempFolder("repo");
+        await SampleDatabase.CreateAsync(fixture.Database, "zombie_db");
+        var first = await RunnerProcess.RunAsync("backup", fixture.Settings("zombie-first", repository, "zombie_db"));
+        Assert.True(first.ExitCode == 0, first.ToString());
+
+        // A restic whose parent never waits for it (the shell becomes `sleep`): killed, it stays a zombie with its lock.
+        var start = new System.Diagnostics.ProcessStartInfo("sh") { RedirectStandardOutput = true };
+        start.ArgumentList.Add("-c");
+        start.ArgumentList.Add("restic -r \"$REPO\" backup --stdin --stdin-filename zeros </dev/zero >/dev/null 2>&1 & echo $!; exec sleep 120");
+        start.Environment["REPO"] = repository;
+        start.Environment["RESTIC_PASSWORD"] = RunnerFixture.RepositoryPassword;
+        using var parent = System.Diagnostics.Process.Start(start)!;
+        try
+        {
+            var restic = int.Parse((await parent.StandardOutput.ReadLineAsync())!, System.Globalization.CultureInfo.InvariantCulture);
+            await WaitForLockAsync(repository);
+            await ProcessTree.KillAllAsync([restic], TimeSpan.FromSeconds(10));
+            Assert.Contains(") Z ", File.ReadAllText($"/proc/{restic}/stat"));
+            Assert.Single(await ResticRepository.LocksAsync(repository, RunnerFixture.RepositoryPassword));
+
+            var unlock = await RunnerProcess.RunAsync("unlock", Exclusive(fixture.Settings("zombie-unlock", repository, "zombie_db"), false));
+
+            Assert.True(unlock.ExitCode == 0, unlock.ToString());
+            Assert.Contains($"of restic process {restic} on this host, which has ended", unlock.Stderr);
+            Assert.Empty(await ResticRepository.LocksAsync(repository, RunnerFixture.RepositoryPassword));
+        }
+        finally
+        {
+            parent.Kill(entireProcessTree: true);
+            await parent.WaitForExitAsync();
+        }
+    }
+
+    [Fact]
     public async Task Maintenance_beside_a_live_backup_fails_as_locked_and_a_backup_beside_it_succeeds_with_a_retention_warning()
     {
         var repository = TestEnvironment.TempFolder("repo");

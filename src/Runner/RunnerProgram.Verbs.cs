@@ -1,0 +1,193 @@
+using Microsoft.Extensions.Logging;
+using Serverless.Backup.Core.Environment;
+using Serverless.Backup.Core.Events;
+using Serverless.Backup.Runner.Backup;
+using Serverless.Backup.Runner.Database;
+using Serverless.Backup.Runner.Logging;
+using Serverless.Backup.Runner.Maintenance;
+using Serverless.Backup.Runner.Privileges;
+using Serverless.Backup.Runner.Processes;
+using Serverless.Backup.Runner.Reporting;
+using Serverless.Backup.Runner.Restic;
+using Serverless.Backup.Runner.Restore;
+using Serverless.Backup.Runner.Retention;
+using Serverless.Backup.Runner.Snapshots;
+using Serverless.Backup.Runner.Storage;
+
+namespace Serverless.Backup.Runner;
+
+/// <summary>The verbs: each opens the repository as it needs and does its work; RunnerProgram.cs reports and maps failures.</summary>
+public static partial class RunnerProgram
+{
+    private static async Task BackupAsync(RunnerSettings settings, Reporter reporter, string temp, StorageHealth storage, ILogger log, CancellationToken stop)
+    {
+        var server = new MySqlServer(settings.Database, log);
+        using var tools = new MySqlTools(settings.Database, temp);
+        // The database and the repository do not depend on each other: get both ready at once, so the dump starts
+        // as soon as the slower of the two is ready. The first to fail fails the run without waiting for the other.
+        var (databases, endpointOwner) = await Preparation.BothAsync(
+            async ct =>
+            {
+                await server.WaitUntilReadyAsync(ct);
+                var resolved = await server.ResolveDatabasesAsync(ct);
+                // mysqldump leaves out what the user may not read and still exits 0: refuse before dumping instead.
+                await new PrivilegeCheck(server, DumpOptions.From([.. MySqlTools.SafeDumpOptions, .. settings.Database.DumpArgs]), log).CheckAsync(resolved, ct);
+                reporter.Started(resolved);
+                return resolved;
+            },
+            ct => OpenRepositoryAsync(settings, temp, storage, log, ct),
+            stop);
+        await using var endpoint = endpointOwner;
+        var restic = new ResticClient(settings.Repository, endpoint, temp, log);
+        // After a failure, the locks taken since now are this run's (a local repository has no other record of them).
+        var locksBefore = await endpoint.LockNamesAsync(stop);
+
+        // The repository report needs the snapshot list, and each restic call opens the repository (a key
+        // derivation, about a second): list it while the dumps stream, and add this run's snapshots afterwards.
+        using var listing = CancellationTokenSource.CreateLinkedTokenSource(stop);
+        var before = restic.SnapshotsAsync(listing.Token);
+        IReadOnlyList<DatabaseResult> results;
+        try
+        {
+            results = await new BackupRun(settings.Session, server, tools, restic, new PendingSnapshots(endpoint.Objects, log), reporter, log).RunAsync(databases, stop);
+        }
+        catch (Exception e)
+        {
+            await listing.CancelAsync();
+            await Task.WhenAny(before);
+            if (await BackupFailure.ExplainAsync(e, endpoint, restic, locksBefore, stop.IsCancellationRequested, log) is { } explained)
+            {
+                throw explained;
+            }
+            throw;
+        }
+
+        // The backup succeeded: from here on a problem is a warning, never a failed backup.
+        var warnings = new List<string>();
+        RetentionResult? retention = null;
+        if (settings.Retention.IsSet)
+        {
+            try
+            {
+                retention = await new RetentionRun(settings.Session, settings.Retention, restic, new PendingSnapshots(endpoint.Objects, log), log).ApplyAsync(stop);
+            }
+            catch (Exception e)
+            {
+                // Whatever went wrong (a lock, the storage, restic's output), the snapshots are safe: a warning.
+                warnings.Add($"the backup succeeded but its retention policy was not applied ({e.Message}); the next backup or a forget run applies it");
+            }
+        }
+        var repository = await new RunReports(endpoint, restic, log).AfterBackupAsync(before, settings.Session, results, retention, warnings, stop);
+        foreach (var warning in warnings)
+        {
+            log.Warning(warning);
+        }
+        await reporter.SucceededAsync(results, retention, repository, warnings.Count == 0 ? null : string.Join("; ", warnings), CancellationToken.None);
+    }
+
+    /// <summary>
+    /// Opens the repository for a backup: its endpoint, the repository itself (initialised when missing), its locks
+    /// cleared, and the unconfirmed snapshots of killed runs removed.
+    /// </summary>
+    private static async Task<ResticRepositoryEndpoint> OpenRepositoryAsync(
+        RunnerSettings settings, string temp, StorageHealth storage, ILogger log, CancellationToken cancellationToken)
+    {
+        var endpoint = await ResticRepositoryEndpoint.OpenAsync(settings.Repository, storage, log, cancellationToken);
+        try
+        {
+            var restic = new ResticClient(settings.Repository, endpoint, temp, log);
+            await restic.EnsureRepositoryAsync(cancellationToken);
+            await new RepositoryLocks(endpoint, restic, log).ClearAsync(settings.Maintenance.Exclusive, cancellationToken);
+            await new PendingSnapshots(endpoint.Objects, log).RemoveAbandonedAsync(settings.Maintenance.Exclusive, restic, cancellationToken);
+            return endpoint;
+        }
+        catch
+        {
+            await endpoint.DisposeAsync();
+            throw;
+        }
+    }
+
+    private static async Task ForgetAsync(RunnerSettings settings, Reporter reporter, string temp, StorageHealth storage, ILogger log, CancellationToken stop)
+    {
+        reporter.Started([]);
+        await using var endpoint = await ResticRepositoryEndpoint.OpenAsync(settings.Repository, storage, log, stop);
+        var restic = new ResticClient(settings.Repository, endpoint, temp, log);
+        await new RepositoryLocks(endpoint, restic, log).ClearAsync(settings.Maintenance.Exclusive, stop);
+        var pending = new PendingSnapshots(endpoint.Objects, log);
+        await pending.RemoveAbandonedAsync(settings.Maintenance.Exclusive, restic, stop);
+        var retention = await new RetentionRun(settings.Session, settings.Retention, restic, pending, log).ApplyAsync(stop);
+        var warnings = new List<string>();
+        var repository = await new RunReports(endpoint, restic, log).AfterSuccessAsync(new Dictionary<string, long>(), warnings, stop);
+        await reporter.SucceededAsync([], retention, repository, warnings.Count == 0 ? null : string.Join("; ", warnings), CancellationToken.None);
+    }
+
+    private static async Task CheckAsync(RunnerSettings settings, Reporter reporter, string temp, StorageHealth storage, ILogger log, CancellationToken stop)
+    {
+        reporter.Started([]);
+        await using var endpoint = await ResticRepositoryEndpoint.OpenAsync(settings.Repository, storage, log, stop);
+        var restic = new ResticClient(settings.Repository, endpoint, temp, log);
+        await new RepositoryLocks(endpoint, restic, log).ClearAsync(settings.Maintenance.Exclusive, stop);
+        var (intact, message) = await new IntegrityCheck(restic).RunAsync(settings.Maintenance.ReadDataSubset, stop);
+        if (intact)
+        {
+            log.Info($"check: {message}");
+        }
+        var warnings = new List<string>();
+        var repository = await new RunReports(endpoint, restic, log).AfterSuccessAsync(new Dictionary<string, long>(), warnings, stop, intact, intact ? null : message);
+        if (!intact)
+        {
+            throw new RunnerFailure(FailureReason.IntegrityCheckFailed,
+                $"restic check found damage in the repository at {restic.Describe()}: {message}; back up into a new repository (restore what can still be restored from this one), or repair it with restic (rebuild-index, then a new backup re-adds missing data)")
+            {
+                // The snapshots cannot always be read from a damaged repository: then only the integrity is known.
+                Repository = repository ?? new RepositoryReport { SnapshotCount = 0, Integrity = false, IntegrityMessage = message },
+            };
+        }
+        await reporter.SucceededAsync([], null, repository, warnings.Count == 0 ? null : string.Join("; ", warnings), CancellationToken.None);
+    }
+
+    private static async Task UnlockAsync(RunnerSettings settings, Reporter reporter, string temp, StorageHealth storage, ILogger log, CancellationToken stop)
+    {
+        reporter.Started([]);
+        await using var endpoint = await ResticRepositoryEndpoint.OpenAsync(settings.Repository, storage, log, stop);
+        var restic = new ResticClient(settings.Repository, endpoint, temp, log);
+        var outcome = await new RepositoryLocks(endpoint, restic, log).ClearAsync(settings.Maintenance.Exclusive, stop);
+        var unconfirmed = await new PendingSnapshots(endpoint.Objects, log).RemoveAbandonedAsync(settings.Maintenance.Exclusive, restic, stop);
+        var warnings = new List<string>();
+        if (outcome.Remaining > 0)
+        {
+            warnings.Add($"{outcome.Remaining} lock(s) remain: they may belong to a live session (REPOSITORY_EXCLUSIVE=false removes only stale locks); run unlock with REPOSITORY_EXCLUSIVE=true when no other session uses the repository");
+        }
+        if (unconfirmed.Count > 0)
+        {
+            warnings.Add($"{unconfirmed.Count} stream(s) of runs that may still be live remain unconfirmed ({string.Join(", ", unconfirmed)}): their snapshots do not count; run unlock with REPOSITORY_EXCLUSIVE=true when no other session uses the repository to remove them");
+        }
+        var repository = await new RunReports(endpoint, restic, log).AfterSuccessAsync(new Dictionary<string, long>(), warnings, stop);
+        foreach (var warning in warnings)
+        {
+            log.Warning(warning);
+        }
+        await reporter.SucceededAsync([], null, repository, warnings.Count == 0 ? null : string.Join("; ", warnings), CancellationToken.None);
+    }
+
+    private static async Task RestoreAsync(RunnerSettings settings, Reporter reporter, string temp, StorageHealth storage, ILogger log, CancellationToken stop)
+    {
+        var server = new MySqlServer(settings.Database, log);
+        using var tools = new MySqlTools(settings.Database, temp);
+        await using var endpoint = await ResticRepositoryEndpoint.OpenAsync(settings.Repository, storage, log, stop);
+        var restic = new ResticClient(settings.Repository, endpoint, temp, log);
+        var run = new RestoreRun(settings, server, tools, restic, new PendingSnapshots(endpoint.Objects, log), reporter, log);
+
+        // Choose the snapshots and check every target before touching the database: a missing snapshot or a
+        // refused target changes nothing, in any of the targets.
+        var snapshots = await run.SelectAsync(stop);
+        var targets = new RestoreTargetCheck(settings.Restore, server);
+        targets.CheckNames(snapshots);
+        await server.WaitUntilReadyAsync(stop);
+        await targets.CheckServerAsync(snapshots, stop);
+        reporter.Started(snapshots.Select(s => s.Database!).ToList());
+        var results = await run.RunAsync(snapshots, stop);
+        await reporter.SucceededAsync(results, CancellationToken.None);
+    }
+}
