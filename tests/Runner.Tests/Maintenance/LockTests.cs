@@ -27,6 +27,24 @@ public sealed class LockTests(RunnerFixture fixture, Xunit.Abstractions.ITestOut
         Assert.True(Directory.Exists(locks) && Directory.EnumerateFiles(locks).Any(), "the backup's restic took no lock within 30 s");
     }
 
+    /// <summary>
+    /// Waits until the runner's `restic backup` holds its lock: a lock file alone may be a short-lived restic call of
+    /// the runner's that ends before the backup's restic has taken its own.
+    /// </summary>
+    private static async Task WaitForBackupLockAsync(string repository, int runner)
+    {
+        for (var i = 0; i < 300; i++)
+        {
+            var backup = ProcessTree.Of(runner).Where(pid => ProcessTree.CommandLine(pid).Contains("restic backup --stdin", StringComparison.Ordinal)).ToList();
+            if (backup.Count > 0 && (await ResticRepository.LockHoldersAsync(repository, RunnerFixture.RepositoryPassword)).Intersect(backup).Any())
+            {
+                return;
+            }
+            await Task.Delay(100);
+        }
+        Assert.Fail("the backup's restic took no lock within 30 s");
+    }
+
     [Fact]
     public async Task A_runner_killed_mid_backup_blocks_neither_the_next_backup_nor_a_retention_run()
     {
@@ -35,7 +53,7 @@ public sealed class LockTests(RunnerFixture fixture, Xunit.Abstractions.ITestOut
         var settings = fixture.Settings("killed", repository, "killed_db");
         await using var runner = RunnerProcess.Start("backup", EnvContract.ToEnvironment(settings), SignalAndSecretTests.SlowDumpFolder());
         await runner.WaitForEventAsync(e => e is ProgressEvent { BytesDone: >= 200000 }, TimeSpan.FromSeconds(60));
-        await WaitForLockAsync(repository);
+        await WaitForBackupLockAsync(repository, runner.Pid);
 
         // SIGKILL the runner and everything it started (restic included), as a node failure or the OOM killer would.
         var tree = ProcessTree.Of(runner.Pid);
@@ -99,7 +117,7 @@ public sealed class LockTests(RunnerFixture fixture, Xunit.Abstractions.ITestOut
         var live = fixture.Settings("live", repository, "live_db");
         await using var runner = RunnerProcess.Start("backup", EnvContract.ToEnvironment(live), SignalAndSecretTests.SlowDumpFolder());
         await runner.WaitForEventAsync(e => e is ProgressEvent { BytesDone: >= 200000 }, TimeSpan.FromSeconds(60));
-        await WaitForLockAsync(repository);
+        await WaitForBackupLockAsync(repository, runner.Pid);
 
         var forget = await RunnerProcess.RunAsync("forget", Exclusive(live with { Retention = new() { KeepLast = 1 } }, false));
         var unlock = await RunnerProcess.RunAsync("unlock", Exclusive(live, false));

@@ -19,6 +19,25 @@ public static class ResticRepository
         return result.Split('\n', StringSplitOptions.RemoveEmptyEntries);
     }
 
+    /// <summary>The PIDs of the processes that hold the repository's locks, as the locks say.</summary>
+    public static async Task<IReadOnlyList<int>> LockHoldersAsync(string path, string password)
+    {
+        var holders = new List<int>();
+        foreach (var id in await LocksAsync(path, password))
+        {
+            try
+            {
+                using var json = JsonDocument.Parse(await Restic(path, password, "cat", "lock", id, "--no-lock"));
+                holders.Add(json.RootElement.GetProperty("pid").GetInt32());
+            }
+            catch (InvalidOperationException)
+            {
+                // Removed meanwhile.
+            }
+        }
+        return holders;
+    }
+
     public static async Task<string> Restic(string path, string password, params string[] arguments)
     {
         var result = await Cli.Wrap("restic")
