@@ -109,23 +109,13 @@ public sealed class FunctionsApp : IAsyncLifetime
             """);
     }
 
-    public async Task WriteAsync(string plural, string name, string yaml)
-    {
-        var folder = Path.Combine(Folder, Namespace, plural);
-        Directory.CreateDirectory(folder);
-        await File.WriteAllTextAsync(Path.Combine(folder, name + ".yaml"), yaml);
-    }
+    private ResourceFiles Files => new(Folder, Namespace);
 
-    public T? Read<T>(string plural, string name) where T : class
-    {
-        var path = Path.Combine(Folder, Namespace, plural, name + ".yaml");
-        return File.Exists(path) ? KubernetesYaml.Deserialize<T>(File.ReadAllText(path)) : null;
-    }
+    public Task WriteAsync(string plural, string name, string yaml) => Files.WriteAsync(plural, name, yaml);
 
-    public IReadOnlyList<BackupSession> BackupSessions() =>
-        Directory.Exists(Path.Combine(Folder, Namespace, "backupsessions"))
-            ? Directory.GetFiles(Path.Combine(Folder, Namespace, "backupsessions"), "*.yaml").Select(f => KubernetesYaml.Deserialize<BackupSession>(File.ReadAllText(f))).ToList()
-            : [];
+    public T? Read<T>(string plural, string name) where T : class => Files.Read<T>(plural, name);
+
+    public IReadOnlyList<BackupSession> BackupSessions() => Files.ReadAll<BackupSession>("backupsessions");
 
     /// <summary>Fires a timer function now through the admin route, and returns the answer ({function, summary}).</summary>
     public async Task<JsonElement> InvokeTimerAsync(string function)

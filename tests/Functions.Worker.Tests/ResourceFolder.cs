@@ -11,26 +11,13 @@ public sealed class ResourceFolder : IDisposable
 
     public string Path { get; } = TestEnvironment.TempFolder("worker-resources");
 
-    public async Task WriteAsync(string plural, string name, string yaml)
-    {
-        var folder = System.IO.Path.Combine(Path, Namespace, plural);
-        Directory.CreateDirectory(folder);
-        await File.WriteAllTextAsync(System.IO.Path.Combine(folder, name + ".yaml"), yaml);
-    }
+    private ResourceFiles Files => new(Path, Namespace);
 
-    public T? Read<T>(string plural, string name) where T : class
-    {
-        var path = System.IO.Path.Combine(Path, Namespace, plural, name + ".yaml");
-        return File.Exists(path) ? KubernetesYaml.Deserialize<T>(File.ReadAllText(path)) : null;
-    }
+    public Task WriteAsync(string plural, string name, string yaml) => Files.WriteAsync(plural, name, yaml);
 
-    public IReadOnlyList<BackupSession> BackupSessions()
-    {
-        var folder = System.IO.Path.Combine(Path, Namespace, "backupsessions");
-        return Directory.Exists(folder)
-            ? [.. Directory.GetFiles(folder, "*.yaml").Select(f => KubernetesYaml.Deserialize<BackupSession>(File.ReadAllText(f)))]
-            : [];
-    }
+    public T? Read<T>(string plural, string name) where T : class => Files.Read<T>(plural, name);
+
+    public IReadOnlyList<BackupSession> BackupSessions() => Files.ReadAll<BackupSession>("backupsessions");
 
     /// <summary>
     /// A Repository, an AppBinding and their Secrets, enough for a valid BackupConfiguration. The database is a
