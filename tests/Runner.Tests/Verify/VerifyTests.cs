@@ -128,7 +128,8 @@ public sealed class VerifyTests(RunnerFixture fixture)
         var verify = await RunnerProcess.RunAsync("verify", settings);
 
         Assert.True(verify.ExitCode != 0, verify.ToString());
-        Assert.Contains(snapshot, verify.Failed!.Message);
+        Assert.Equal(FailureReason.RepositoryError, verify.Failed!.Reason);
+        Assert.Contains(snapshot, verify.Failed.Message);
         Assert.Equal("vdmg", verify.Failed.Database);
         Assert.Empty(await ScratchDatabasesAsync(Db));
     }
@@ -260,12 +261,15 @@ public sealed class VerifyTests(RunnerFixture fixture)
         Assert.Empty(await ScratchDatabasesAsync(Db));
     }
 
-    /// <summary>A mariadb client that waits a minute before it applies anything, so a test can act mid-restore.</summary>
+    /// <summary>
+    /// A mariadb client that waits a minute before it applies anything, so a test can act mid-restore; interrupted,
+    /// it ends at once, as the real client does.
+    /// </summary>
     private static string SlowClientFolder()
     {
         var bin = TestEnvironment.TempFolder("bin");
         var script = Path.Combine(bin, "mariadb");
-        File.WriteAllText(script, "#!/bin/bash\nsleep 60 & wait $!\nexec /usr/bin/mariadb \"$@\"\n");
+        File.WriteAllText(script, "#!/bin/bash\nsleep 60 & trap 'kill $!; exit 130' INT TERM\nwait $!\nexec /usr/bin/mariadb \"$@\"\n");
         File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         return bin;
     }
