@@ -192,6 +192,24 @@ public sealed class VerifyTests(RunnerFixture fixture)
     }
 
     [Fact]
+    public async Task A_scratch_name_that_the_configuration_backs_up_is_refused_and_left_as_it_is()
+    {
+        var repository = Local();
+        var verify = VerifySettingsOf("vcol", repository);
+        var scratch = ScratchNames.For("verify_", "vcol", verify.Session.Namespace, verify.Session.Name!);
+        await SampleDatabase.CreateAsync(Db, "vcol");
+        await SampleDatabase.CreateAsync(Db, scratch);
+        await BackUpAsync("vcol", repository, "vcol", scratch);
+
+        var result = await RunnerProcess.RunAsync("verify", verify with { Database = verify.Database with { Databases = ["vcol"] } });
+
+        Assert.True(result.Failed?.Reason == FailureReason.InvalidSettings, result.ToString());
+        Assert.Contains("a database this configuration backs up", result.Failed!.Message);
+        Assert.Equal(await SampleDatabase.FingerprintAsync(Db, "vcol"), await SampleDatabase.FingerprintAsync(Db, scratch));
+        await Db.ExecuteAsync($"DROP DATABASE `{scratch}`");
+    }
+
+    [Fact]
     public async Task An_unreachable_scratch_server_fails_clearly_and_touches_nothing()
     {
         var repository = Local();
