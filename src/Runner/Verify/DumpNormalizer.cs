@@ -77,7 +77,11 @@ public sealed class DumpNormalizer : IDisposable
                 // Only lines that begin with '-' can be a comment this class looks at.
                 _holding = data[0] == (byte)'-';
                 _atLineStart = false;
-                LastCommentLine = _holding ? LastCommentLine : null;
+                // Blank lines after the trailer still end a whole dump, as the restore's own check allows.
+                if (!_holding && data[0] is not ((byte)'\n' or (byte)'\r'))
+                {
+                    LastCommentLine = null;
+                }
             }
             var end = data.IndexOf((byte)'\n');
             var part = end < 0 ? data : data[..(end + 1)];

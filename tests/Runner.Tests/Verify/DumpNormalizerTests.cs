@@ -75,6 +75,7 @@ public sealed class DumpNormalizerTests
     [Fact]
     public void A_dump_cut_short_has_no_completion_trailer()
     {
+        Assert.True(Normalize(Dump + "\n\n", 3).EndsWithCompletionTrailer);
         Assert.False(Normalize(Dump[..Dump.IndexOf("INSERT", StringComparison.Ordinal)], 5).EndsWithCompletionTrailer);
         Assert.False(Normalize(Dump.Replace("-- Dump completed\n", "-- Dump completed\nINSERT"), 5).EndsWithCompletionTrailer);
     }
