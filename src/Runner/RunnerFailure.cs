@@ -11,4 +11,7 @@ public sealed class RunnerFailure(FailureReason reason, string message, string? 
 
     /// <summary>The repository as far as the run could tell (a check that found damage), else null.</summary>
     public RepositoryReport? Repository { get; init; }
+
+    /// <summary>What a verify run found before it failed, else null.</summary>
+    public VerificationResult? Verification { get; init; }
 }

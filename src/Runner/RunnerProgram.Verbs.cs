@@ -13,6 +13,7 @@ using Serverless.Backup.Runner.Restore;
 using Serverless.Backup.Runner.Retention;
 using Serverless.Backup.Runner.Snapshots;
 using Serverless.Backup.Runner.Storage;
+using Serverless.Backup.Runner.Verify;
 
 namespace Serverless.Backup.Runner;
 
@@ -189,5 +190,13 @@ public static partial class RunnerProgram
         reporter.Started(snapshots.Select(s => s.Database!).ToList());
         var results = await run.RunAsync(snapshots, stop);
         await reporter.SucceededAsync(results, CancellationToken.None);
+    }
+
+    private static async Task VerifyAsync(RunnerSettings settings, Reporter reporter, string temp, StorageHealth storage, ILogger log, CancellationToken stop)
+    {
+        await using var endpoint = await ResticRepositoryEndpoint.OpenAsync(settings.Repository, storage, log, stop);
+        var restic = new ResticClient(settings.Repository, endpoint, temp, log);
+        var (restored, verification) = await new VerifyRun(settings, restic, new PendingSnapshots(endpoint.Objects, log), reporter, temp, log).RunAsync(stop);
+        await reporter.VerifiedAsync(restored, verification, null, CancellationToken.None);
     }
 }

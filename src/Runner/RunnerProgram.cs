@@ -39,7 +39,7 @@ public static partial class RunnerProgram
             : null;
         if (verb is null)
         {
-            errors.Insert(0, $"the first argument must be one of {string.Join(", ", Enum.GetNames<RunnerVerb>().Select(n => n.ToLowerInvariant()))} (got '{string.Join(' ', args)}'): run `backup-runner backup`, `restore`, `check`, `forget` or `unlock`");
+            errors.Insert(0, $"the first argument must be one of {string.Join(", ", Enum.GetNames<RunnerVerb>().Select(n => n.ToLowerInvariant()))} (got '{string.Join(' ', args)}'): run `backup-runner backup`, `restore`, `check`, `forget`, `unlock` or `verify`");
         }
         else if (errors.Count == 0)
         {
@@ -81,6 +81,7 @@ public static partial class RunnerProgram
                     RunnerVerb.Forget => ForgetAsync(settings, reporter, temp, storage, log, work.Token),
                     RunnerVerb.Check => CheckAsync(settings, reporter, temp, storage, log, work.Token),
                     RunnerVerb.Unlock => UnlockAsync(settings, reporter, temp, storage, log, work.Token),
+                    RunnerVerb.Verify => VerifyAsync(settings, reporter, temp, storage, log, work.Token),
                     _ => throw new RunnerFailure(FailureReason.InvalidSettings, $"the verb {verbName} is not available in this runner"),
                 });
             }
@@ -95,11 +96,11 @@ public static partial class RunnerProgram
             {
                 message += "; a database being restored may be partly restored: run the restore again once the storage answers";
             }
-            return await FailAsync(reporter, log, FailureReason.StorageUnreachable, message, failure?.Database);
+            return await FailAsync(reporter, log, FailureReason.StorageUnreachable, message, failure?.Database, null, failure?.Verification);
         }
         catch (RunnerFailure failure) when (!stop.IsCancellationRequested || failure.Reason == FailureReason.Cancelled)
         {
-            return await FailAsync(reporter, log, failure.Reason, failure.Message, failure.Database, failure.Repository);
+            return await FailAsync(reporter, log, failure.Reason, failure.Message, failure.Database, failure.Repository, failure.Verification);
         }
         catch (Exception e) when (stop.IsCancellationRequested)
         {
@@ -130,10 +131,11 @@ public static partial class RunnerProgram
     }
 
     private static async Task<int> FailAsync(
-        Reporter reporter, ILogger log, FailureReason reason, string message, string? database, RepositoryReport? repository = null)
+        Reporter reporter, ILogger log, FailureReason reason, string message, string? database, RepositoryReport? repository = null,
+        VerificationResult? verification = null)
     {
         log.Error(message);
-        await reporter.FailedAsync(reason, message, database, repository, CancellationToken.None);
+        await reporter.FailedAsync(reason, message, database, repository, verification, CancellationToken.None);
         return ExitCodes.For(reason);
     }
 
@@ -142,6 +144,7 @@ public static partial class RunnerProgram
     {
         RunnerVerb.Backup => "the runner was stopped (SIGTERM) before any dump began: no snapshot was written",
         RunnerVerb.Restore => "the runner was stopped (SIGTERM) during the restore: a database it was restoring may be partly restored; run the restore again",
+        RunnerVerb.Verify => "the runner was stopped (SIGTERM) during verification: the scratch databases it had created were dropped (the log names any that could not be); nothing was verified",
         _ => $"the runner was stopped (SIGTERM) and interrupted restic's {verb.ToString().ToLowerInvariant()}",
     };
 

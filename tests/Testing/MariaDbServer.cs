@@ -26,7 +26,10 @@ public sealed class MariaDbServer : IAsyncDisposable
     public string Host => "127.0.0.1";
     public string Socket => Path.Combine(_folder, "mysqld.sock");
 
-    public static async Task<MariaDbServer> StartAsync(CancellationToken cancellationToken = default)
+    public static Task<MariaDbServer> StartAsync(CancellationToken cancellationToken = default) => StartAsync([], cancellationToken);
+
+    /// <summary>A server with extra mariadbd options (such as --lower-case-table-names=1), for tests that need another server.</summary>
+    public static async Task<MariaDbServer> StartAsync(IReadOnlyList<string> options, CancellationToken cancellationToken = default)
     {
         var folder = TestEnvironment.TempFolder("mariadb");
         var data = Path.Combine(folder, "data");
@@ -45,7 +48,7 @@ public sealed class MariaDbServer : IAsyncDisposable
         }
 
         var port = TestEnvironment.FreePort();
-        var process = Process.Start(new ProcessStartInfo("mariadbd")
+        var start = new ProcessStartInfo("mariadbd")
         {
             ArgumentList =
             {
@@ -56,7 +59,12 @@ public sealed class MariaDbServer : IAsyncDisposable
             },
             RedirectStandardOutput = true,
             RedirectStandardError = true,
-        }) ?? throw new InvalidOperationException("mariadbd did not start: run scripts/install.sh");
+        };
+        foreach (var option in options)
+        {
+            start.ArgumentList.Add(option);
+        }
+        var process = Process.Start(start) ?? throw new InvalidOperationException("mariadbd did not start: run scripts/install.sh");
         process.OutputDataReceived += (_, _) => { };
         process.ErrorDataReceived += (_, _) => { };
         process.BeginOutputReadLine();

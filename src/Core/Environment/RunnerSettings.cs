@@ -14,6 +14,7 @@ public sealed record RunnerSettings
     [EnvGroup] public ReportingSettings Reporting { get; init; } = new();
     [EnvGroup] public RetentionSettings Retention { get; init; } = new();
     [EnvGroup] public MaintenanceSettings Maintenance { get; init; } = new();
+    [EnvGroup] public VerifySettings Verify { get; init; } = new();
 
     public static RunnerSettings FromProcessEnvironment() => EnvContract.FromProcessEnvironment<RunnerSettings>();
 
@@ -23,9 +24,13 @@ public sealed record RunnerSettings
         var errors = new List<string>();
         Session.Validate(errors);
         Repository.Validate(errors);
-        if (verb is RunnerVerb.Backup or RunnerVerb.Restore)
+        if (verb is RunnerVerb.Backup or RunnerVerb.Restore or RunnerVerb.Verify)
         {
             Database.Validate(errors);
+        }
+        if (verb is RunnerVerb.Verify)
+        {
+            Verify.Validate(errors);
         }
         if (verb is RunnerVerb.Restore)
         {
@@ -65,4 +70,6 @@ public enum RunnerVerb
     Forget,
     /// <summary>Remove locks that no live session can hold (see REPOSITORY_EXCLUSIVE).</summary>
     Unlock,
+    /// <summary>Restore the newest snapshots into scratch databases, prove them equal to the backup, run VERIFY_CHECKS, drop them.</summary>
+    Verify,
 }

@@ -37,6 +37,8 @@ public enum FailureReason
     TargetNotEmpty,
     /// <summary>The database user lacks a privilege the dump needs: without it the backup would miss data or fail.</summary>
     InsufficientPrivileges,
+    /// <summary>A verify run found the restored data not equal to the backup, or a check failed (VerificationResult says which).</summary>
+    VerificationFailed,
     /// <summary>The runner was stopped (SIGTERM, SIGINT).</summary>
     Cancelled,
     /// <summary>A bug: anything else.</summary>
@@ -66,6 +68,7 @@ public static class ExitCodes
         FailureReason.RepositoryLocked => 14,
         FailureReason.TargetNotEmpty => 15,
         FailureReason.InsufficientPrivileges => 16,
+        FailureReason.VerificationFailed => 17,
         // 128 + SIGTERM, as a shell reports a process ended by the signal.
         FailureReason.Cancelled => 143,
         _ => 1,

@@ -54,6 +54,8 @@ public sealed record SucceededEvent : RunnerEvent
     public RepositoryReport? Repository { get; init; }
     /// <summary>A problem that did not fail the run (retention that failed after a good backup, for example).</summary>
     public string? Warning { get; init; }
+    /// <summary>What a verify run proved, else null.</summary>
+    public VerificationResult? Verification { get; init; }
 }
 
 /// <summary>The run failed; no snapshot of a partial dump survives.</summary>
@@ -65,6 +67,8 @@ public sealed record FailedEvent : RunnerEvent
     public string? Database { get; init; }
     /// <summary>The repository as far as the run could tell (a check that found damage: Integrity false), else null.</summary>
     public RepositoryReport? Repository { get; init; }
+    /// <summary>What a verify run found before it failed (the first differing table, the failed check), else null.</summary>
+    public VerificationResult? Verification { get; init; }
 }
 
 /// <summary>One database of a run.</summary>

@@ -53,8 +53,8 @@ public sealed class PushgatewayEventSink(Uri pushgateway, SessionSettings sessio
         }
     }
 
-    /// <summary>Backup and restore are per configuration; maintenance verbs work on a whole repository.</summary>
-    private static bool IsMaintenance(string verb) => verb is not ("backup" or "restore");
+    /// <summary>Backup, restore and verify are per configuration; maintenance verbs work on a whole repository.</summary>
+    private static bool IsMaintenance(string verb) => verb is not ("backup" or "restore" or "verify");
 
     private Uri GroupUrl(string verb)
     {
@@ -91,10 +91,10 @@ public sealed class PushgatewayEventSink(Uri pushgateway, SessionSettings sessio
                 factory.CreateGauge(MetricNames.LastSuccessTimestampSeconds, "Unix time of the last successful run.", sessionLabels)
                     .WithLabels(repository).Set(runnerEvent.Time.ToUnixTimeMilliseconds() / 1000.0);
                 var duration = factory.CreateGauge(MetricNames.DatabaseDurationSeconds, "Seconds the database took in the last successful run.", databaseLabels);
-                var bytes = runnerEvent.Verb == "restore"
+                var bytes = runnerEvent.Verb is "restore" or "verify"
                     ? factory.CreateGauge(MetricNames.RestoredBytes, "Bytes of SQL applied by the last restore.", databaseLabels)
                     : factory.CreateGauge(MetricNames.DumpBytes, "Bytes of the database's dump in the last backup.", databaseLabels);
-                var added = runnerEvent.Verb == "restore"
+                var added = runnerEvent.Verb is "restore" or "verify"
                     ? null
                     : factory.CreateGauge(MetricNames.AddedBytes, "Bytes the last backup added to the repository.", databaseLabels);
                 foreach (var database in succeeded.Databases)

@@ -90,14 +90,28 @@ public sealed class Reporter : IAsyncDisposable
             Retention = retention, Repository = repository, Warning = warning,
         }, cancellationToken);
 
+    /// <summary>A verify run's end: the restores it made (into scratch databases) and what it proved.</summary>
+    public Task VerifiedAsync(
+        IReadOnlyList<DatabaseResult> databases, VerificationResult verification, string? warning, CancellationToken cancellationToken) =>
+        FinishAsync(new SucceededEvent
+        {
+            Verb = _verb, Namespace = _session.Namespace, Session = SessionName, Time = DateTimeOffset.UtcNow,
+            Databases = databases, DurationSeconds = Math.Round(_clock.Elapsed.TotalSeconds, 3), Warning = warning, Verification = verification,
+        }, cancellationToken);
+
     public Task FailedAsync(FailureReason reason, string message, string? database, CancellationToken cancellationToken) =>
         FailedAsync(reason, message, database, null, cancellationToken);
 
     public Task FailedAsync(FailureReason reason, string message, string? database, RepositoryReport? repository, CancellationToken cancellationToken) =>
+        FailedAsync(reason, message, database, repository, null, cancellationToken);
+
+    public Task FailedAsync(
+        FailureReason reason, string message, string? database, RepositoryReport? repository, VerificationResult? verification,
+        CancellationToken cancellationToken) =>
         FinishAsync(new FailedEvent
         {
             Verb = _verb, Namespace = _session.Namespace, Session = SessionName, Time = DateTimeOffset.UtcNow,
-            Reason = reason, Message = message, Database = database, Repository = repository,
+            Reason = reason, Message = message, Database = database, Repository = repository, Verification = verification,
         }, cancellationToken);
 
     private string SessionName => _session.Name ?? "";
