@@ -1,0 +1,39 @@
+using Serverless.Backup.Core.Environment;
+
+namespace Serverless.Backup.Control.Resources;
+
+/// <summary>
+/// spec.verification of a BackupConfiguration: on its schedule a MaintenanceSession with task verify restores the
+/// newest snapshot of each database into a scratch database, proves it equal to what was dumped, runs the checks
+/// and drops it. Without the field nothing is verified on a schedule (StartMaintenance may still verify).
+/// </summary>
+public sealed record VerificationSpec
+{
+    /// <summary>Weekly, Sunday 03:00, unless set.</summary>
+    public const string DefaultSchedule = "0 3 * * 0";
+    public const string DefaultPrefix = "verify_";
+
+    /// <summary>Standard 5-field cron, in the configuration's time zone.</summary>
+    public string? Schedule { get; init; }
+    public bool Paused { get; init; }
+    /// <summary>The AppBinding of a scratch server; absent: the source server, under scratch database names.</summary>
+    public TargetRef? Target { get; init; }
+    /// <summary>The prefix of scratch database names (default verify_).</summary>
+    public string? DatabasePrefix { get; init; }
+    public List<VerifyCheck>? Checks { get; init; }
+    /// <summary>The verify session's deadline, a Go-style duration (default: the app's runner timeout).</summary>
+    public string? TimeOut { get; init; }
+}
+
+/// <summary>status.lastVerification of a BackupConfiguration: the outcome of its newest finished verify session.</summary>
+public sealed record VerificationStatus
+{
+    public DateTimeOffset? Time { get; init; }
+    public string? SessionName { get; init; }
+    /// <summary>Succeeded or Failed.</summary>
+    public string? Result { get; init; }
+    public List<string>? SnapshotIds { get; init; }
+    public double? DurationSeconds { get; init; }
+    /// <summary>What was proved, or what failed: the first differing table, the failed check, the runner's error.</summary>
+    public string? Message { get; init; }
+}
