@@ -26,7 +26,7 @@ public static partial class JobFactory
             Host = host,
             Port = port,
             DatabasePrefix = verification.DatabasePrefix ?? VerificationSpec.DefaultPrefix,
-            Checks = verification.Checks is { Count: > 0 } checks ? JsonSerializer.Serialize(checks, ChecksJson) : null,
+            Checks = verification.Checks is { Count: > 0 } checks ? JsonSerializer.Serialize(checks.Select(c => c.ToRunner()), ChecksJson) : null,
         };
     }
 

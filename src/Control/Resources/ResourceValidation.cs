@@ -137,7 +137,7 @@ public static class ResourceValidation
         }
         if (verification.DatabasePrefix is { } prefix && (prefix.Length is 0 or > 20 || DatabaseNames.Problem(prefix + "x") is not null))
         {
-            errors.Add($"{field}.databasePrefix '{GoDuration.Shorten(prefix)}' is not valid: use 1 to 20 characters a database name may start with (letters, digits, '_' or '$'), such as {VerificationSpec.DefaultPrefix}");
+            errors.Add($"{field}.databasePrefix '{GoDuration.Shorten(prefix)}' is not valid: use 1 to 20 characters a database name may start with, such as {VerificationSpec.DefaultPrefix}");
         }
         var checks = verification.Checks ?? [];
         if (checks.Count > MaxVerifyChecks)
@@ -150,7 +150,7 @@ public static class ResourceValidation
             {
                 errors.Add($"{field}.checks[{index}] is empty: give it a name, database, sql and min, max or equals");
             }
-            else if (check.Problem() is { } problem)
+            else if (check.ToRunner().Problem() is { } problem)
             {
                 errors.Add($"{field}.checks[{index}]: {problem}");
             }

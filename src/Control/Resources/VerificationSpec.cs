@@ -1,4 +1,6 @@
+using System.Text.Json.Serialization;
 using Serverless.Backup.Core.Environment;
+using YamlDotNet.Serialization;
 
 namespace Serverless.Backup.Control.Resources;
 
@@ -20,7 +22,7 @@ public sealed record VerificationSpec
     public TargetRef? Target { get; init; }
     /// <summary>The prefix of scratch database names (default verify_).</summary>
     public string? DatabasePrefix { get; init; }
-    public List<VerifyCheck>? Checks { get; init; }
+    public List<VerificationCheck>? Checks { get; init; }
     /// <summary>The verify session's deadline, a Go-style duration (default: the app's runner timeout).</summary>
     public string? TimeOut { get; init; }
 }
@@ -36,4 +38,23 @@ public sealed record VerificationStatus
     public double? DurationSeconds { get; init; }
     /// <summary>What was proved, or what failed: the first differing table, the failed check, the runner's error.</summary>
     public string? Message { get; init; }
+}
+
+/// <summary>
+/// One check of spec.verification.checks: the runner's <see cref="VerifyCheck"/> as the resource spells it. The
+/// field is "equals", which a C# member cannot be called, so both JSON (the API server) and YAML (folder mode) are
+/// told the name.
+/// </summary>
+public sealed record VerificationCheck
+{
+    public string? Name { get; init; }
+    public string? Database { get; init; }
+    public string? Sql { get; init; }
+    public decimal? Min { get; init; }
+    public decimal? Max { get; init; }
+    [JsonPropertyName("equals")]
+    [YamlMember(Alias = "equals", ApplyNamingConventions = false)]
+    public decimal? EqualTo { get; init; }
+
+    public VerifyCheck ToRunner() => new() { Name = Name, Database = Database, Sql = Sql, Min = Min, Max = Max, EqualTo = EqualTo };
 }
