@@ -36,6 +36,7 @@ public sealed partial class ControlPlane
                 : null, cancellationToken))
             {
                 LogPhase(session, SessionPhase.Failed, problem!.Value.Reason, LogLevel.Error, problem.Value.Message);
+                await RecordUnverifiedAsync(session, $"{problem.Value.Reason}: {problem.Value.Message}", now, null, cancellationToken);
             }
             return false;
         }
@@ -91,15 +92,19 @@ public sealed partial class ControlPlane
         if (written)
         {
             LogPhase(session, v.Phase, v.Reason, v.Phase == SessionPhase.Failed ? LogLevel.Error : LogLevel.Warning, v.Message);
-            if (session is MaintenanceSession { Spec.Task: MaintenanceTask.Verify } verify)
-            {
-                // Without the runner's report a verification proved nothing: it is recorded as failed, so the alert fires.
-                await VerificationStatusWriter.ApplyAsync(cluster, verify, VerificationStatusWriter.Unreported(
-                    session.Metadata.Name, SessionPhase.Failed, $"{v.Reason}: {v.Message}", now, status?.StartTime), cancellationToken);
-            }
+            await RecordUnverifiedAsync(session, $"{v.Reason}: {v.Message}", now, status?.StartTime, cancellationToken);
         }
         return written;
     }
+
+    /// <summary>
+    /// A verify session that failed without the runner's report (its Job could not be built, failed, vanished or
+    /// timed out) proved nothing: it is recorded as a failed verification, so that the alert fires.
+    /// </summary>
+    private Task RecordUnverifiedAsync(IKubernetesObject<V1ObjectMeta> session, string message, DateTimeOffset now, DateTimeOffset? start, CancellationToken cancellationToken) =>
+        session is MaintenanceSession { Spec.Task: MaintenanceTask.Verify } verify
+            ? VerificationStatusWriter.ApplyAsync(cluster, verify, VerificationStatusWriter.Unreported(session.Metadata.Name, message, now, start), cancellationToken)
+            : Task.CompletedTask;
 
     /// <summary>
     /// Why a configuration cannot serve a maintenance task of a repository (the same rule for StartMaintenance and

@@ -59,12 +59,12 @@ public static class VerificationStatusWriter
         _ => null,
     };
 
-    /// <summary>The outcome of a verify session that ended without the runner's report (its Job failed, vanished or timed out).</summary>
-    public static VerificationStatus Unreported(string sessionName, string phase, string message, DateTimeOffset time, DateTimeOffset? startTime) => new()
+    /// <summary>The outcome of a verify session that ended without the runner's report: failed, whatever the Job said.</summary>
+    public static VerificationStatus Unreported(string sessionName, string message, DateTimeOffset time, DateTimeOffset? startTime) => new()
     {
         Time = time,
         SessionName = sessionName,
-        Result = phase == SessionPhase.Succeeded ? SessionPhase.Succeeded : SessionPhase.Failed,
+        Result = SessionPhase.Failed,
         SnapshotIds = [],
         DurationSeconds = startTime is { } start && time >= start ? (time - start).TotalSeconds : null,
         Message = message,

@@ -237,6 +237,23 @@ public sealed class VerificationOverApiServerTests : ApiServerTest
         Assert.StartsWith("BackoffLimitExceeded", last["message"]!.GetValue<string>());
     }
 
+    [Fact]
+    public async Task A_verify_whose_scratch_server_does_not_exist_fails_naming_the_field_and_counts_as_a_failed_verification()
+    {
+        Server.Mutate(Crd, "backupconfigurations", "prod", "shop", c => c["spec"]!["verification"]!["target"]!["name"] = "gone-db");
+        await Scheduler().MaintenanceTickAsync(CancellationToken.None);
+
+        await Control().ReconcileAsync(CancellationToken.None);
+
+        var session = Status("maintenancesessions", Verify)!;
+        Assert.Equal((SessionPhase.Failed, "InvalidReference"), (session["phase"]!.GetValue<string>(), session["reason"]!.GetValue<string>()));
+        Assert.StartsWith("spec.verification.target.name: AppBinding prod/gone-db", session["message"]!.GetValue<string>());
+        Assert.Null(Server.Get("apis/batch/v1", "jobs", "prod", Verify));
+        var last = Status("backupconfigurations", "shop")!["lastVerification"]!;
+        Assert.Equal(SessionPhase.Failed, last["result"]!.GetValue<string>());
+        Assert.Contains("gone-db", last["message"]!.GetValue<string>());
+    }
+
     private static MaintenanceSession KubernetesJsonOf(JsonObject json) => k8s.KubernetesJson.Deserialize<MaintenanceSession>(json.ToJsonString());
 
     private sealed class FixedClock(DateTimeOffset now) : TimeProvider

@@ -72,6 +72,16 @@ public sealed class VerifyJobTests
         // spec.verification.timeOut, not the backup's spec.timeOut.
         Assert.Equal(3 * 3600, job.Spec.ActiveDeadlineSeconds);
         var plain = container.Env.Where(e => e.Value is not null).ToDictionary(e => e.Name, e => e.Value);
+        // Exactly these session, database and verify variables (the generic runner settings aside); * is a secretKeyRef.
+        Assert.Equal(
+            [
+                "BACKUP_CONFIGURATION=shop", "BACKUP_NAMESPACE=prod", "BACKUP_REPOSITORY_NAME=blob", "BACKUP_SESSION=shop-verify-202611290300",
+                "MYSQL_DATABASES=shop,crm", "MYSQL_HOST=mysql", "MYSQL_PASSWORD*", "MYSQL_PORT=3306", "MYSQL_USER*", "MYSQL_WAIT_TIMEOUT_SECONDS=300",
+                "VERIFY_CHECKS=[{\"name\":\"has-orders\",\"database\":\"shop\",\"sql\":\"SELECT COUNT(*) FROM orders\",\"min\":1},{\"name\":\"one-admin\",\"database\":\"crm\",\"sql\":\"SELECT COUNT(*) FROM admins\",\"equals\":1}]",
+                "VERIFY_DATABASE_PREFIX=check_", "VERIFY_HOST=scratch.prod.svc", "VERIFY_PASSWORD*", "VERIFY_PORT=3307", "VERIFY_USER*",
+            ],
+            container.Env.Where(e => e.Name.Split('_')[0] is "BACKUP" or "MYSQL" or "VERIFY")
+                .Select(e => e.Name + (e.Value is null ? "*" : "=" + e.Value)).Order(StringComparer.Ordinal));
         Assert.Equal("mysql", plain["MYSQL_HOST"]);
         Assert.Equal("3306", plain["MYSQL_PORT"]);
         Assert.Equal("scratch.prod.svc", plain["VERIFY_HOST"]);
