@@ -1,10 +1,13 @@
+using System.Globalization;
 using System.Text;
+using Serverless.Backup.Core.Events;
+using Serverless.Backup.Core.Webhook;
 using Serverless.Backup.Control;
 using Serverless.Backup.Control.Resources;
 
 namespace Serverless.Backup.Functions.Tests.Hardening;
 
-/// <summary>StartMaintenance with task verify in folder mode: a session on demand, or an answer naming the field.</summary>
+/// <summary>Verification in folder mode: StartMaintenance's verify, the schedule, and a signed report reaching the YAML status and the metrics.</summary>
 public sealed class StartVerifyTests : IDisposable
 {
     private readonly FolderControlPlane plane = new();
@@ -12,7 +15,7 @@ public sealed class StartVerifyTests : IDisposable
     public StartVerifyTests()
     {
         plane.WriteConfiguration("shop", """
-              verification: { databasePrefix: check_ }
+              verification: { databasePrefix: check_, paused: true }
             """);
         plane.WriteConfiguration("plain");
         plane.Write("repositories", "other", """
@@ -76,5 +79,48 @@ public sealed class StartVerifyTests : IDisposable
 
         Assert.Equal(422, refused.Status);
         Assert.Contains("spec.verification.checks[0]: check 'orders' expects nothing", Detail(refused));
+    }
+
+    [Fact]
+    public async Task A_scheduled_verify_and_its_signed_failed_report_reach_the_configurations_yaml_status_and_the_metrics()
+    {
+        plane.WriteConfiguration("nightly", """
+              verification:
+                schedule: "* * * * *"
+                checks: [{ name: one-admin, database: shop, sql: "SELECT COUNT(*) FROM admins", equals: 1 }]
+            """);
+        var summary = await plane.Maintenance.MaintenanceTickAsync(CancellationToken.None);
+        Assert.Contains("1 verify sessions created", summary);
+        var session = Assert.Single(Directory.GetFiles(Path.Combine(plane.Folder, FolderControlPlane.Namespace, "maintenancesessions"), "nightly-verify-*.yaml")
+            .Select(f => plane.Read<MaintenanceSession>("maintenancesessions", Path.GetFileNameWithoutExtension(f))!));
+        Assert.Equal((MaintenanceTask.Verify, "nightly"), (session.Spec.Task, session.Spec.Configuration));
+        // The check's "equals" survives the YAML file: the configuration is valid and its verification due.
+        Assert.Equal(1m, plane.Read<BackupConfiguration>("backupconfigurations", "nightly")!.Spec.Verification!.Checks![0].EqualTo);
+
+        var now = DateTimeOffset.UtcNow;
+        var failed = new FailedEvent
+        {
+            Verb = "verify", Namespace = FolderControlPlane.Namespace, Session = session.Name, Time = now, Reason = FailureReason.VerificationFailed,
+            Message = "a check failed",
+            Verification = new VerificationResult
+            {
+                Databases = [new VerifiedDatabase { Database = "shop", SnapshotId = "cccc3333", Scratch = "verify_shop_9f8e", BackupSha256 = "ab", RestoredSha256 = "ab" }],
+                Checks = [new CheckResult("one-admin", false, "2, expected 1")],
+            },
+        };
+        var body = Encoding.UTF8.GetBytes(RunnerJson.Serialize(failed));
+        var token = WebhookSignature.DeriveToken(plane.Settings.WebhookMasterKey!, new SessionIdentity(FolderControlPlane.Namespace, session.Kind, session.Name, session.Metadata.Uid));
+        var timestamp = now.ToUnixTimeSeconds();
+        var result = await new SessionEvents(plane.Gateway, plane.Settings, TimeProvider.System).HandleAsync(
+            $"{FolderControlPlane.Namespace}/MaintenanceSession/{session.Name}", timestamp.ToString(CultureInfo.InvariantCulture), WebhookSignature.Sign(token, timestamp, body), body, CancellationToken.None);
+
+        Assert.Equal(200, result.Status);
+        var last = plane.Read<BackupConfiguration>("backupconfigurations", "nightly")!.Status!.LastVerification!;
+        Assert.Equal((SessionPhase.Failed, session.Name, "check 'one-admin' failed: 2, expected 1"), (last.Result, last.SessionName, last.Message));
+        Assert.Equal(["cccc3333"], last.SnapshotIds!);
+        var metrics = await plane.MetricsTextAsync();
+        Assert.Contains("mysql_backup_configuration_last_verification_succeeded{namespace=\"prod\",configuration=\"nightly\"} 0", metrics);
+        Assert.Contains("mysql_backup_configuration_verification_interval_seconds{namespace=\"prod\",configuration=\"nightly\"} 60", metrics);
+        Assert.DoesNotContain("mysql_backup_configuration_last_verification_timestamp_seconds{namespace=\"prod\",configuration=\"shop\"}", metrics);
     }
 }
