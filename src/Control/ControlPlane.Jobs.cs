@@ -36,6 +36,7 @@ public sealed partial class ControlPlane
                 : null, cancellationToken))
             {
                 LogPhase(session, SessionPhase.Failed, problem!.Value.Reason, LogLevel.Error, problem.Value.Message);
+                await RecordUnverifiedAsync(session, $"{problem.Value.Reason}: {problem.Value.Message}", now, null, cancellationToken);
             }
             return false;
         }
@@ -91,9 +92,29 @@ public sealed partial class ControlPlane
         if (written)
         {
             LogPhase(session, v.Phase, v.Reason, v.Phase == SessionPhase.Failed ? LogLevel.Error : LogLevel.Warning, v.Message);
+            await RecordUnverifiedAsync(session, $"{v.Reason}: {v.Message}", now, status?.StartTime, cancellationToken);
         }
         return written;
     }
+
+    /// <summary>
+    /// A verify session that failed without the runner's report (its Job could not be built, failed, vanished or
+    /// timed out) proved nothing: it is recorded as a failed verification, so that the alert fires.
+    /// </summary>
+    private Task RecordUnverifiedAsync(IKubernetesObject<V1ObjectMeta> session, string message, DateTimeOffset now, DateTimeOffset? start, CancellationToken cancellationToken) =>
+        session is MaintenanceSession { Spec.Task: MaintenanceTask.Verify } verify
+            ? VerificationStatusWriter.ApplyAsync(cluster, verify, VerificationStatusWriter.Unreported(session.Metadata.Name, message, now, start), cancellationToken)
+            : Task.CompletedTask;
+
+    /// <summary>
+    /// Why a configuration cannot serve a maintenance task of a repository (the same rule for StartMaintenance and
+    /// for a session written as a resource), or null: forget needs its retentionPolicy, and both forget and
+    /// verify only the configuration's own repository.
+    /// </summary>
+    public static string? MaintenanceConfigurationProblem(string? task, BackupConfiguration configuration, string? repositoryName) =>
+        task == MaintenanceTask.Forget && configuration.Spec.RetentionPolicy is null ? "has no retentionPolicy to apply"
+        : configuration.Spec.Repository?.Name != repositoryName ? $"backs up into repository {configuration.Spec.Repository?.Name}, not {repositoryName}"
+        : null;
 
     private async Task<(V1Job? Job, (string Reason, string Message)? Problem)> BuildJobAsync(IKubernetesObject<V1ObjectMeta> session, bool exclusive, CancellationToken cancellationToken)
     {
@@ -128,7 +149,7 @@ public sealed partial class ControlPlane
                     return (null, ("InvalidSpec", string.Join("; ", wrong)));
                 }
                 repositoryName = maintenance.Spec.Repository.Name;
-                if (maintenance.Spec.Task == MaintenanceTask.Forget)
+                if (maintenance.Spec.Task is MaintenanceTask.Forget or MaintenanceTask.Verify)
                 {
                     configuration = await cluster.GetAsync<BackupConfiguration>(ns, maintenance.Spec.Configuration ?? "", cancellationToken);
                     if (configuration is null)
@@ -136,14 +157,17 @@ public sealed partial class ControlPlane
                         return (null, ("InvalidReference", $"spec.configuration: BackupConfiguration {ns}/{maintenance.Spec.Configuration} does not exist"));
                     }
                     // The same rules as StartMaintenance over HTTP: a session written as a resource gets no way around them.
-                    if (configuration.Spec.RetentionPolicy is null || configuration.Spec.Repository?.Name != repositoryName)
+                    if (MaintenanceConfigurationProblem(maintenance.Spec.Task, configuration, repositoryName) is { } wrongConfiguration)
                     {
-                        return (null, ("InvalidReference", $"spec.configuration: BackupConfiguration {ns}/{configuration.Name} " + (configuration.Spec.RetentionPolicy is null
-                            ? "has no retentionPolicy to apply" : $"backs up into repository {configuration.Spec.Repository?.Name}, not {repositoryName}")));
+                        return (null, ("InvalidReference", $"spec.configuration: BackupConfiguration {ns}/{configuration.Name} {wrongConfiguration}"));
                     }
                     if (ResourceValidation.Validate(configuration) is { Count: > 0 } invalidConfiguration)
                     {
                         return (null, ("InvalidConfiguration", $"BackupConfiguration {ns}/{configuration.Name}: {string.Join("; ", invalidConfiguration)}"));
+                    }
+                    if (maintenance.Spec.Task == MaintenanceTask.Verify)
+                    {
+                        bindingName = configuration.Spec.Target.Ref.Name;
                     }
                 }
                 break;
@@ -155,13 +179,21 @@ public sealed partial class ControlPlane
         {
             return (null, ("InvalidReference", $"spec.repository.name: Repository {ns}/{repositoryName} does not exist"));
         }
-        AppBinding? binding = null;
+        AppBinding? binding = null, scratch = null;
         if (bindingName is not null || session is not MaintenanceSession)
         {
             binding = await cluster.GetAsync<AppBinding>(ns, bindingName ?? "", cancellationToken);
             if (binding is null)
             {
                 return (null, ("InvalidReference", $"spec.target.ref.name: AppBinding {ns}/{bindingName} does not exist"));
+            }
+        }
+        if (session is MaintenanceSession { Spec.Task: MaintenanceTask.Verify } && configuration?.Spec.Verification?.Target?.Name is { } scratchName)
+        {
+            scratch = await cluster.GetAsync<AppBinding>(ns, scratchName, cancellationToken);
+            if (scratch is null)
+            {
+                return (null, ("InvalidReference", $"spec.verification.target.name: AppBinding {ns}/{scratchName} (the scratch server of BackupConfiguration {configuration.Name}) does not exist"));
             }
         }
         var secretName = JobFactory.SecretName(session.Metadata.Name);
@@ -177,6 +209,7 @@ public sealed partial class ControlPlane
                 Configuration = configuration,
                 Repository = repository,
                 AppBinding = binding,
+                VerifyAppBinding = scratch,
                 SessionSecretName = secretName,
                 Exclusive = exclusive,
             };

@@ -26,7 +26,9 @@ public sealed partial class ControlPlane(
     /// exclusive job per repository: a maintenance session waits (Pending, with a message naming the busy session)
     /// while any other session of its repository runs; a backup whose repository is under maintenance is Skipped
     /// (RepositoryBusy); a restore waits for the maintenance to end (restic's shared locks let restores and
-    /// backups run side by side, but check, forget and unlock need the repository alone).
+    /// backups run side by side, but check, forget and unlock need the repository alone). A verify session takes
+    /// shared locks like a restore: it waits for exclusive maintenance and for another verify, and blocks neither
+    /// backups nor restores.
     /// </summary>
     public async Task<string> ReconcileAsync(CancellationToken cancellationToken)
     {
@@ -67,9 +69,11 @@ public sealed partial class ControlPlane(
             var sameRepository = running.Where(r => repository is not null && SessionAccess.NamespaceOf(r) == ns && SessionAccess.RepositoryOf(r) == repository).ToList();
             // Maintenance needs the repository alone; a backup waits for no restore but for maintenance and for
             // another backup (one backup per repository, also when two were created at once); a restore only
-            // for maintenance.
-            var blocker = session is MaintenanceSession ? sameRepository.FirstOrDefault() : sameRepository.FirstOrDefault(r => r is MaintenanceSession);
-            var queuedAhead = blocker is null && session is not MaintenanceSession && repository is not null && queued.TryGetValue((ns, repository), out var ahead) ? ahead : null;
+            // for maintenance. A verify only reads, like a restore, and runs one at a time per repository.
+            var blocker = IsExclusive(session) ? sameRepository.FirstOrDefault()
+                : IsVerify(session) ? sameRepository.FirstOrDefault(r => IsExclusive(r) || IsVerify(r))
+                : sameRepository.FirstOrDefault(IsExclusive);
+            var queuedAhead = blocker is null && !IsExclusive(session) && repository is not null && queued.TryGetValue((ns, repository), out var ahead) ? ahead : null;
             // Checked last, so that a waiting maintenance is named when it is the reason that lasts.
             var otherBackup = session is BackupSession ? sameRepository.FirstOrDefault(r => r is BackupSession) : null;
             if ((blocker ?? queuedAhead ?? otherBackup) is { } busy)
@@ -85,7 +89,7 @@ public sealed partial class ControlPlane(
                     await WaitAsync(session, repository!, busy, queuedAhead is not null, cancellationToken);
                     waiting++;
                 }
-                if (session is MaintenanceSession && now - (session.Metadata.CreationTimestamp ?? now.UtcDateTime) >= MaintenanceQueueGrace)
+                if (IsExclusive(session) && now - (session.Metadata.CreationTimestamp ?? now.UtcDateTime) >= MaintenanceQueueGrace)
                 {
                     queued.TryAdd((ns, repository!), session);
                 }
@@ -110,6 +114,11 @@ public sealed partial class ControlPlane(
         report.Skipped = waiting;
         return report.Finish($"{sessions.Count + backups.Unreadable.Count + restores.Unreadable.Count + maintenances.Unreadable.Count} sessions seen, {started} jobs started, {settled} sessions settled, {waiting} waiting for their repository, {trimmed} old maintenance sessions deleted");
     }
+
+    /// <summary>A maintenance session that needs the repository alone (check, forget, unlock).</summary>
+    private static bool IsExclusive(IKubernetesObject<V1ObjectMeta> session) => session is MaintenanceSession m && MaintenanceTask.IsExclusive(m.Spec.Task);
+
+    private static bool IsVerify(IKubernetesObject<V1ObjectMeta> session) => session is MaintenanceSession { Spec.Task: MaintenanceTask.Verify };
 
     private static (string, string, string) IdentifySession(IKubernetesObject<V1ObjectMeta> session) =>
         (SessionAccess.KindOf(session), SessionAccess.NamespaceOf(session), session.Metadata.Name);

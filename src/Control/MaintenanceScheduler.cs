@@ -14,9 +14,10 @@ namespace Serverless.Backup.Control;
 /// MaintenanceTick: the integrity check schedule of each Repository (spec.check, default weekly). Like
 /// ScheduleTick it is idempotent: the session of a repository and slot has a deterministic name, so a duplicate
 /// firing or a second instance makes one session (409 means it exists); after downtime only the most recent
-/// missed slot runs, within <see cref="CheckStartingDeadline"/>. One list call (Repositories) a tick.
+/// missed slot runs, within <see cref="CheckStartingDeadline"/>. The verification schedules of BackupConfigurations
+/// work the same way (MaintenanceScheduler.Verify.cs). Two list calls (Repositories, BackupConfigurations) a tick.
 /// </summary>
-public sealed class MaintenanceScheduler(IClusterGateway cluster, AppSettings settings, TimeProvider clock, ControlPlaneMetrics? metrics = null, ILogger? log = null)
+public sealed partial class MaintenanceScheduler(IClusterGateway cluster, AppSettings settings, TimeProvider clock, ControlPlaneMetrics? metrics = null, ILogger? log = null)
 {
     private readonly ILogger _log = log ?? NullLogger.Instance;
 
@@ -80,7 +81,9 @@ public sealed class MaintenanceScheduler(IClusterGateway cluster, AppSettings se
                 return true;
             }, cancellationToken);
         }, cancellationToken);
-        return report.Finish($"{repositories.Count + repositories.Unreadable.Count} repositories seen, {created} check sessions created, {existing} existed");
+        var verify = await VerifyTickAsync(report, now, cancellationToken);
+        return report.Finish($"{repositories.Count + repositories.Unreadable.Count} repositories seen, {created} check sessions created, {existing} existed; "
+            + $"{verify.Seen} configurations seen, {verify.Created} verify sessions created, {verify.Existing} existed");
     }
 
     /// <summary>What is wrong with the repository's check schedule (the field and the fix), or null; the schedule when valid.</summary>

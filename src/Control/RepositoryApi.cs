@@ -10,7 +10,7 @@ namespace Serverless.Backup.Control;
 
 /// <summary>
 /// The HTTP functions over repositories: ListSnapshots (from Repository.status, without running restic),
-/// StartMaintenance (a check, forget or unlock session), and Metrics (Prometheus text, status-derived series
+/// StartMaintenance (a check, forget, unlock or verify session), and Metrics (Prometheus text, status-derived series
 /// computed from the resources at scrape time).
 /// </summary>
 public sealed class RepositoryApi(IClusterGateway cluster, MaintenanceScheduler maintenance, ControlPlaneMetrics metrics, AppSettings settings, TimeProvider clock)
@@ -45,11 +45,11 @@ public sealed class RepositoryApi(IClusterGateway cluster, MaintenanceScheduler 
         }
         catch (JsonException e)
         {
-            return ApiResult.Error(400, $"the body is not a valid maintenance request ({e.Message}): send {{\"task\": \"check\" | \"forget\" | \"unlock\", \"readDataSubset\", \"configuration\"}}");
+            return ApiResult.Error(400, $"the body is not a valid maintenance request ({e.Message}): send {{\"task\": \"check\" | \"forget\" | \"unlock\" | \"verify\", \"readDataSubset\", \"configuration\"}}");
         }
         if (request is null)
         {
-            return ApiResult.Error(400, "task: the body is empty: send {\"task\": \"check\"}, \"forget\" (with \"configuration\") or \"unlock\"");
+            return ApiResult.Error(400, "task: the body is empty: send {\"task\": \"check\"}, \"forget\" or \"verify\" (with \"configuration\"), or \"unlock\"");
         }
         if (!Names.IsDnsLabel(ns) || !Names.IsDnsSubdomain(name))
         {
@@ -78,13 +78,13 @@ public sealed class RepositoryApi(IClusterGateway cluster, MaintenanceScheduler 
         {
             return ApiResult.Error(404, $"repository: Repository {ns}/{name} does not exist");
         }
-        if (request.Task == MaintenanceTask.Forget)
+        if (request.Task is MaintenanceTask.Forget or MaintenanceTask.Verify)
         {
             var configuration = await cluster.GetAsync<BackupConfiguration>(ns, request.Configuration!, cancellationToken);
-            if (configuration is null || configuration.Spec.RetentionPolicy is null || configuration.Spec.Repository.Name != name)
+            if (configuration is null || ControlPlane.MaintenanceConfigurationProblem(request.Task, configuration, name) is not null)
             {
                 return ApiResult.Error(422, $"configuration: BackupConfiguration {ns}/{request.Configuration} " + (configuration is null ? "does not exist"
-                    : configuration.Spec.RetentionPolicy is null ? "has no retentionPolicy to apply" : $"backs up into repository {configuration.Spec.Repository.Name}, not {name}"));
+                    : ControlPlane.MaintenanceConfigurationProblem(request.Task, configuration, name)));
             }
             if (ResourceValidation.Validate(configuration) is { Count: > 0 } invalid)
             {

@@ -149,6 +149,11 @@ public sealed class SessionEvents(IClusterGateway cluster, AppSettings settings,
             {
                 await RepositoryStatusWriter.ApplyAsync(cluster, identity.Namespace, repository, runnerEvent, now, cancellationToken);
             }
+            if (session is MaintenanceSession { Spec.Task: MaintenanceTask.Verify } verify
+                && VerificationStatusWriter.FromEvent(identity.Name, runnerEvent, accepted?.StartTime) is { } verification)
+            {
+                await VerificationStatusWriter.ApplyAsync(cluster, verify, verification, cancellationToken);
+            }
         }
         return new(200, $"accepted {runnerEvent.GetType().Name}", type);
     }
@@ -267,6 +272,10 @@ public sealed class SessionEvents(IClusterGateway cluster, AppSettings settings,
         if (succeeded.Verb == "check")
         {
             parts.Add(succeeded.Repository?.Integrity == false ? "check found damage" : "check found no errors");
+        }
+        if (succeeded.Verb == "verify")
+        {
+            parts.Add(succeeded.Verification is { } v ? $"{v.Databases.Count} database(s) verified equal to the backup" : "verified");
         }
         if (succeeded.Verb == "unlock")
         {

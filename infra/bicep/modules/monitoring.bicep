@@ -52,13 +52,14 @@ resource actionGroup 'Microsoft.Insights/actionGroups@2023-01-01' = if (!empty(a
 
 var actions = empty(alertEmail) ? {} : { actionGroups: [actionGroup.id] }
 
-// A runner reported a failed backup or restore (its "failed" event, with the reason, on stdout).
+// A runner reported a failed backup, restore or maintenance, a verification included (its "failed" event, with
+// the reason, on stdout: verificationFailed when the newest backup did not restore to the same data).
 resource failedBackup 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {
   name: '${namePrefix}-backup-failed'
   location: location
   properties: {
     displayName: 'MySQL backup failed'
-    description: 'A backup or restore runner ended with a failed event. The alert shows the session and the reason; see docs/operations.md.'
+    description: 'A backup, restore or maintenance runner (verify included) ended with a failed event. The alert shows the session and the reason; see docs/operations.md.'
     severity: 1
     enabled: true
     scopes: [workspace.id]

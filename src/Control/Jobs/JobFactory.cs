@@ -13,7 +13,7 @@ namespace Serverless.Backup.Control.Jobs;
 /// AppBinding. The Job's environment is the runner's contract (<see cref="RunnerSettings"/>): plain values for
 /// what is not secret, and every credential through a secretKeyRef (the app never reads or copies a secret).
 /// </summary>
-public static class JobFactory
+public static partial class JobFactory
 {
     /// <summary>Keys read from the Repository's storage secret (Stash's key names), all optional but RESTIC_PASSWORD.</summary>
     private static readonly string[] StorageSecretKeys =
@@ -48,6 +48,7 @@ public static class JobFactory
             MaintenanceTask.Check => RunnerVerb.Check,
             MaintenanceTask.Forget => RunnerVerb.Forget,
             MaintenanceTask.Unlock => RunnerVerb.Unlock,
+            MaintenanceTask.Verify => RunnerVerb.Verify,
             _ => throw new ArgumentException($"spec.task '{task}' is not a maintenance task: use {string.Join(", ", MaintenanceTask.All)}"),
         };
     }
@@ -60,9 +61,10 @@ public static class JobFactory
         {
             RunnerVerb.Backup => ((k8s.IKubernetesObject<V1ObjectMeta>)request.Backup!, request.Backup!.Kind, request.Configuration?.Spec.TimeOut),
             RunnerVerb.Restore => ((k8s.IKubernetesObject<V1ObjectMeta>)request.Restore!, request.Restore!.Kind, request.Restore.Spec.TimeOut),
-            _ => ((k8s.IKubernetesObject<V1ObjectMeta>)request.Maintenance!, request.Maintenance!.Kind, request.Maintenance.Spec.TimeOut),
+            _ => ((k8s.IKubernetesObject<V1ObjectMeta>)request.Maintenance!, request.Maintenance!.Kind,
+                request.Maintenance.Spec.TimeOut ?? (runnerVerb is RunnerVerb.Verify ? request.Configuration?.Spec.Verification?.TimeOut : null)),
         };
-        if (runnerVerb is RunnerVerb.Backup or RunnerVerb.Restore && request.AppBinding is null)
+        if (runnerVerb is RunnerVerb.Backup or RunnerVerb.Restore or RunnerVerb.Verify && request.AppBinding is null)
         {
             throw new ArgumentException($"a {verb} needs the database's AppBinding (spec.target.ref.name)");
         }
@@ -172,8 +174,12 @@ public static class JobFactory
         {
             throw new ArgumentException($"spec.configuration: a forget applies a BackupConfiguration's retentionPolicy, and {(request.Configuration is null ? "none is named" : $"{request.Configuration.Name} has none")}: name a configuration with a retentionPolicy");
         }
+        if (verb is RunnerVerb.Verify && request.Configuration is null)
+        {
+            throw new ArgumentException("spec.configuration: a verify restores a BackupConfiguration's newest snapshots, and none is named: name the configuration to verify");
+        }
         // Only what this factory derived from the resources is checked here; secrets arrive through secretKeyRefs.
-        if (settings.Validate(verb).Where(e => e.StartsWith("RETENTION_", StringComparison.Ordinal) || e.StartsWith("RESTIC_CHECK_", StringComparison.Ordinal)).ToList() is { Count: > 0 } errors)
+        if (settings.Validate(verb).Where(e => e.StartsWith("RETENTION_", StringComparison.Ordinal) || e.StartsWith("RESTIC_CHECK_", StringComparison.Ordinal) || e.StartsWith("VERIFY_", StringComparison.Ordinal)).ToList() is { Count: > 0 } errors)
         {
             // Settings the runner would refuse: fail the session now, naming the resource field behind each.
             throw new ArgumentException(string.Join("; ", errors.Select(ResourceField)));
@@ -182,11 +188,16 @@ public static class JobFactory
         env.Add(new V1EnvVar { Name = "TMPDIR", Value = "/tmp" });
         env.AddRange(RunnerRuntime.Environment.Select(kv => new V1EnvVar { Name = kv.Key, Value = kv.Value }));
 
-        var appSecret = verb is RunnerVerb.Backup or RunnerVerb.Restore ? request.AppBinding?.Spec.Secret?.Name : null;
+        var appSecret = verb is RunnerVerb.Backup or RunnerVerb.Restore or RunnerVerb.Verify ? request.AppBinding?.Spec.Secret?.Name : null;
         if (appSecret is not null)
         {
             env.Add(FromSecret("MYSQL_USER", appSecret, "username", optional: false));
             env.Add(FromSecret("MYSQL_PASSWORD", appSecret, "password", optional: false));
+        }
+        if (verb is RunnerVerb.Verify && request.VerifyAppBinding?.Spec.Secret?.Name is { } scratchSecret)
+        {
+            env.Add(FromSecret("VERIFY_USER", scratchSecret, "username", optional: false));
+            env.Add(FromSecret("VERIFY_PASSWORD", scratchSecret, "password", optional: false));
         }
         if (request.Repository.Spec.Backend.StorageSecretName is { } storageSecret)
         {
@@ -209,6 +220,7 @@ public static class JobFactory
     private static string ResourceField(string error) =>
         error.StartsWith("RETENTION_", StringComparison.Ordinal) ? "BackupConfiguration spec.retentionPolicy: " + error
         : error.StartsWith("RESTIC_CHECK_", StringComparison.Ordinal) ? "spec.readDataSubset (or the Repository's spec.check.readDataSubset): " + error
+        : error.StartsWith("VERIFY_", StringComparison.Ordinal) ? "BackupConfiguration spec.verification: " + error
         : error;
 
     /// <summary>The non-secret part of the runner's settings for this session.</summary>
@@ -216,10 +228,10 @@ public static class JobFactory
     {
         var verb = VerbOf(request);
         var backend = request.Repository.Spec.Backend;
-        var (host, port) = verb is RunnerVerb.Backup or RunnerVerb.Restore && request.AppBinding is { } binding
+        var (host, port) = verb is RunnerVerb.Backup or RunnerVerb.Restore or RunnerVerb.Verify && request.AppBinding is { } binding
             ? Endpoint(binding, session.NamespaceProperty ?? "default")
             : (null, 3306);
-        var target = verb is RunnerVerb.Backup ? request.Configuration?.Spec.Target : request.Restore?.Spec.Target;
+        var target = verb is RunnerVerb.Backup or RunnerVerb.Verify ? request.Configuration?.Spec.Target : request.Restore?.Spec.Target;
         var restore = request.Restore?.Spec;
         // Retention: after every backup of a configuration with a policy, and what a forget session applies.
         var retention = verb is RunnerVerb.Backup or RunnerVerb.Forget ? request.Configuration?.Spec.RetentionPolicy : null;
@@ -275,34 +287,12 @@ public static class JobFactory
                 DryRun = retention.DryRun,
             },
             Maintenance = new MaintenanceSettings { Exclusive = request.Exclusive, ReadDataSubset = subset },
+            Verify = verb is RunnerVerb.Verify ? VerifySettingsFor(request, session) : new VerifySettings(),
             Reporting = new ReportingSettings
             {
                 WebhookUrl = options.WebhookBaseUrl is { } baseUrl ? baseUrl.TrimEnd('/') + "/" + SessionEventsRoute : null,
                 PushgatewayUrl = options.PushgatewayUrl,
             },
         };
-    }
-
-    /// <summary>The database's host and port from the AppBinding (a Service, or a URL such as tcp(host:port)/ or mysql://host:port).</summary>
-    public static (string Host, int Port) Endpoint(AppBinding binding, string defaultNamespace)
-    {
-        var config = binding.Spec.ClientConfig;
-        if (config.Service is { Name: { } service } svc)
-        {
-            return ($"{service}.{svc.Namespace ?? binding.Metadata.NamespaceProperty ?? defaultNamespace}.svc", svc.Port ?? 3306);
-        }
-        if (config.Url is { } url)
-        {
-            var text = url.StartsWith("tcp(", StringComparison.Ordinal) ? url[4..url.IndexOf(')')] : url;
-            if (!text.Contains("://", StringComparison.Ordinal))
-            {
-                text = "mysql://" + text;
-            }
-            if (Uri.TryCreate(text, UriKind.Absolute, out var uri) && uri.Host.Length > 0)
-            {
-                return (uri.Host, uri.Port > 0 ? uri.Port : 3306);
-            }
-        }
-        throw new ArgumentException($"AppBinding {binding.Namespace}/{binding.Name} has neither spec.clientConfig.service.name nor a spec.clientConfig.url with a host: set one of them");
     }
 }

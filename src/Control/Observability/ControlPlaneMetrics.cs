@@ -25,6 +25,9 @@ public sealed class ControlPlaneMetrics
     private readonly StatusGauge _lastSuccess;
     private readonly StatusGauge _interval;
     private readonly StatusGauge _lastFailed;
+    private readonly StatusGauge _lastVerification;
+    private readonly StatusGauge _verificationSucceeded;
+    private readonly StatusGauge _verificationInterval;
     private readonly StatusGauge _integrity;
     private readonly StatusGauge _snapshots;
     private readonly StatusGauge _size;
@@ -43,6 +46,9 @@ public sealed class ControlPlaneMetrics
         _lastSuccess = new(factory.CreateGauge(Names.ConfigurationLastSuccessTimestampSeconds, "Unix time of the configuration's last successful backup (BackupConfiguration.status.lastSuccessTime).", configuration));
         _interval = new(factory.CreateGauge(Names.ConfigurationScheduleIntervalSeconds, "Seconds between two slots of the configuration's schedule (not set while paused or invalid).", configuration));
         _lastFailed = new(factory.CreateGauge(Names.ConfigurationLastSessionFailed, "1 when the configuration's last session failed, else 0.", configuration));
+        _lastVerification = new(factory.CreateGauge(Names.ConfigurationLastVerificationTimestampSeconds, "Unix time of the configuration's last finished verification, whatever its result (BackupConfiguration.status.lastVerification.time).", configuration));
+        _verificationSucceeded = new(factory.CreateGauge(Names.ConfigurationLastVerificationSucceeded, "1 when the configuration's last verification restored the newest backup to the same data and passed its checks, 0 when it failed.", configuration));
+        _verificationInterval = new(factory.CreateGauge(Names.ConfigurationVerificationIntervalSeconds, "Seconds between two slots of the configuration's verification schedule (not set while paused, invalid or without spec.verification).", configuration));
         _integrity = new(factory.CreateGauge(Names.RepositoryIntegrity, "1 when the repository's last check passed, 0 when it found damage (Repository.status.integrity).", repository));
         _snapshots = new(factory.CreateGauge(Names.RepositorySnapshots, "Snapshots in the repository (Repository.status.snapshotCount).", repository));
         _size = new(factory.CreateGauge(Names.RepositorySizeBytes, "Bytes the repository takes in storage (Repository.status.totalSizeBytes).", repository));
@@ -62,7 +68,7 @@ public sealed class ControlPlaneMetrics
     {
         lock (_scrape)
         {
-            foreach (var gauge in new[] { _sessions, _lastSuccess, _interval, _lastFailed, _integrity, _snapshots, _size, _invalid })
+            foreach (var gauge in new[] { _sessions, _lastSuccess, _interval, _lastFailed, _lastVerification, _verificationSucceeded, _verificationInterval, _integrity, _snapshots, _size, _invalid })
             {
                 gauge.Begin();
             }
@@ -84,6 +90,16 @@ public sealed class ControlPlaneMetrics
                     _interval.Set(schedule!.Interval(now).TotalSeconds, labels);
                 }
                 _lastFailed.Set(status?.LastSessionPhase == SessionPhase.Failed ? 1 : 0, labels);
+                if (status?.LastVerification is { Time: { } verified } last)
+                {
+                    _lastVerification.Set(verified.ToUnixTimeMilliseconds() / 1000.0, labels);
+                    _verificationSucceeded.Set(last.Result == SessionPhase.Succeeded ? 1 : 0, labels);
+                }
+                if (!invalid && configuration.Spec.Verification is { Paused: false } verification
+                    && BackupSchedule.TryParse(verification.Schedule ?? VerificationSpec.DefaultSchedule, configuration.Spec.TimeZone ?? defaultTimeZone, out var verifySchedule, out _))
+                {
+                    _verificationInterval.Set(verifySchedule!.Interval(now).TotalSeconds, labels);
+                }
             }
             foreach (var invalid in (snapshot.Invalid ?? []).DistinctBy(i => (i.Namespace, i.Kind, i.Name)))
             {
@@ -105,7 +121,7 @@ public sealed class ControlPlaneMetrics
                     _size.Set(size, labels);
                 }
             }
-            foreach (var gauge in new[] { _sessions, _lastSuccess, _interval, _lastFailed, _integrity, _snapshots, _size, _invalid })
+            foreach (var gauge in new[] { _sessions, _lastSuccess, _interval, _lastFailed, _lastVerification, _verificationSucceeded, _verificationInterval, _integrity, _snapshots, _size, _invalid })
             {
                 gauge.End();
             }

@@ -28,6 +28,8 @@ public sealed record BackupConfigurationSpec
     public string? TimeOut { get; init; }
     /// <summary>A missed slot older than this is not run after downtime (default 600 s).</summary>
     public int? StartingDeadlineSeconds { get; init; }
+    /// <summary>The schedule and checks of restore verification, or null for none on a schedule.</summary>
+    public VerificationSpec? Verification { get; init; }
 }
 
 public sealed record ObjectReference
@@ -78,4 +80,7 @@ public sealed record BackupConfigurationStatus
     /// <summary>Ready, or Invalid while a field is wrong (the Valid condition and <see cref="Error"/> say which).</summary>
     public string? Phase { get; init; }
     public List<ResourceCondition>? Conditions { get; init; }
+    /// <summary>The verification schedule slot a verify session was last created for (MaintenanceTick's mark).</summary>
+    public DateTimeOffset? LastVerificationScheduleTime { get; init; }
+    public VerificationStatus? LastVerification { get; init; }
 }

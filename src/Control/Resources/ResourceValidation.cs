@@ -40,6 +40,7 @@ public static class ResourceValidation
             errors.Add($"spec.startingDeadlineSeconds {spec.StartingDeadlineSeconds} is out of range: set 0 to {MaxStartingDeadlineSeconds} seconds (4 years), how late a missed slot may still run, or leave it empty for {600}");
         }
         CheckDuration(errors, spec.TimeOut, "spec.timeOut");
+        ValidateVerification(errors, spec);
         if (spec.RetentionPolicy is { } retention)
         {
             int?[] keeps = [retention.KeepLast, retention.KeepHourly, retention.KeepDaily, retention.KeepWeekly, retention.KeepMonthly, retention.KeepYearly];
@@ -97,7 +98,7 @@ public static class ResourceValidation
         {
             errors.Add($"spec.task '{spec.Task}' is not a maintenance task: use {string.Join(", ", MaintenanceTask.All)}");
         }
-        if (spec.Task == MaintenanceTask.Forget)
+        if (spec.Task is MaintenanceTask.Forget or MaintenanceTask.Verify)
         {
             CheckName(errors, spec.Configuration, "spec.configuration");
             CheckLabel(errors, spec.Configuration, "spec.configuration");
@@ -108,6 +109,58 @@ public static class ResourceValidation
         }
         CheckDuration(errors, spec.TimeOut, "spec.timeOut");
         return errors;
+    }
+
+    /// <summary>The most checks a verification runs: each is a query on the scratch database, and all travel in one variable.</summary>
+    public const int MaxVerifyChecks = 100;
+
+    /// <summary>spec.verification: its schedule (defaulted), scratch target, prefix, checks and deadline.</summary>
+    private static void ValidateVerification(List<string> errors, BackupConfigurationSpec spec)
+    {
+        if (spec.Verification is not { } verification)
+        {
+            return;
+        }
+        const string field = "spec.verification";
+        // The time zone is the configuration's, whose error spec.schedule's check reports already.
+        if (!BackupSchedule.TryParse(verification.Schedule ?? VerificationSpec.DefaultSchedule, spec.TimeZone, out _, out var scheduleError) && scheduleError!.StartsWith("spec.schedule", StringComparison.Ordinal))
+        {
+            errors.Add(field + scheduleError["spec".Length..]);
+        }
+        if (verification.Target is { } target)
+        {
+            CheckName(errors, target.Name, $"{field}.target.name");
+            if (target.Kind != "AppBinding")
+            {
+                errors.Add($"{field}.target.kind '{target.Kind}' is not supported: use AppBinding");
+            }
+        }
+        if (verification.DatabasePrefix is { } prefix && (prefix.Length is 0 or > 20 || DatabaseNames.Problem(prefix + "x") is not null))
+        {
+            errors.Add($"{field}.databasePrefix '{GoDuration.Shorten(prefix)}' is not valid: use 1 to 20 characters a database name may start with, such as {VerificationSpec.DefaultPrefix}");
+        }
+        var checks = verification.Checks ?? [];
+        if (checks.Count > MaxVerifyChecks)
+        {
+            errors.Add($"{field}.checks has {checks.Count} checks: use at most {MaxVerifyChecks}");
+        }
+        foreach (var (check, index) in checks.Take(MaxVerifyChecks).Select((c, i) => (c, i)))
+        {
+            if (check is null)
+            {
+                errors.Add($"{field}.checks[{index}] is empty: give it a name, database, sql and min, max or equals");
+            }
+            else if (check.ToRunner().Problem() is { } problem)
+            {
+                errors.Add($"{field}.checks[{index}]: {problem}");
+            }
+        }
+        var names = checks.Where(c => c?.Name is not null).GroupBy(c => c.Name).Where(g => g.Count() > 1).Select(g => g.Key);
+        foreach (var name in names)
+        {
+            errors.Add($"{field}.checks has two checks named '{GoDuration.Shorten(name!)}': give each its own name");
+        }
+        CheckDuration(errors, verification.TimeOut, $"{field}.timeOut");
     }
 
     /// <summary>The check schedule of a Repository (spec.check), defaulted.</summary>

@@ -95,8 +95,13 @@ public static class MaintenanceTask
     public const string Check = "check";
     public const string Forget = "forget";
     public const string Unlock = "unlock";
+    /// <summary>Restore a configuration's newest snapshots into scratch databases and prove them equal; it only reads the repository.</summary>
+    public const string Verify = "verify";
 
-    public static readonly IReadOnlyList<string> All = [Check, Forget, Unlock];
+    public static readonly IReadOnlyList<string> All = [Check, Forget, Unlock, Verify];
+
+    /// <summary>Whether the task needs the repository alone (check, forget, unlock); verify reads it beside backups.</summary>
+    public static bool IsExclusive(string? task) => task != Verify;
 }
 
 public sealed record MaintenanceSessionSpec
@@ -106,9 +111,9 @@ public sealed record MaintenanceSessionSpec
     public string? Task { get; init; }
     /// <summary>check: restic's --read-data-subset (default: the Repository's spec.check.readDataSubset).</summary>
     public string? ReadDataSubset { get; init; }
-    /// <summary>forget: the BackupConfiguration whose retention policy to apply.</summary>
+    /// <summary>forget: the BackupConfiguration whose retention policy to apply; verify: the one whose backups to verify.</summary>
     public string? Configuration { get; init; }
-    /// <summary>The check schedule slot this session is for (UTC), or null when started by hand.</summary>
+    /// <summary>The check (or verification) schedule slot this session is for (UTC), or null when started by hand.</summary>
     public DateTimeOffset? ScheduledFor { get; init; }
     public string? TimeOut { get; init; }
 }

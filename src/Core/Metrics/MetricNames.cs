@@ -34,6 +34,12 @@ public static class MetricNames
     public const string ConfigurationLastSuccessTimestampSeconds = Prefix + "configuration_last_success_timestamp_seconds";
     public const string ConfigurationScheduleIntervalSeconds = Prefix + "configuration_schedule_interval_seconds";
     public const string ConfigurationLastSessionFailed = Prefix + "configuration_last_session_failed";
+    /// <summary>Unix time of the configuration's last finished verification (status.lastVerification.time), whatever its result.</summary>
+    public const string ConfigurationLastVerificationTimestampSeconds = Prefix + "configuration_last_verification_timestamp_seconds";
+    /// <summary>1 when the configuration's last verification proved the backup restores to the same data, 0 when it failed.</summary>
+    public const string ConfigurationLastVerificationSucceeded = Prefix + "configuration_last_verification_succeeded";
+    /// <summary>Seconds between two slots of the configuration's verification schedule (not set while paused, invalid or absent).</summary>
+    public const string ConfigurationVerificationIntervalSeconds = Prefix + "configuration_verification_interval_seconds";
     public const string WebhookEventsTotal = Prefix + "webhook_events_total";
     public const string TickDurationSeconds = Prefix + "schedule_tick_duration_seconds";
     public const string ReconcileDurationSeconds = Prefix + "reconcile_duration_seconds";

@@ -68,7 +68,7 @@ public sealed class RepositoryLifecycleOverApiServerTests : ApiServerTest
         await Task.WhenAll(Scheduler().MaintenanceTickAsync(CancellationToken.None), Scheduler().MaintenanceTickAsync(CancellationToken.None));
 
         Assert.Equal(1, lists);
-        Assert.Equal("MaintenanceTick: 1 repositories seen, 1 check sessions created, 0 existed, 0 invalid, 0 failed", summary);
+        Assert.Equal("MaintenanceTick: 1 repositories seen, 1 check sessions created, 0 existed; 1 configurations seen, 0 verify sessions created, 0 existed, 0 invalid, 0 failed", summary);
         Assert.Equal(1, Server.Count("maintenancesessions"));
         var session = Server.Get(Crd, "maintenancesessions", "prod", "repo-check-202611240100")!;
         Assert.Equal(("check", "5%"), (session["spec"]!["task"]!.GetValue<string>(), session["spec"]!["readDataSubset"]!.GetValue<string>()));
