@@ -37,6 +37,7 @@ public sealed class WebhookEventSinkTests(RunnerFixture fixture)
     [InlineData("check")]
     [InlineData("forget")]
     [InlineData("unlock")]
+    [InlineData("verify")]
     public async Task Maintenance_verbs_report_signed_for_their_MaintenanceSession(string verb)
     {
         await using var receiver = await WebhookReceiver.StartAsync(Token);
