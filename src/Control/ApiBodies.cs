@@ -22,7 +22,14 @@ public sealed record SessionList(IReadOnlyList<SessionApi.SessionView> Items, IR
 public sealed record SnapshotList(
     string Namespace, string Repository, long? SnapshotCount, string? TotalSize, long? TotalSizeBytes, bool? Integrity,
     string? IntegrityMessage, DateTimeOffset? LastCheckTime, DateTimeOffset? LastBackupTime, DateTimeOffset? Updated,
-    IReadOnlyList<RepositorySnapshot> Items);
+    IReadOnlyList<SnapshotItem> Items);
+
+/// <summary>
+/// A snapshot of ListSnapshots: as Repository.status lists it, and whether its configuration's last verification
+/// succeeded and proved it (verified, with that verification's time); otherwise it is not verified.
+/// </summary>
+public sealed record SnapshotItem(
+    string? Id, DateTimeOffset? Time, string? Database, string? Session, string? Configuration, long? Size, bool Verified, DateTimeOffset? VerifiedTime);
 
 /// <summary>SessionEvents' 200: the event was applied.</summary>
 public sealed record EventAccepted(string Message);

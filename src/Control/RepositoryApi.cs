@@ -27,10 +27,22 @@ public sealed class RepositoryApi(IClusterGateway cluster, MaintenanceScheduler 
             return ApiResult.Error(404, $"Repository {ns}/{name} does not exist");
         }
         var status = repository.Status ?? new RepositoryStatus();
+        // What each configuration's last verification proved, when it succeeded (status.lastVerification).
+        var proofs = (await cluster.ListAsync<BackupConfiguration>(ns, null, cancellationToken))
+            .Select(c => c.Status?.LastVerification)
+            .Where(v => v is { Result: SessionPhase.Succeeded, SnapshotIds: not null, Time: not null })
+            .SelectMany(v => v!.SnapshotIds!.Select(id => (Id: id, Time: v.Time!.Value)))
+            .ToList();
         var items = (status.RecentSnapshots ?? [])
             .Where(s => configuration is null || s.Configuration == configuration)
             .Where(s => database is null || s.Database == database)
             .OrderByDescending(s => s.Time)
+            .Select(s =>
+            {
+                var proof = proofs.Where(p => s.Id is { Length: >= 8 } id && p.Id.Length >= 8 && (id.StartsWith(p.Id, StringComparison.Ordinal) || p.Id.StartsWith(id, StringComparison.Ordinal)))
+                    .Select(p => (DateTimeOffset?)p.Time).Max();
+                return new SnapshotItem(s.Id, s.Time, s.Database, s.Session, s.Configuration, s.Size, proof is not null, proof);
+            })
             .ToList();
         return new ApiResult(200, new SnapshotList(ns, name, status.SnapshotCount, status.TotalSize, status.TotalSizeBytes, status.Integrity,
             status.IntegrityMessage, status.LastCheckTime, status.LastBackupTime, status.Updated, items));

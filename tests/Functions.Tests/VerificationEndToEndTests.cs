@@ -59,6 +59,12 @@ public sealed class VerificationEndToEndTests(FunctionsApp app)
         var metrics = await app.Http.GetStringAsync("/api/metrics");
         Assert.Contains($"mysql_backup_configuration_last_verification_succeeded{{namespace=\"{FunctionsApp.Namespace}\",configuration=\"vfy\"}} 1", metrics);
 
+        var snapshots = await app.Http.GetFromJsonAsync<JsonElement>($"/api/repositories/{FunctionsApp.Namespace}/local/snapshots?configuration=vfy");
+        var snapshot = snapshots.GetProperty("items")[0];
+        Assert.True(snapshot.GetProperty("verified").GetBoolean(), snapshots.ToString());
+        Assert.Equal(verified.Time, snapshot.GetProperty("verifiedTime").GetDateTimeOffset());
+        Assert.StartsWith(snapshot.GetProperty("id").GetString()![..8], verified.SnapshotIds![0]);
+
         // The same snapshot, a check that cannot hold: the verification fails and says which check.
         await app.WriteAsync("backupconfigurations", "vfy", Configuration(1_000_000));
         (phase, configuration) = await VerifyAsync();
@@ -67,6 +73,8 @@ public sealed class VerificationEndToEndTests(FunctionsApp app)
         Assert.Equal("Failed", configuration.Status!.LastVerification!.Result);
         Assert.Contains("has-customers", configuration.Status.LastVerification.Message);
         Assert.Empty(await app.Database.QueryAsync("SHOW DATABASES LIKE 'verify\\_%'"));
+        snapshots = await app.Http.GetFromJsonAsync<JsonElement>($"/api/repositories/{FunctionsApp.Namespace}/local/snapshots?configuration=vfy");
+        Assert.False(snapshots.GetProperty("items")[0].GetProperty("verified").GetBoolean(), snapshots.ToString());
         Assert.Equal(await SampleDatabase.FingerprintAsync(app.Database, "vfy_shop"), await SampleDatabase.FingerprintAsync(app.Database, "vfy_shop"));
     }
 }
