@@ -86,6 +86,24 @@ public sealed class VerifyTests(RunnerFixture fixture)
     }
 
     [Fact]
+    public async Task A_good_backup_verifies_on_a_second_server_and_leaves_nothing_on_either()
+    {
+        await using var scratch = await MariaDbServer.StartAsync();
+        var repository = Local();
+        await SampleDatabase.CreateAsync(Db, "v2_shop", extraRows: 2000);
+        var settings = await BackUpAsync("v2", repository, "v2_shop");
+        settings = settings with { Verify = new() { Host = scratch.Host, Port = scratch.Port, User = MariaDbServer.User, Password = MariaDbServer.Password } };
+
+        var verify = await RunnerProcess.RunAsync("verify", settings);
+
+        Assert.True(verify.ExitCode == 0, verify.ToString());
+        var database = Assert.Single(verify.Succeeded!.Verification!.Databases);
+        Assert.Equal(database.BackupSha256, database.RestoredSha256);
+        Assert.Empty(await ScratchDatabasesAsync(scratch));
+        Assert.Empty(await ScratchDatabasesAsync(Db));
+    }
+
+    [Fact]
     public async Task Data_restored_differently_on_the_scratch_server_fails_naming_the_table()
     {
         // A scratch server that folds table names to lower case restores table Orders as orders: not the same data.
