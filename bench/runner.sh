@@ -5,6 +5,7 @@
 # and the bytes a second backup of unchanged data adds.
 #
 #   bash bench/runner.sh [--size-mb 1000] [--backends local,azure] [--rss-sizes 200,2000]
+#   bash bench/runner.sh --verify [--size-mb 1000] [--rounds 2]
 #
 # --size-mb    approximate dump size of the sysbench database for the timed comparison
 # --backends   local (restic's local backend) and/or azure (Azurite: restic 0.14's native azure backend
@@ -12,6 +13,12 @@
 #              that, and the runner reaches the same Azurite through its Blob store)
 # --rss-sizes  dump sizes (MB) at which only the runner's backup is run, to compare peak RSS
 # --rss-backend local or azure (default azure, the path with the most moving parts)
+# --verify     instead of the above: one runner backup into a local repository, then, on that one snapshot, the
+#              runner's restore into a fresh database, the runner's verify (scratch database on the same server) and
+#              `restic dump … | mariadb` into a fresh database; prints verify / restore and verify / shell restore,
+#              and the runner's peak RSS for each verb
+# --rounds     with --verify: rounds, in the order shell, restore, verify, then verify, restore, shell (the
+#              fastest of each counts); default 2
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
@@ -20,12 +27,16 @@ size_mb=1000
 backends="local,azure"
 rss_sizes="200,2000"
 rss_backend="azure"
+verify_mode=""
+rounds=2
 while [ $# -gt 0 ]; do
   case "$1" in
     --size-mb) size_mb="$2"; shift 2 ;;
     --backends) backends="$2"; shift 2 ;;
     --rss-sizes) rss_sizes="$2"; shift 2 ;;
     --rss-backend) rss_backend="$2"; shift 2 ;;
+    --verify) verify_mode=1; backends="local"; rss_sizes=""; rss_backend="local"; shift ;;
+    --rounds) rounds="$2"; shift 2 ;;
     *) echo "unknown option $1 (see the header of $0)" >&2; exit 2 ;;
   esac
 done
@@ -127,6 +138,55 @@ prepare_db sb "$size_mb"
 # Let the server settle after the load and warm its buffer pool the same way for both sides.
 mariadb-dump "${dump_args[@]}" sb >/dev/null
 sleep 10
+
+# --- verify against restore, on one snapshot -------------------------------------------------------
+if [ -n "$verify_mode" ]; then
+  root_sql() { env -u MYSQL_PWD mariadb --no-defaults -S "$work/db.sock" -uroot -e "$1"; }
+  secs_since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }'; }
+  repo="$work/repo-verify"
+  export RESTIC_REPOSITORY="$repo"
+  restic init >/dev/null
+  runner_env "$work/env-backup" local "$repo" "bench-1" sb
+  read -r backup_s _ <<<"$(run_runner backup "$work/env-backup")"
+  bytes="$(dump_bytes "$work/runner-backup.out")"
+  snapshot="$(restic snapshots --json latest | grep -o '"short_id":"[0-9a-f]*"' | head -1 | cut -d'"' -f4)"
+  echo "runner backup: ${backup_s} s, dump ${bytes} bytes, snapshot ${snapshot}"
+  runner_env "$work/env-restore" local "$repo" "bench-1" sb sb_runner
+  runner_env "$work/env-verify" local "$repo" "bench-verify" sb
+  shell_restore=""; runner_restore=""; verify=""; rss_restore=0; rss_verify=0
+  for round in $(seq 1 "$rounds"); do
+    order="shell restore verify"; [ $(( round % 2 )) = 0 ] && order="verify restore shell"
+    for step in $order; do
+      case "$step" in
+        shell)
+          root_sql "DROP DATABASE IF EXISTS sb_shell; CREATE DATABASE sb_shell"
+          start="$(now)"
+          restic dump "$snapshot" sb.sql | mariadb --no-defaults -h 127.0.0.1 -P "$db_port" -u bench sb_shell
+          t="$(secs_since "$start")"; shell_restore="$(min "$shell_restore" "$t")"
+          root_sql "DROP DATABASE sb_shell" ;;
+        restore)
+          # The runner's restore creates the renamed database itself.
+          root_sql "DROP DATABASE IF EXISTS sb_runner"
+          read -r t rss <<<"$(run_runner restore "$work/env-restore")"
+          runner_restore="$(min "$runner_restore" "$t")"; [ "$rss" -gt "$rss_restore" ] && rss_restore="$rss"
+          root_sql "DROP DATABASE sb_runner" ;;
+        verify)
+          read -r t rss <<<"$(run_runner verify "$work/env-verify")"
+          verify="$(min "$verify" "$t")"; [ "$rss" -gt "$rss_verify" ] && rss_verify="$rss"
+          grep -q '"backupSha256"' "$work/runner-verify.out" || { echo "verify reported no proof" >&2; exit 1; }
+          left="$(root_sql "SHOW DATABASES LIKE 'verify\\_%'" | tail -n +2)"
+          [ -z "$left" ] || { echo "verify left scratch databases: $left" >&2; exit 1; } ;;
+      esac
+      printf '  round %s %-8s %8s s\n' "$round" "$step" "$t"
+    done
+  done
+  printf '\n%-28s %10s\n' step seconds
+  printf '%-28s %10s\n' "shell restic dump | mariadb" "$shell_restore" "runner restore" "$runner_restore" "runner verify" "$verify"
+  printf '\nverify / runner restore: %s   verify / shell restore: %s   runner restore / shell restore: %s\n' \
+    "$(ratio "$verify" "$runner_restore")" "$(ratio "$verify" "$shell_restore")" "$(ratio "$runner_restore" "$shell_restore")"
+  printf 'runner peak RSS: restore %s MB, verify %s MB; dump %s bytes\n' "$((rss_restore / 1024))" "$((rss_verify / 1024))" "$bytes"
+  exit 0
+fi
 
 printf '\n%-8s %-8s %10s %10s %8s\n' backend step runner_s shell_s ratio
 results=()
