@@ -97,7 +97,7 @@ public sealed class GrantParserTests
         var clock = Stopwatch.StartNew();
 
         Assert.False(SqlText.PatternMatches(string.Concat(Enumerable.Repeat("%a", 40)) + "b", new string('a', 64), ignoreCase: false));
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(1), clock.Elapsed.ToString());
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), clock.Elapsed.ToString());
     }
 
     [Fact]
