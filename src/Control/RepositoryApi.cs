@@ -31,7 +31,7 @@ public sealed class RepositoryApi(IClusterGateway cluster, MaintenanceScheduler 
         var proofs = (await cluster.ListAsync<BackupConfiguration>(ns, null, cancellationToken))
             .Select(c => c.Status?.LastVerification)
             .Where(v => v is { Result: SessionPhase.Succeeded, SnapshotIds: not null, Time: not null })
-            .SelectMany(v => v!.SnapshotIds!.Select(id => (Id: id, Time: v.Time!.Value)))
+            .SelectMany(v => v!.SnapshotIds!.Where(id => id is { Length: >= 8 }).Select(id => (Id: id, Time: v.Time!.Value)))
             .ToList();
         var items = (status.RecentSnapshots ?? [])
             .Where(s => configuration is null || s.Configuration == configuration)

@@ -21,10 +21,11 @@ public static class RunnerEventCheck
         ProgressEvent progress => progress.Database is null ? "database is missing"
             : progress.BytesDone < 0 || progress.TotalBytesDone < 0 ? "bytesDone and totalBytesDone must not be negative"
             : Seconds(progress.ElapsedSeconds, "elapsedSeconds"),
-        SucceededEvent succeeded => Seconds(succeeded.DurationSeconds, "durationSeconds") ?? Databases(succeeded.Databases) ?? Retention(succeeded.Retention) ?? Repository(succeeded.Repository),
+        SucceededEvent succeeded => Seconds(succeeded.DurationSeconds, "durationSeconds") ?? Databases(succeeded.Databases) ?? Retention(succeeded.Retention)
+            ?? Repository(succeeded.Repository) ?? Verification(succeeded.Verification),
         FailedEvent failed => !Enum.IsDefined(failed.Reason) ? $"reason {(int)failed.Reason} is not a failure reason"
             : failed.Message is null ? "message is missing"
-            : Repository(failed.Repository),
+            : Repository(failed.Repository) ?? Verification(failed.Verification),
         _ => null,
     };
 
@@ -60,6 +61,18 @@ public static class RunnerEventCheck
         : retention.Groups is null || retention.Groups.Any(g => g is null || g.Database is null || g.Kept < 0 || g.Removed < 0 || g.RemovedSnapshotIds is null)
             ? "retention.groups must be a list of {database, kept, removed} with counts of 0 or more"
             : null;
+
+    /// <summary>The most databases and checks a verification may report (more than any configuration has).</summary>
+    private const int MaxVerified = 1000;
+
+    private static string? Verification(VerificationResult? verification) =>
+        verification is null ? null
+        : verification.Databases is null || verification.Databases.Count > MaxVerified
+            || verification.Databases.Any(d => d is null || d.Database is null || d.SnapshotId is not { Length: >= 8 } || d.Scratch is null || d.BackupSha256 is null || d.RestoredSha256 is null)
+            ? $"verification.databases must be a list of at most {MaxVerified} results with database, snapshotId, scratch, backupSha256 and restoredSha256"
+        : verification.Checks is null || verification.Checks.Count > MaxVerified || verification.Checks.Any(c => c is null || c.Name is null || c.Message is null)
+            ? $"verification.checks must be a list of at most {MaxVerified} results with name and message"
+        : null;
 
     private static string? Repository(RepositoryReport? report) =>
         report is null ? null

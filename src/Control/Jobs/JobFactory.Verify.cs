@@ -40,7 +40,8 @@ public static partial class JobFactory
         }
         if (config.Url is { } url)
         {
-            var text = url.StartsWith("tcp(", StringComparison.Ordinal) ? url[4..url.IndexOf(')')] : url;
+            // tcp(host:port)/ as KubeDB writes it; an unclosed "tcp(" is not a URL (the error below names the field).
+            var text = url.StartsWith("tcp(", StringComparison.Ordinal) ? (url.IndexOf(')') is > 4 and var end ? url[4..end] : "") : url;
             if (!text.Contains("://", StringComparison.Ordinal))
             {
                 text = "mysql://" + text;

@@ -115,6 +115,9 @@ public static partial class JobFactory
                     Spec = new V1PodSpec
                     {
                         RestartPolicy = "Never",
+                        // After SIGTERM the runner ends cleanly (locks, unconfirmed snapshots, a verify's scratch
+                        // databases dropped within 60 s): Kubernetes' default 30 s would kill it half-way.
+                        TerminationGracePeriodSeconds = 120,
                         ServiceAccountName = options.ServiceAccountName,
                         // The runner needs no Kubernetes API access.
                         AutomountServiceAccountToken = false,

@@ -103,6 +103,74 @@ public sealed record VerifyCheck
         {
             return $"check '{Name}' expects nothing: set min, max or equals";
         }
+        return SqlProblem(Sql) is { } sqlProblem ? $"check '{Name}': {sqlProblem}" : null;
+    }
+
+    /// <summary>
+    /// A check is one SELECT (or WITH … SELECT) that reads: the server runs every statement of a query text, and a
+    /// second one could leave the read-only transaction (SET SESSION TRANSACTION READ WRITE, COMMIT) on the source
+    /// server. So outside quotes and comments there is no ';' but a last one, no INTO (OUTFILE, DUMPFILE or
+    /// variables), and no executable comment (/*! … */ runs as code).
+    /// </summary>
+    public static string? SqlProblem(string sql)
+    {
+        var code = new System.Text.StringBuilder(sql.Length);
+        for (var i = 0; i < sql.Length; i++)
+        {
+            var c = sql[i];
+            if (c is '\'' or '"' or '`')
+            {
+                var end = i + 1;
+                while (end < sql.Length && (sql[end] != c || (end + 1 < sql.Length && sql[end + 1] == c && ++end > 0)))
+                {
+                    end += sql[end] == '\\' && c != '`' ? 2 : 1;
+                }
+                if (end >= sql.Length)
+                {
+                    return "its sql has an unclosed quote";
+                }
+                code.Append(' ');
+                i = end;
+            }
+            else if (c == '/' && i + 1 < sql.Length && sql[i + 1] == '*')
+            {
+                if (i + 2 < sql.Length && (sql[i + 2] == '!' || (sql[i + 2] == 'M' && i + 3 < sql.Length && sql[i + 3] == '!')))
+                {
+                    return "its sql has an executable comment (/*! … */): write the query without it";
+                }
+                var end = sql.IndexOf("*/", i + 2, StringComparison.Ordinal);
+                if (end < 0)
+                {
+                    return "its sql has an unclosed comment";
+                }
+                code.Append(' ');
+                i = end + 1;
+            }
+            else if (c == '#' || (c == '-' && i + 2 < sql.Length && sql[i + 1] == '-' && char.IsWhiteSpace(sql[i + 2])))
+            {
+                var end = sql.IndexOf('\n', i);
+                i = end < 0 ? sql.Length : end;
+                code.Append(' ');
+            }
+            else
+            {
+                code.Append(c);
+            }
+        }
+        var text = code.ToString().Trim().TrimEnd(';').Trim();
+        if (text.Contains(';', StringComparison.Ordinal))
+        {
+            return "its sql has more than one statement: a check is one SELECT";
+        }
+        var words = System.Text.RegularExpressions.Regex.Split(text.ToUpperInvariant(), @"[^A-Z0-9_$]+").Where(w => w.Length > 0).ToList();
+        if (words.FirstOrDefault() is not ("SELECT" or "WITH"))
+        {
+            return "its sql is not a SELECT: a check only reads";
+        }
+        if (words.Contains("INTO"))
+        {
+            return "its sql selects INTO a file or variable: a check only returns its value";
+        }
         return null;
     }
 }

@@ -44,7 +44,8 @@ public sealed class VerifyChecks(DatabaseSettings scratchServer)
             }
             if (!decimal.TryParse(Convert.ToString(first, CultureInfo.InvariantCulture), NumberStyles.Float, CultureInfo.InvariantCulture, out value))
             {
-                return new CheckResult(name, false, $"check '{name}' returned '{first}', which is not a number");
+                // The value is not echoed: a query can read what a report must not carry (another table, a secret).
+                return new CheckResult(name, false, $"check '{name}' returned a value that is not a number ({first.GetType().Name}): its query must return a number in the first column of its first row");
             }
         }
         catch (MySqlException e) when (e.ErrorCode == MySqlErrorCode.CannotExecuteInReadOnlyTransaction)

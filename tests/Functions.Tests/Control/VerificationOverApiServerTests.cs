@@ -143,6 +143,40 @@ public sealed class VerificationOverApiServerTests : ApiServerTest
     }
 
     [Fact]
+    public async Task A_signed_verify_report_with_a_malformed_verification_is_a_400_and_writes_nothing()
+    {
+        await Scheduler().MaintenanceTickAsync(CancellationToken.None);
+        await Control().ReconcileAsync(CancellationToken.None);
+        var now = DateTimeOffset.UtcNow;
+        var good = """{"database":"shop","snapshotId":"aaaa1111","scratch":"verify_shop_1","backupSha256":"a","restoredSha256":"a"}""";
+        foreach (var verification in new[]
+        {
+            """{"databases":null}""",
+            """{"databases":[null]}""",
+            """{"databases":[{"database":"shop","snapshotId":null,"scratch":"s","backupSha256":"a","restoredSha256":"a"}]}""",
+            """{"databases":[{"database":"shop","snapshotId":"ab","scratch":"s","backupSha256":"a","restoredSha256":"a"}]}""",
+            $$"""{"databases":[{{good}}],"checks":null}""",
+            $$"""{"databases":[{{good}}],"checks":[{"name":null,"passed":true,"message":"x"}]}""",
+            $$"""{"databases":[{{string.Join(",", Enumerable.Repeat(good, 1001))}}]}""",
+        })
+        {
+            foreach (var type in new[] { "succeeded", "failed" })
+            {
+                var body = type == "succeeded"
+                    ? $$"""{"type":"succeeded","verb":"verify","namespace":"prod","session":"{{Verify}}","time":"{{now:O}}","sequence":1,"databases":[],"durationSeconds":1,"verification":{{verification}}}"""
+                    : $$"""{"type":"failed","verb":"verify","namespace":"prod","session":"{{Verify}}","time":"{{now:O}}","sequence":1,"reason":"verificationFailed","message":"m","verification":{{verification}}}""";
+
+                var answer = await DeliverAsync("MaintenanceSession", Verify, body, now);
+
+                Assert.True(answer.Status == 400, $"{answer.Status} {answer.Message} for {verification}");
+                Assert.Contains("verification.", answer.Message);
+            }
+        }
+        Assert.Null(Status("backupconfigurations", "shop")!["lastVerification"]);
+        Assert.NotEqual(SessionPhase.Succeeded, Status("maintenancesessions", Verify)!["phase"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task A_signed_successful_verify_report_lands_in_last_verification_and_the_metrics()
     {
         await Scheduler().MaintenanceTickAsync(CancellationToken.None);

@@ -48,6 +48,8 @@ public sealed class JobFactoryTests
         Assert.Equal(86400, job.Spec.TtlSecondsAfterFinished);
         var pod = job.Spec.Template.Spec;
         Assert.Equal("Never", pod.RestartPolicy);
+        // Time for the runner's own cleanup after SIGTERM (a verify drops its scratch databases within 60 s).
+        Assert.Equal(120, pod.TerminationGracePeriodSeconds);
         Assert.False(pod.AutomountServiceAccountToken);
         Assert.True(pod.SecurityContext.RunAsNonRoot);
         var container = Assert.Single(pod.Containers);
@@ -151,10 +153,15 @@ public sealed class JobFactoryTests
         Assert.Equal((host, port), JobFactory.Endpoint(binding, "default"));
     }
 
-    [Fact]
-    public void An_appbinding_without_an_address_is_a_clear_error()
+    [Theory]
+    [InlineData(null)]
+    [InlineData("tcp(db:3306")]
+    [InlineData("tcp()")]
+    [InlineData("tcp(")]
+    [InlineData("://")]
+    public void An_appbinding_without_a_usable_address_is_a_clear_error(string? url)
     {
-        var binding = new AppBinding { Metadata = new() { Name = "x", NamespaceProperty = "prod" }, Spec = new() };
+        var binding = new AppBinding { Metadata = new() { Name = "x", NamespaceProperty = "prod" }, Spec = new() { ClientConfig = new() { Url = url } } };
         var error = Assert.Throws<ArgumentException>(() => JobFactory.Endpoint(binding, "prod"));
         Assert.Contains("spec.clientConfig.url", error.Message);
     }

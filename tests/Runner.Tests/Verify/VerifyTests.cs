@@ -153,7 +153,7 @@ public sealed class VerifyTests(RunnerFixture fixture)
     }
 
     [Fact]
-    public async Task Checks_that_fail_write_or_are_not_valid_SQL_fail_the_run_naming_each()
+    public async Task Checks_that_fail_or_are_not_valid_SQL_fail_the_run_naming_each()
     {
         var repository = Local();
         await SampleDatabase.CreateAsync(Db, "vchk");
@@ -165,9 +165,8 @@ public sealed class VerifyTests(RunnerFixture fixture)
                 Checks = """
                     [{"name": "good", "database": "vchk", "sql": "SELECT COUNT(*) FROM customers", "equals": 4},
                      {"name": "too-few", "database": "vchk", "sql": "SELECT COUNT(*) FROM customers", "min": 100},
-                     {"name": "writes", "database": "vchk", "sql": "INSERT INTO audit (action) VALUES ('x')", "min": 0},
-                     {"name": "creates", "database": "vchk", "sql": "CREATE TABLE sneaky (id INT)", "min": 0},
-                     {"name": "broken", "database": "vchk", "sql": "SELEKT nothing", "min": 0}]
+                     {"name": "text", "database": "vchk", "sql": "SELECT REPEAT(CONCAT('hid', 'den'), 3)", "min": 0},
+                     {"name": "broken", "database": "vchk", "sql": "SELECT nothing FROM nowhere", "min": 0}]
                     """,
             },
         };
@@ -177,18 +176,42 @@ public sealed class VerifyTests(RunnerFixture fixture)
         Assert.Equal(17, verify.ExitCode);
         var failed = verify.Failed!;
         Assert.True(failed.Reason == FailureReason.VerificationFailed, verify.ToString());
-        foreach (var name in new[] { "too-few", "writes", "creates", "broken" })
+        foreach (var name in new[] { "too-few", "text", "broken" })
         {
             Assert.Contains($"'{name}'", failed.Message);
         }
         var checks = failed.Verification!.Checks.ToDictionary(c => c.Name);
         Assert.True(checks["good"].Passed, checks["good"].Message);
         Assert.Contains("less than its min 100", checks["too-few"].Message);
-        Assert.Contains("READ ONLY", checks["writes"].Message);
-        Assert.Contains("READ ONLY", checks["creates"].Message);
-        Assert.Contains("SQL syntax", checks["broken"].Message);
+        // What a check returns is never echoed: a query could read what the report must not carry.
+        Assert.DoesNotContain("hiddenhidden", checks["text"].Message);
+        Assert.DoesNotContain("hiddenhidden", verify.Stdout + verify.Stderr);
+        Assert.Contains("doesn't exist", checks["broken"].Message);
         Assert.All(failed.Verification.Databases, d => Assert.True(d.Equal));
         Assert.Empty(await ScratchDatabasesAsync(Db));
+    }
+
+    [Theory]
+    [InlineData("INSERT INTO audit (action) VALUES ('x')", "not a SELECT")]
+    [InlineData("CREATE TABLE sneaky (id INT)", "not a SELECT")]
+    [InlineData("SET SESSION TRANSACTION READ WRITE; DROP DATABASE vwr; SELECT 1", "more than one statement")]
+    [InlineData("SELECT * FROM customers INTO OUTFILE '/tmp/out'", "INTO")]
+    public async Task A_check_that_could_write_is_refused_before_anything_is_touched(string sql, string why)
+    {
+        var repository = Local();
+        await SampleDatabase.CreateAsync(Db, "vwr");
+        var settings = await BackUpAsync("vwr", repository, "vwr");
+        var checks = System.Text.Json.JsonSerializer.Serialize(new[] { new { name = "sneaky", database = "vwr", sql, min = 0 } });
+
+        var verify = await RunnerProcess.RunAsync("verify", settings with { Verify = new() { Checks = checks } });
+
+        Assert.True(verify.Failed?.Reason == FailureReason.InvalidSettings, verify.ToString());
+        Assert.Contains("VERIFY_CHECKS", verify.Failed!.Message);
+        Assert.Contains("check 'sneaky'", verify.Failed.Message);
+        Assert.Contains(why, verify.Failed.Message);
+        Assert.Empty(await ScratchDatabasesAsync(Db));
+        Assert.Equal(await SampleDatabase.FingerprintAsync(Db, "vwr"), await SampleDatabase.FingerprintAsync(Db, "vwr"));
+        Assert.NotEmpty(await Db.QueryAsync("SHOW DATABASES LIKE 'vwr'"));
     }
 
     [Fact]
