@@ -19,6 +19,10 @@ public static class MetricNames
     public const string DumpBytes = Prefix + "dump_bytes";
     public const string AddedBytes = Prefix + "repository_added_bytes";
     public const string RestoredBytes = Prefix + "restored_bytes";
+    /// <summary>Bytes of binary log an archive run stored (before deduplication).</summary>
+    public const string BinlogArchivedBytes = Prefix + "binlog_archived_bytes";
+    /// <summary>Binary-log files an archive run stored.</summary>
+    public const string BinlogArchivedFiles = Prefix + "binlog_archived_files";
     public const string LastSuccessTimestampSeconds = Prefix + "last_success_timestamp_seconds";
     public const string RepositorySnapshots = Prefix + "repository_snapshots";
     public const string RepositorySizeBytes = Prefix + "repository_size_bytes";
@@ -40,6 +44,14 @@ public static class MetricNames
     public const string ConfigurationLastVerificationSucceeded = Prefix + "configuration_last_verification_succeeded";
     /// <summary>Seconds between two slots of the configuration's verification schedule (not set while paused, invalid or absent).</summary>
     public const string ConfigurationVerificationIntervalSeconds = Prefix + "configuration_verification_interval_seconds";
+    /// <summary>Unix time of the earliest second a configuration can be restored to from its archived binary logs (status.pointInTime.earliest).</summary>
+    public const string ConfigurationPointInTimeEarliestTimestampSeconds = Prefix + "configuration_pitr_earliest_recoverable_timestamp_seconds";
+    /// <summary>Unix time of the latest second a configuration can be restored to (status.pointInTime.latest): the last event of the last archived binary log.</summary>
+    public const string ConfigurationPointInTimeLatestTimestampSeconds = Prefix + "configuration_pitr_latest_recoverable_timestamp_seconds";
+    /// <summary>Seconds between two slots of the configuration's binary-log archive schedule (not set while point-in-time recovery is off, paused or invalid).</summary>
+    public const string ConfigurationPointInTimeArchiveIntervalSeconds = Prefix + "configuration_pitr_archive_interval_seconds";
+    /// <summary>Gaps in the configuration's archived binary logs (logs purged from the server before they were archived, or missing): each splits the recoverable window.</summary>
+    public const string ConfigurationPointInTimeGaps = Prefix + "configuration_pitr_gaps";
     public const string WebhookEventsTotal = Prefix + "webhook_events_total";
     public const string TickDurationSeconds = Prefix + "schedule_tick_duration_seconds";
     public const string ReconcileDurationSeconds = Prefix + "reconcile_duration_seconds";
