@@ -100,7 +100,7 @@ public static partial class RunnerProgram
         }
         catch (RunnerFailure failure) when (!stop.IsCancellationRequested || failure.Reason == FailureReason.Cancelled)
         {
-            return await FailAsync(reporter, log, failure.Reason, failure.Message, failure.Database, failure.Repository, failure.Verification);
+            return await FailAsync(reporter, log, failure.Reason, failure.Message, failure.Database, failure.Repository, failure.Verification, failure.PointInTime);
         }
         catch (Exception e) when (stop.IsCancellationRequested)
         {
@@ -132,10 +132,10 @@ public static partial class RunnerProgram
 
     private static async Task<int> FailAsync(
         Reporter reporter, ILogger log, FailureReason reason, string message, string? database, RepositoryReport? repository = null,
-        VerificationResult? verification = null)
+        VerificationResult? verification = null, PointInTimeReport? pointInTime = null)
     {
         log.Error(message);
-        await reporter.FailedAsync(reason, message, database, repository, verification, CancellationToken.None);
+        await reporter.FailedAsync(reason, message, database, repository, verification, pointInTime, CancellationToken.None);
         return ExitCodes.For(reason);
     }
 
