@@ -183,7 +183,7 @@ public sealed class PointInTimeRestore(
         }
         if (report.Gaps.FirstOrDefault(g => (g.From ?? DateTimeOffset.MinValue) <= time && time <= (g.To ?? DateTimeOffset.MaxValue)) is { } gap)
         {
-            return $"it falls inside a gap of {name}'s binary logs: {gap.Message}";
+            return $"it falls inside a gap in the binary logs of {name}: {gap.Message}";
         }
         var reach = own.Select(d => RecoveryWindows.ChainOf(d, logs) is { Count: > 0 } chain && chain[^1].LastEvent > d.Time ? chain[^1].LastEvent : d.Time).Max();
         if (time > reach)
