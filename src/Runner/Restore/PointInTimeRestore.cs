@@ -95,7 +95,7 @@ public sealed class PointInTimeRestore(
                 $"{string.Join(", ", withoutDump.Select(DatabaseNames.Show))} {(withoutDump.Count == 1 ? "has" : "have")} no full backup with a recorded binary-log position in the {where}" +
                 (plainOnly.Count > 0 ? $" ({string.Join(", ", plainOnly.Select(DatabaseNames.Show))} only backups taken without BINLOG_RECORD_POSITION)" : "") +
                 (restore.Databases.Count > 0 ? ": fix RESTORE_DATABASES, or take a backup with BINLOG_RECORD_POSITION=true first" : ""),
-                report);
+                RecoveryWindows.Compute(allDumps, logs));
         }
 
         DateTimeOffset time;

@@ -134,11 +134,14 @@ public sealed partial class BinlogHistory(MariaDbServer server, string repositor
     public static async Task<string> NewRepositoryAsync()
     {
         var path = Path.Combine(TestEnvironment.TempFolder("pitr-repo"), "repo");
+        var output = new StringBuilder();
         var result = await Cli.Wrap("restic").WithArguments(["init"])
             .WithEnvironmentVariables(new Dictionary<string, string?> { ["RESTIC_REPOSITORY"] = path, ["RESTIC_PASSWORD"] = RunnerFixture.RepositoryPassword })
+            .WithStandardOutputPipe(PipeTarget.ToStringBuilder(output))
+            .WithStandardErrorPipe(PipeTarget.ToStringBuilder(output))
             .WithValidation(CommandResultValidation.None)
             .ExecuteAsync();
-        Assert.Equal(0, result.ExitCode);
+        Assert.True(result.ExitCode == 0, "restic init: " + output);
         return path;
     }
 
@@ -148,6 +151,6 @@ public sealed partial class BinlogHistory(MariaDbServer server, string repositor
     [GeneratedRegex(@"^-- SET GLOBAL gtid_slave_pos='([^']*)';", RegexOptions.Multiline)]
     private static partial Regex GtidPosition();
 
-    [GeneratedRegex(@"""snapshot_id"":""([0-9a-f]{64})""")]
+    [GeneratedRegex(@"""snapshot_id"":""([0-9a-f]{8,64})""")]
     private static partial Regex SnapshotId();
 }

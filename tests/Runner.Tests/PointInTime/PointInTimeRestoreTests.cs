@@ -42,8 +42,8 @@ public sealed class PointInTimeRestoreTests(PointInTimeScenario scenario)
         var succeeded = AssertSucceeded(restore);
         Assert.Equal(scenario.T, succeeded.PointInTime!.RestoredTo);
         Assert.Equal([A, B], succeeded.Databases.Select(d => d.Database));
-        Assert.Equal(scenario.DumpIds[A], succeeded.Databases[0].SnapshotId);
-        Assert.Equal(scenario.DumpIds[B], succeeded.Databases[1].SnapshotId);
+        Assert.StartsWith(scenario.DumpIds[A], succeeded.Databases[0].SnapshotId);
+        Assert.StartsWith(scenario.DumpIds[B], succeeded.Databases[1].SnapshotId);
         Assert.Equal(scenario.AtT[A], await Fingerprint.OfAsync(scenario.Target, A));
         Assert.Equal(scenario.AtT[B], await Fingerprint.OfAsync(scenario.Target, B));
         var values = await Fingerprint.ColumnAsync(scenario.Target, A, "items", "v");
@@ -67,7 +67,7 @@ public sealed class PointInTimeRestoreTests(PointInTimeScenario scenario)
 
         foreach (var (source, target) in new[] { (A, "pitr_a_at_t"), (B, "pitr_b at T ☃") })
         {
-            var restore = await RestoreAsync("pitr-rename-" + source, scenario.Source, scenario.History, new RestoreSettings
+            var restore = await RestoreAsync("pitr-rename-" + source[^1], scenario.Source, scenario.History, new RestoreSettings
             {
                 PointInTime = Show(scenario.T), Databases = [source], Rename = new Dictionary<string, string> { [source] = target },
             });

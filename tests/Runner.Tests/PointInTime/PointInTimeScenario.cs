@@ -37,10 +37,9 @@ public sealed class PointInTimeScenario : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var source = MariaDbServer.StartAsync(["--log-bin=mysql-bin", "--binlog-format=ROW", "--server-id=1"]);
-        var target = MariaDbServer.StartAsync();
-        Source = await source;
-        Target = await target;
+        // One after the other: two mariadb-install-db at once can collide on a temporary table of the bootstrap.
+        Source = await MariaDbServer.StartAsync(["--log-bin=mysql-bin", "--binlog-format=ROW", "--server-id=1"]);
+        Target = await MariaDbServer.StartAsync();
 
         await Source.ExecuteAsync($"""
             CREATE DATABASE {A}; CREATE DATABASE {B}; CREATE DATABASE {Plain};
@@ -53,7 +52,7 @@ public sealed class PointInTimeScenario : IAsyncLifetime
             """);
         for (var i = 0; i < 20; i++)
         {
-            await Source.ExecuteAsync($"INSERT INTO {A}.items (v, n) SELECT CONCAT('seed-', seq), seq FROM seq_1_to_50; INSERT INTO {B}.t VALUES ({i}, 'b-seed-{i}')");
+            await Source.ExecuteAsync($"INSERT INTO {A}.items (v, n) SELECT CONCAT('seed-', seq), seq FROM {A}.seq_1_to_50; INSERT INTO {B}.t VALUES ({i}, 'b-seed-{i}')");
         }
 
         History = new BinlogHistory(Source, await BinlogHistory.NewRepositoryAsync(), Namespace, "pitr");
