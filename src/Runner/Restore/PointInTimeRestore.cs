@@ -74,15 +74,18 @@ public sealed class PointInTimeRestore(
             throw new RunnerFailure(FailureReason.InvalidSettings,
                 $"RESTORE_RENAME names {string.Join(", ", unknownRenames.Select(DatabaseNames.Show))}, which the point-in-time restore does not restore: use source names from {string.Join(", ", databases.Select(DatabaseNames.Show))}");
         }
-        // mariadb-binlog reads --rewrite-db=from->to by splitting at "->": a name that holds it cannot be renamed there.
+        // mariadb-binlog reads --rewrite-db=from->to by splitting at "->" and trimming spaces, and it ends the new name at
+        // its first space or tab (10.11: 'a->b c' renames a to b, a database the restore never checked): refuse such
+        // names before anything is written rather than replay into another database.
         var unsplittable = databases.Where(d => RestoreTargets.TargetOf(d, restore.Rename) != d)
-            .SelectMany(d => new[] { d, RestoreTargets.TargetOf(d, restore.Rename) })
-            .Where(n => n.Contains("->", StringComparison.Ordinal) || n != n.Trim())
+            .SelectMany(d => new[] { (Name: d, Target: false), (Name: RestoreTargets.TargetOf(d, restore.Rename), Target: true) })
+            .Where(n => n.Name.Contains("->", StringComparison.Ordinal) || n.Name != n.Name.Trim() || (n.Target && n.Name.Any(char.IsWhiteSpace)))
+            .Select(n => n.Name)
             .ToList();
         if (unsplittable.Count > 0)
         {
             throw new RunnerFailure(FailureReason.InvalidSettings,
-                $"RESTORE_RENAME maps {string.Join(", ", unsplittable.Select(DatabaseNames.Show))}, a name holding '->' or a leading space, which mariadb-binlog's --rewrite-db cannot carry: a point-in-time restore renames into names without them");
+                $"RESTORE_RENAME maps {string.Join(", ", unsplittable.Select(DatabaseNames.Show))}, which mariadb-binlog's --rewrite-db cannot carry (a new name must hold no space, tab or '->', a source name no '->' and no leading space): a point-in-time restore renames into such names only; nothing was written");
         }
 
         var dumps = allDumps.Where(d => databases.Contains(d.Database, StringComparer.Ordinal)).ToList();

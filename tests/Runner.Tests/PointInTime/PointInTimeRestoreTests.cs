@@ -65,7 +65,7 @@ public sealed class PointInTimeRestoreTests(PointInTimeScenario scenario)
         var liveA = await Fingerprint.OfAsync(scenario.Source, A);
         var liveB = await Fingerprint.OfAsync(scenario.Source, B);
 
-        foreach (var (source, target) in new[] { (A, "pitr_a_at_t"), (B, "pitr_b at T ☃") })
+        foreach (var (source, target) in new[] { (A, "pitr_a_at_t"), (B, "pitr_b_at_t_☃") })
         {
             var restore = await RestoreAsync("pitr-rename-" + source[^1], scenario.Source, scenario.History, new RestoreSettings
             {
@@ -174,6 +174,23 @@ public sealed class PointInTimeRestoreTests(PointInTimeScenario scenario)
         Assert.Matches(@"^mariadb-binlog exited 1 while replaying binary log mysql-bin\.0+1 \(snapshot [0-9a-f]{8}\) into 'pitr_a_tool': ERROR: Could not read entry at offset 1234", failed.Message);
         Assert.Contains("'pitr_a_tool' is partly restored (its dump was restored and no binary log was replayed completely", failed.Message);
         Assert.Equal(A, failed.Database);
+    }
+
+    [Theory]
+    [InlineData("pitr a copy")]
+    [InlineData("pitr_a\tcopy")]
+    [InlineData("pitr_a->x")]
+    public async Task A_new_name_that_mariadb_binlog_would_cut_is_refused_before_anything_is_written(string target)
+    {
+        var restore = await RestoreAsync("pitr-cut", scenario.Target, scenario.History, new RestoreSettings
+        {
+            PointInTime = Show(scenario.T), Databases = [A], Rename = new Dictionary<string, string> { [A] = target },
+        });
+
+        var failed = AssertFailed(restore, FailureReason.InvalidSettings);
+        Assert.Contains("which mariadb-binlog's --rewrite-db cannot carry", failed.Message);
+        Assert.False(await ExistsAsync(scenario.Target, target));
+        Assert.False(await ExistsAsync(scenario.Target, "pitr"));
     }
 
     [Theory]
