@@ -25,8 +25,33 @@ public sealed class BinlogReplay(ResticClient restic, MySqlTools tools, Reporter
     /// <summary>mariadb-binlog, else mysqlbinlog, whichever is on PATH (found as the dump and client tools are).</summary>
     public string ToolPath { get; } = MySqlTools.Find("mariadb-binlog", "mysqlbinlog");
 
+    /// <summary>
+    /// Whether the tool applies --database to the renamed name: MySQL's mysqlbinlog does (its documentation: the
+    /// rewrite first, then the filter, on the new name); MariaDB's mariadb-binlog compares the name the log holds
+    /// (tested on 10.11: --database=new keeps nothing). Asked once, from the tool's --version.
+    /// </summary>
+    private async Task<bool> FiltersAfterRewriteAsync(CancellationToken cancellationToken)
+    {
+        if (_filtersAfterRewrite is { } known)
+        {
+            return known;
+        }
+        if (Path.GetFileName(ToolPath) == "mariadb-binlog")
+        {
+            return (_filtersAfterRewrite = false).Value;
+        }
+        var version = new System.Text.StringBuilder();
+        await ChildProcesses.ExecuteAsync(Cli.Wrap(ToolPath).WithArguments(["--no-defaults", "--version"])
+            .WithEnvironmentVariables(ChildEnvironment.With())
+            .WithValidation(CommandResultValidation.None)
+            .WithStandardOutputPipe(PipeTarget.ToStringBuilder(version)), cancellationToken);
+        return (_filtersAfterRewrite = !version.ToString().Contains("MariaDB", StringComparison.OrdinalIgnoreCase)).Value;
+    }
+
+    private bool? _filtersAfterRewrite;
+
     /// <summary>The tool's arguments for one log: the filters, then '-' (the log comes on stdin).</summary>
-    public static IReadOnlyList<string> ToolArguments(string source, string target, long? startPosition, DateTimeOffset time)
+    public static IReadOnlyList<string> ToolArguments(string source, string target, long? startPosition, DateTimeOffset time, bool filtersAfterRewrite = false)
     {
         var arguments = new List<string>
         {
@@ -34,8 +59,9 @@ public sealed class BinlogReplay(ResticClient restic, MySqlTools tools, Reporter
             "--no-defaults",
             // Events of the chosen second are included: the tool stops at the first event at or after the next second.
             "--stop-datetime=" + time.ToUniversalTime().AddSeconds(1).ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture),
-            // MariaDB's mariadb-binlog compares --database with the name before --rewrite-db renames it (tested).
-            "--database=" + source,
+            // MariaDB's mariadb-binlog compares --database with the name before --rewrite-db renames it (tested);
+            // MySQL's mysqlbinlog with the name after it.
+            "--database=" + (filtersAfterRewrite ? target : source),
         };
         if (startPosition is { } position)
         {
@@ -69,7 +95,7 @@ public sealed class BinlogReplay(ResticClient restic, MySqlTools tools, Reporter
         var dump = restic.Command(["dump", "--no-lock", log.SnapshotId, BinlogCatalog.PathOf(log.File)])
             .WithStandardErrorPipe(PipeTarget.ToDelegate(resticErrors.Add));
         var read = Cli.Wrap(ToolPath)
-            .WithArguments(ToolArguments(source, target, startPosition, time))
+            .WithArguments(ToolArguments(source, target, startPosition, time, target != source && await FiltersAfterRewriteAsync(stop)))
             .WithEnvironmentVariables(ChildEnvironment.With(("TZ", "UTC")))
             .WithValidation(CommandResultValidation.None)
             .WithStandardErrorPipe(PipeTarget.ToDelegate(toolErrors.Add));
