@@ -14,7 +14,8 @@ namespace Serverless.Backup.Runner.PointInTime;
 /// → the runner (counts bytes) → <c>mariadb-binlog -</c> (mysqlbinlog on MySQL), which reads the log from its stdin,
 /// keeps the events of the source database (<c>--database</c>), renames them (<c>--rewrite-db</c>), starts after the
 /// dump's position on the first log (<c>--start-position</c>) and stops at the first event of the second after the
-/// time (<c>--stop-datetime</c>, read in UTC: the tool runs with TZ=UTC) → the mysql client. Nothing of the log is
+/// time (<c>--stop-datetime</c>, read in UTC: the tool runs with TZ=UTC) → the runner, which leaves out the lines
+/// that would give the transactions their original GTIDs (<see cref="BinlogReplayFilter"/>) → the mysql client. Nothing of the log is
 /// written to a file. mariadb-binlog prints only whole events and ends its output with a ROLLBACK, so a transaction
 /// cut by the stop time (or by a broken stream) is never committed.
 /// </summary>
@@ -132,7 +133,7 @@ public sealed class BinlogReplay(ResticClient restic, MySqlTools tools, Reporter
                         resticError = e;
                     }
                 }))
-                .WithStandardOutputPipe(PipeTarget.ToStream(clientStdin));
+                .WithStandardOutputPipe(PipeTarget.Create(async (toolOut, token) => await BinlogReplayFilter.CopyAsync(toolOut, clientStdin, token)));
             try
             {
                 toolExit = (await ChildProcesses.ExecuteAsync(reading, toolWork.Token)).ExitCode;

@@ -39,7 +39,8 @@ public sealed class PointInTimeScenario : IAsyncLifetime
     {
         // One after the other: two mariadb-install-db at once can collide on a temporary table of the bootstrap.
         Source = await MariaDbServer.StartAsync(["--log-bin=mysql-bin", "--binlog-format=ROW", "--server-id=1"]);
-        Target = await MariaDbServer.StartAsync();
+        // The fresh server writes its own binary log with strict GTIDs, as a primary would: replayed transactions must get its GTIDs.
+        Target = await MariaDbServer.StartAsync(["--log-bin=target-bin", "--binlog-format=ROW", "--server-id=2", "--gtid-strict-mode=1"]);
 
         await Source.ExecuteAsync($"""
             CREATE DATABASE {A}; CREATE DATABASE {B}; CREATE DATABASE {Plain};
