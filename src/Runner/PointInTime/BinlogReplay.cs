@@ -118,13 +118,22 @@ public sealed class BinlogReplay(ResticClient restic, MySqlTools tools, Reporter
                     {
                         resticExit = (await ChildProcesses.ExecuteAsync(dump.WithStandardOutputPipe(PipeTarget.Create(async (stdout, token) =>
                         {
-                            var buffer = new byte[BufferSize];
-                            int n;
-                            while ((n = await stdout.ReadAsync(buffer, token)) > 0)
+                            try
                             {
-                                await toolStdin.WriteAsync(buffer.AsMemory(0, n), token);
-                                bytes += n;
-                                reporter.Advance(source, bytesBefore + bytes, n);
+                                var buffer = new byte[BufferSize];
+                                int n;
+                                while ((n = await stdout.ReadAsync(buffer, token)) > 0)
+                                {
+                                    await toolStdin.WriteAsync(buffer.AsMemory(0, n), token);
+                                    bytes += n;
+                                    reporter.Advance(source, bytesBefore + bytes, n);
+                                }
+                            }
+                            catch
+                            {
+                                // The tool stopped reading: stop restic rather than leave it blocked on a full pipe.
+                                await resticWork.CancelAsync();
+                                throw;
                             }
                         })), resticWork.Token)).ExitCode;
                     }
@@ -133,7 +142,19 @@ public sealed class BinlogReplay(ResticClient restic, MySqlTools tools, Reporter
                         resticError = e;
                     }
                 }))
-                .WithStandardOutputPipe(PipeTarget.Create(async (toolOut, token) => await BinlogReplayFilter.CopyAsync(toolOut, clientStdin, token)));
+                .WithStandardOutputPipe(PipeTarget.Create(async (toolOut, token) =>
+                {
+                    try
+                    {
+                        await BinlogReplayFilter.CopyAsync(toolOut, clientStdin, token);
+                    }
+                    catch
+                    {
+                        // The client stopped reading (it failed): stop the tool rather than leave it blocked on a full pipe.
+                        await toolWork.CancelAsync();
+                        throw;
+                    }
+                }));
             try
             {
                 toolExit = (await ChildProcesses.ExecuteAsync(reading, toolWork.Token)).ExitCode;

@@ -176,6 +176,25 @@ public sealed class PointInTimeRestoreTests(PointInTimeScenario scenario)
         Assert.Equal(A, failed.Database);
     }
 
+    [Fact]
+    public async Task A_client_that_fails_while_the_tool_still_writes_ends_the_replay_naming_the_log_and_the_clients_error()
+    {
+        var bin = TestEnvironment.TempFolder("fake-binlog");
+        var fake = Path.Combine(bin, "mariadb-binlog");
+        // Far more output than a pipe holds, after a statement the client refuses.
+        await File.WriteAllTextAsync(fake, "#!/bin/sh\ncat > /dev/null\necho 'THIS IS NOT SQL;'\nyes -- '-- filler' | head -c 50000000\n");
+        File.SetUnixFileMode(fake, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+
+        var restore = await RestoreAsync("pitr-client", scenario.Target, scenario.History, new RestoreSettings
+        {
+            PointInTime = Show(scenario.T), Databases = [A], Rename = new Dictionary<string, string> { [A] = "pitr_a_client" },
+        }, pathPrefix: bin);
+
+        var failed = AssertFailed(restore, FailureReason.RestoreFailed);
+        Assert.Matches(@"^mariadb exited 1 while replaying binary log mysql-bin\.0+1 \(snapshot [0-9a-f]{8}\) into 'pitr_a_client': .*ERROR 1064", failed.Message);
+        Assert.Contains("'pitr_a_client' is partly restored", failed.Message);
+    }
+
     [Theory]
     [InlineData("pitr a copy")]
     [InlineData("pitr_a\tcopy")]
