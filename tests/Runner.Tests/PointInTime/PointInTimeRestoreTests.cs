@@ -158,6 +158,23 @@ public sealed class PointInTimeRestoreTests(PointInTimeScenario scenario)
     }
 
     [Fact]
+    public async Task Over_a_database_that_holds_a_table_created_after_the_dump_the_replay_fails_naming_it()
+    {
+        RestoreSettings Into(bool overwrite) => new()
+        {
+            PointInTime = Show(scenario.T), Databases = [B], Rename = new Dictionary<string, string> { [B] = "pitr_b_again" }, Overwrite = overwrite,
+        };
+        AssertSucceeded(await RestoreAsync("pitr-again-1", scenario.Target, scenario.History, Into(false)));
+
+        // The dump replaces the tables it carries; b_added (created after the dump) stays, and its CREATE TABLE cannot be replayed.
+        var failed = AssertFailed(await RestoreAsync("pitr-again-2", scenario.Target, scenario.History, Into(true)), FailureReason.RestoreFailed);
+
+        Assert.Contains("ERROR 1050 (42S01)", failed.Message);
+        Assert.Contains("'b_added' already exists", failed.Message);
+        Assert.Contains("'pitr_b_again' is partly restored", failed.Message);
+    }
+
+    [Fact]
     public async Task A_failing_binlog_tool_fails_the_restore_naming_the_log_and_its_error()
     {
         var bin = TestEnvironment.TempFolder("fake-binlog");
