@@ -28,7 +28,7 @@ public sealed partial class BinlogHistory(MariaDbServer server, string repositor
     public string Configuration => configuration;
 
     /// <summary>Dumps one database with its binary-log position (or without, as a backup without BINLOG_RECORD_POSITION) and stores it.</summary>
-    public async Task<(string SnapshotId, BinlogPosition? Position)> BackUpAsync(string session, string database, bool withPosition = true)
+    public async Task<(string SnapshotId, BinlogPosition? Position, long Bytes)> BackUpAsync(string session, string database, bool withPosition = true)
     {
         using var dump = new MemoryStream();
         var errors = new StringBuilder();
@@ -56,7 +56,7 @@ public sealed partial class BinlogHistory(MariaDbServer server, string repositor
             tags.AddRange(BinlogCatalog.TagsOf(recorded));
         }
         var id = await StoreAsync(dump.ToArray(), ResticTags.FileName(database), tags);
-        return (id, recorded);
+        return (id, recorded, dump.Length);
     }
 
     /// <summary>

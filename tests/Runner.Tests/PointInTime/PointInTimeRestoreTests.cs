@@ -56,7 +56,8 @@ public sealed class PointInTimeRestoreTests(PointInTimeScenario scenario)
         Assert.Equal(["1"], await Fingerprint.ColumnAsync(scenario.Target, A, "added", "id"));
         Assert.Equal(["after the dump", "in a transaction", "one", "three", "two"], await Fingerprint.ColumnAsync(scenario.Target, A, "notes", "msg"));
         // Bytes: the dump and the binary logs replayed.
-        Assert.True(succeeded.Databases[0].Bytes > 0);
+        Assert.True(succeeded.Databases[0].Bytes > scenario.DumpBytes[A], $"{succeeded.Databases[0].Bytes} bytes restored, the dump alone has {scenario.DumpBytes[A]}");
+        Assert.True(succeeded.Databases[1].Bytes > scenario.DumpBytes[B]);
     }
 
     [Fact]

@@ -34,6 +34,7 @@ public sealed class PointInTimeScenario : IAsyncLifetime
     public IReadOnlyDictionary<string, string> AtT { get; private set; } = null!;
     public IReadOnlyDictionary<string, string> Latest { get; private set; } = null!;
     public IReadOnlyDictionary<string, string> DumpIds { get; private set; } = null!;
+    public IReadOnlyDictionary<string, long> DumpBytes { get; private set; } = null!;
 
     public async Task InitializeAsync()
     {
@@ -73,8 +74,11 @@ public sealed class PointInTimeScenario : IAsyncLifetime
         });
         var ids = new Dictionary<string, string>();
         await Task.Delay(100);
-        ids[A] = (await History.BackUpAsync("pitr-full-1", A)).SnapshotId;
-        ids[B] = (await History.BackUpAsync("pitr-full-1", B)).SnapshotId;
+        var dumpA = await History.BackUpAsync("pitr-full-1", A);
+        var dumpB = await History.BackUpAsync("pitr-full-1", B);
+        ids[A] = dumpA.SnapshotId;
+        ids[B] = dumpB.SnapshotId;
+        DumpBytes = new Dictionary<string, long> { [A] = dumpA.Bytes, [B] = dumpB.Bytes };
         await History.BackUpAsync("pitr-full-1", Plain, withPosition: false);
         await stopWriting.CancelAsync();
         await writer;
