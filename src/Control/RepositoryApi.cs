@@ -90,7 +90,7 @@ public sealed class RepositoryApi(IClusterGateway cluster, MaintenanceScheduler 
         {
             return ApiResult.Error(404, $"repository: Repository {ns}/{name} does not exist");
         }
-        if (request.Task is MaintenanceTask.Forget or MaintenanceTask.Verify)
+        if (MaintenanceTask.NeedsConfiguration(request.Task))
         {
             var configuration = await cluster.GetAsync<BackupConfiguration>(ns, request.Configuration!, cancellationToken);
             if (configuration is null || ControlPlane.MaintenanceConfigurationProblem(request.Task, configuration, name) is not null)
@@ -101,6 +101,10 @@ public sealed class RepositoryApi(IClusterGateway cluster, MaintenanceScheduler 
             if (ResourceValidation.Validate(configuration) is { Count: > 0 } invalid)
             {
                 return ApiResult.Error(422, $"configuration: {string.Join("; ", invalid)}");
+            }
+            if (ControlPlane.FeatureProblemFor(request.Task, configuration) is { } feature)
+            {
+                return ApiResult.Error(422, $"configuration: {feature}");
             }
         }
         if (!await maintenance.CreateAsync(session, cancellationToken))
@@ -128,7 +132,7 @@ public sealed class RepositoryApi(IClusterGateway cluster, MaintenanceScheduler 
         sessions.AddRange(maintenances.Select(s => new SessionPhaseEntry(s.Namespace, s.Kind, s.Status?.Phase)));
         var invalid = configurations.Unreadable.Concat(repositories.Unreadable).Concat(backups.Unreadable).Concat(restores.Unreadable).Concat(maintenances.Unreadable).ToList();
         invalid.AddRange(configurations
-            .Select(c => ControlPlane.ProblemOf(c, settings.TimeZone, out _) is { } problem ? new InvalidResource(c.Kind, c.Namespace, c.Name, problem) : null)
+            .Select(c => (ControlPlane.ProblemOf(c, settings.TimeZone, out _) ?? ControlPlane.FeatureProblemOf(c)) is { } problem ? new InvalidResource(c.Kind, c.Namespace, c.Name, problem) : null)
             .OfType<InvalidResource>());
         invalid.AddRange(repositories
             .Select(r => maintenance.ProblemOf(r, out _) is { } problem ? new InvalidResource(r.Kind, r.Namespace, r.Name, problem) : null)
