@@ -6,7 +6,9 @@ namespace Serverless.Backup.Functions.Tests.Resources;
 /// <summary>spec.verification as a user writes it, hostile values included: every error names the field and the fix.</summary>
 public sealed class VerificationValidationTests
 {
-    private static List<string> Errors(string verification) => ResourceValidation.Validate(KubernetesYaml.Deserialize<BackupConfiguration>($"""
+    private static List<string> Errors(string verification) => ResourceValidation.ValidateVerification(Configuration(verification).Spec);
+
+    private static BackupConfiguration Configuration(string verification) => KubernetesYaml.Deserialize<BackupConfiguration>($"""
         apiVersion: backup.serverless.dev/v1alpha1
         kind: BackupConfiguration
         metadata: {"{"} name: shop, namespace: prod {"}"}
@@ -16,7 +18,7 @@ public sealed class VerificationValidationTests
           target: {"{"} ref: {"{"} kind: AppBinding, name: shop-db {"}"} {"}"}
           verification:
         {verification}
-        """));
+        """);
 
     [Fact]
     public void A_full_verification_is_valid_and_an_empty_one_takes_the_defaults()
@@ -59,6 +61,20 @@ public sealed class VerificationValidationTests
     }
 
     [Fact]
+    public void A_bad_verification_stops_only_verification_and_says_so()
+    {
+        var configuration = Configuration("    schedule: \"61 * * * *\"");
+
+        Assert.Empty(ResourceValidation.Validate(configuration));
+        Assert.Null(Serverless.Backup.Control.ControlPlane.ProblemOf(configuration, null, out _));
+        var problem = Serverless.Backup.Control.ControlPlane.FeatureProblemOf(configuration);
+        Assert.StartsWith("spec.verification.schedule '61 * * * *' is not a valid cron schedule", problem);
+        Assert.EndsWith("(only this part is stopped; backups go on)", problem);
+        Assert.Equal(problem![..problem!.IndexOf(" (only", StringComparison.Ordinal)], Serverless.Backup.Control.ControlPlane.FeatureProblemFor(MaintenanceTask.Verify, configuration));
+        Assert.Null(Serverless.Backup.Control.ControlPlane.FeatureProblemFor(MaintenanceTask.Archive, configuration));
+    }
+
+    [Fact]
     public void Too_many_checks_are_refused_without_checking_each()
     {
         var spec = new BackupConfigurationSpec
@@ -67,7 +83,7 @@ public sealed class VerificationValidationTests
             Verification = new() { Checks = Enumerable.Range(0, 5000).Select(i => new VerificationCheck { Name = $"c{i}", Database = "shop", Sql = "SELECT 1" }).ToList() },
         };
 
-        var errors = ResourceValidation.Validate(new BackupConfiguration { Metadata = new() { Name = "shop" }, Spec = spec });
+        var errors = ResourceValidation.ValidateVerification(spec);
 
         Assert.Contains("spec.verification.checks has 5000 checks: use at most 100", errors);
         Assert.Equal(101, errors.Count);
