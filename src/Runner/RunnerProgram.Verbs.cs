@@ -196,7 +196,7 @@ public static partial class RunnerProgram
     {
         await using var endpoint = await ResticRepositoryEndpoint.OpenAsync(settings.Repository, storage, log, stop);
         var restic = new ResticClient(settings.Repository, endpoint, temp, log);
-        var (restored, verification) = await new VerifyRun(settings, restic, new PendingSnapshots(endpoint.Objects, log), reporter, temp, log).RunAsync(stop);
+        var (restored, verification) = await new VerifyRun(settings, restic, new PendingSnapshots(endpoint.Objects, log), new ScratchRecords(endpoint.Objects, log), reporter, temp, log).RunAsync(stop);
         await reporter.VerifiedAsync(restored, verification, null, CancellationToken.None);
     }
 }
