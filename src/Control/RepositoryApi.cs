@@ -27,11 +27,15 @@ public sealed class RepositoryApi(IClusterGateway cluster, MaintenanceScheduler 
             return ApiResult.Error(404, $"Repository {ns}/{name} does not exist");
         }
         var status = repository.Status ?? new RepositoryStatus();
-        // What each configuration's last verification proved, when it succeeded (status.lastVerification).
-        var proofs = (await cluster.ListAsync<BackupConfiguration>(ns, null, cancellationToken))
+        // What the configurations' verifications proved (status.verifiedSnapshots; status.lastVerification for a
+        // status written before that list existed).
+        var configurations = await cluster.ListAsync<BackupConfiguration>(ns, null, cancellationToken);
+        var proofs = configurations
             .Select(c => c.Status?.LastVerification)
             .Where(v => v is { Result: SessionPhase.Succeeded, SnapshotIds: not null, Time: not null })
             .SelectMany(v => v!.SnapshotIds!.Where(id => id is { Length: >= 8 }).Select(id => (Id: id, Time: v.Time!.Value)))
+            .Concat(configurations.SelectMany(c => c.Status?.VerifiedSnapshots ?? [])
+                .Where(v => v is { Id.Length: >= 8, Time: not null }).Select(v => (Id: v.Id!, Time: v.Time!.Value)))
             .ToList();
         var items = (status.RecentSnapshots ?? [])
             .Where(s => configuration is null || s.Configuration == configuration)

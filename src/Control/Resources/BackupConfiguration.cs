@@ -85,6 +85,11 @@ public sealed record BackupConfigurationStatus
     /// <summary>The verification schedule slot a verify session was last created for (MaintenanceTick's mark).</summary>
     public DateTimeOffset? LastVerificationScheduleTime { get; init; }
     public VerificationStatus? LastVerification { get; init; }
+    /// <summary>
+    /// The snapshots whose latest verification proved them (newest first, at most
+    /// <see cref="VerifiedSnapshot.MaxKept"/>): a later failed verification of a snapshot takes it off.
+    /// </summary>
+    public List<VerifiedSnapshot>? VerifiedSnapshots { get; init; }
     /// <summary>The archive schedule slot an archive session was last created for (ScheduleTick's mark).</summary>
     public DateTimeOffset? LastArchiveScheduleTime { get; init; }
     public PointInTimeStatus? PointInTime { get; init; }

@@ -99,3 +99,44 @@ public sealed class VerificationValidationTests
         Assert.Empty(ResourceValidation.Validate(session));
     }
 }
+
+/// <summary>status.verifiedSnapshots: each snapshot's latest verification decides, newest first, bounded.</summary>
+public sealed class VerifiedSnapshotTests
+{
+    private static readonly DateTimeOffset T0 = new(2026, 11, 1, 3, 0, 0, TimeSpan.Zero);
+
+    private static VerificationStatus Run(string result, int day, params string[] ids) =>
+        new() { Result = result, Time = T0.AddDays(day), SnapshotIds = [.. ids] };
+
+    [Fact]
+    public void A_later_verification_keeps_earlier_proofs_and_a_failed_one_takes_its_snapshot_off()
+    {
+        var list = VerifiedSnapshot.After(null, Run("Succeeded", 0, "aaaa1111", "bbbb2222"));
+        list = VerifiedSnapshot.After(list, Run("Succeeded", 7, "cccc3333"));
+
+        Assert.Equal(["cccc3333", "aaaa1111", "bbbb2222"], list.Select(v => v.Id));
+        Assert.Equal(T0, list.Single(v => v.Id == "aaaa1111").Time);
+
+        // aaaa1111 verified again and failed (a damaged pack): it is no longer proved; the others stay.
+        list = VerifiedSnapshot.After(list, Run("Failed", 14, "aaaa1111"));
+        Assert.Equal(["cccc3333", "bbbb2222"], list.Select(v => v.Id));
+
+        // Verified again and good: back, with the new time.
+        list = VerifiedSnapshot.After(list, Run("Succeeded", 21, "aaaa1111"));
+        Assert.Equal(("aaaa1111", T0.AddDays(21)), (list[0].Id!, list[0].Time!.Value));
+    }
+
+    [Fact]
+    public void The_list_is_bounded_and_ignores_ids_that_are_not_snapshot_ids()
+    {
+        List<VerifiedSnapshot>? list = null;
+        for (var i = 0; i < VerifiedSnapshot.MaxKept + 50; i++)
+        {
+            list = VerifiedSnapshot.After(list, Run("Succeeded", i, $"{i:x8}", "short", null!));
+        }
+
+        Assert.Equal(VerifiedSnapshot.MaxKept, list!.Count);
+        Assert.Equal($"{VerifiedSnapshot.MaxKept + 49:x8}", list[0].Id);
+        Assert.DoesNotContain(list, v => v.Id == "short");
+    }
+}
