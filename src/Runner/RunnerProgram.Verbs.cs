@@ -76,11 +76,12 @@ public static partial class RunnerProgram
         // The backup succeeded: from here on a problem is a warning, never a failed backup.
         var warnings = new List<string>();
         RetentionResult? retention = null;
+        var retentionRun = new RetentionRun(settings.Session, settings.Retention, restic, new PendingSnapshots(endpoint.Objects, log), log);
         if (settings.Retention.IsSet)
         {
             try
             {
-                retention = await new RetentionRun(settings.Session, settings.Retention, restic, new PendingSnapshots(endpoint.Objects, log), log).ApplyAsync(stop);
+                retention = await retentionRun.ApplyAsync(stop);
             }
             catch (Exception e)
             {
@@ -88,7 +89,7 @@ public static partial class RunnerProgram
                 warnings.Add($"the backup succeeded but its retention policy was not applied ({e.Message}); the next backup or a forget run applies it");
             }
         }
-        var reports = new RunReports(endpoint, restic, log);
+        var reports = new RunReports(endpoint, restic, log) { RemovedBinlogs = retentionRun.RemovedBinlogs };
         var repository = await reports.AfterBackupAsync(before, settings.Session, results, retention, warnings, stop, run.Positions);
         var pointInTime = settings.PointInTime.RecordPosition ? reports.PointInTime(settings.Session, warnings) : null;
         foreach (var warning in warnings)

@@ -60,7 +60,15 @@ public sealed class ArchiveRun(
         {
             warnings.Add($"binary log(s) {string.Join(", ", unnamed.Select(l => l.File))} have no numeric extension and were not archived");
         }
-        var todo = closed.Where(l => BinlogFileName.Parse(l.File) is not null && !archived.Contains(l.File)).ToList();
+        // A log older than the oldest dump of the configuration that has a position (on this server, same base name)
+        // is needed by no dump: retention removes such logs, and storing them again would undo it.
+        var oldestNeeded = ours.Select(BinlogCatalog.PositionOf).OfType<BinlogPosition>()
+            .Where(p => p.ServerId == state.ServerId)
+            .GroupBy(p => BinlogFileName.Parse(p.File)!.BaseName, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.Min(p => BinlogFileName.Parse(p.File)!.Sequence), StringComparer.Ordinal);
+        bool Needed(string file) =>
+            BinlogFileName.Parse(file) is { } name && (!oldestNeeded.TryGetValue(name.BaseName, out var first) || name.Sequence >= first);
+        var todo = closed.Where(l => BinlogFileName.Parse(l.File) is not null && !archived.Contains(l.File) && Needed(l.File)).ToList();
         var limit = settings.PointInTime.MaxFilesPerRun;
         if (limit > 0 && todo.Count > limit)
         {
