@@ -327,4 +327,57 @@ public sealed class ArchiveTests(RunnerFixture fixture, BinlogDatabase binlog, I
         Assert.Empty(next.Succeeded!.PointInTime!.Gaps);
         Assert.Single(next.Succeeded.PointInTime.Windows);
     }
+
+    private static string FakeDump(string body)
+    {
+        var bin = TestEnvironment.TempFolder("bin");
+        var script = Path.Combine(bin, "mariadb-dump");
+        File.WriteAllText(script, "#!/bin/bash\n" + body + "\n");
+        File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        return bin;
+    }
+
+    [Theory]
+    [InlineData("cut", FailureReason.DumpTruncated, "completion trailer")]
+    [InlineData("no-position", FailureReason.DumpFailed, "did not state its binary-log position")]
+    [InlineData("fails", FailureReason.DumpFailed, "exited 2")]
+    [InlineData("huge-head", FailureReason.DumpFailed, "did not state its binary-log position")]
+    public async Task A_positioned_dump_that_is_cut_fails_or_states_no_position_keeps_nothing(string how, FailureReason reason, string words)
+    {
+        await SampleDatabase.CreateAsync(Db, "pitr_bad", extraRows: 20000);
+        var repository = TestEnvironment.TempFolder("repo");
+        var bin = FakeDump(how switch
+        {
+            "cut" => "/usr/bin/mariadb-dump \"$@\" | head -c 300000",
+            "no-position" => "/usr/bin/mariadb-dump \"$@\" | grep -v 'CHANGE MASTER TO MASTER_LOG_FILE'",
+            "fails" => "echo 'mariadb-dump: Got error: 1045' >&2; exit 2",
+            _ => "head -c 3000000 /dev/zero | tr '\\0' '-'; /usr/bin/mariadb-dump \"$@\"",
+        });
+
+        var result = await RunnerProcess.RunAsync("backup", Settings("bad-" + how, repository, "cfg-bad", "pitr_bad"), pathPrefix: bin);
+
+        Assert.True(result.Failed?.Reason == reason, result.ToString());
+        Assert.Contains(words, result.Failed!.Message);
+        Assert.Empty(await ResticRepository.SnapshotsAsync(repository, RunnerFixture.RepositoryPassword));
+        Assert.Empty(Directory.GetFiles(Path.Combine(repository, "backup-runner", "pending")));
+        Assert.Empty(await ResticRepository.LocksAsync(repository, RunnerFixture.RepositoryPassword));
+    }
+
+    [Fact]
+    public async Task SIGTERM_during_a_positioned_backup_keeps_nothing_and_the_next_one_works()
+    {
+        await SampleDatabase.CreateAsync(Db, "pitr_term", extraRows: 20000);
+        var repository = TestEnvironment.TempFolder("repo");
+        await using (var runner = RunnerProcess.Start("backup", EnvContract.ToEnvironment(Settings("term-1", repository, "cfg-term", "pitr_term")), SignalAndSecretTests.SlowDumpFolder()))
+        {
+            await runner.WaitForEventAsync(e => e is ProgressEvent { BytesDone: >= 200000 }, TimeSpan.FromSeconds(60));
+            runner.Signal(15);
+            var result = await runner.WaitAsync(TimeSpan.FromSeconds(60));
+            Assert.Equal(143, result.ExitCode);
+        }
+        Assert.Empty(await ResticRepository.SnapshotsAsync(repository, RunnerFixture.RepositoryPassword));
+        Assert.Empty(await ResticRepository.LocksAsync(repository, RunnerFixture.RepositoryPassword));
+        var next = await RunnerProcess.RunAsync("backup", Settings("term-2", repository, "cfg-term", "pitr_term"));
+        Assert.True(next.ExitCode == 0, next.ToString());
+    }
 }
