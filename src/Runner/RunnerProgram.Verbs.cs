@@ -74,7 +74,7 @@ public static partial class RunnerProgram
         }
 
         // The backup succeeded: from here on a problem is a warning, never a failed backup.
-        var warnings = new List<string>();
+        var warnings = new List<string>(binlog?.Warnings() ?? []);
         RetentionResult? retention = null;
         var retentionRun = new RetentionRun(settings.Session, settings.Retention, restic, new PendingSnapshots(endpoint.Objects, log), log);
         if (settings.Retention.IsSet)

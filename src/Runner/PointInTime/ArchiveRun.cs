@@ -48,13 +48,21 @@ public sealed class ArchiveRun(
         var listed = await restic.SnapshotsAsync(stop);
         var confirmed = PendingSnapshots.Confirmed(listed, await pending.ListAsync(stop));
         var ours = OfConfiguration(confirmed, Session).ToList();
-        var archived = ours.Select(BinlogCatalog.ArchivedOf).OfType<ArchivedBinlog>()
+        var archivedLogs = ours.Select(BinlogCatalog.ArchivedOf).OfType<ArchivedBinlog>()
             .Where(l => l.ServerId == state.ServerId)
-            .Select(l => l.File)
-            .ToHashSet(StringComparer.Ordinal);
+            .ToList();
+        var archived = archivedLogs.Select(l => l.File).ToHashSet(StringComparer.Ordinal);
 
         var warnings = new List<string>();
         var closed = onServer.Count > 0 ? onServer.Take(onServer.Count - 1).ToList() : [];
+        // A closed log never changes: one the server lists with another size than the archived one of that name is
+        // another log (RESET MASTER, or a new server with the same server_id and base name). It is not stored over
+        // the archived one; say so, since a replay would use the archived one.
+        var reused = closed.Where(l => archivedLogs.Any(a => a.File == l.File) && archivedLogs.Where(a => a.File == l.File).All(a => a.Size != l.Size)).ToList();
+        if (reused.Count > 0)
+        {
+            warnings.Add($"binary log(s) {string.Join(", ", reused.Select(l => l.File))} on the server differ in size from the archived ones of the same name and server id {state.ServerId}: the server's logs were reset (RESET MASTER) or another server uses the same server_id; they were not archived. Give the server a server_id of its own, or archive into a new configuration");
+        }
         var unnamed = closed.Where(l => BinlogFileName.Parse(l.File) is null).ToList();
         if (unnamed.Count > 0)
         {

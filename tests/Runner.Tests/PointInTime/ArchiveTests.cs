@@ -380,4 +380,48 @@ public sealed class ArchiveTests(RunnerFixture fixture, BinlogDatabase binlog, I
         var next = await RunnerProcess.RunAsync("backup", Settings("term-2", repository, "cfg-term", "pitr_term"));
         Assert.True(next.ExitCode == 0, next.ToString());
     }
+
+    [Fact]
+    public async Task Archive_into_Azure_blob_storage_stores_each_log_once()
+    {
+        await SampleDatabase.CreateAsync(Db, "pitr_azure");
+        var repository = fixture.Repository("azure", "pitr-azure");
+        RunnerSettings On(string session, params string[] databases) => Settings(session, "unused", "cfg-azure", databases) with { Repository = repository };
+        var backup = await RunnerProcess.RunAsync("backup", On("azure-backup", "pitr_azure"));
+        Assert.True(backup.ExitCode == 0, backup.ToString());
+        await Db.ExecuteAsync("INSERT INTO customers (name) VALUES ('to azure')", "pitr_azure");
+
+        var first = await RunnerProcess.RunAsync("archive", On("azure-archive-1"));
+        var second = await RunnerProcess.RunAsync("archive", On("azure-archive-2"));
+
+        Assert.True(first.ExitCode == 0, first.ToString());
+        Assert.True(second.ExitCode == 0, second.ToString());
+        var stored = first.Succeeded!.PointInTime!.ArchivedFiles;
+        Assert.True(stored >= 1);
+        // The second run stores only the log its own flush closed; nothing is stored twice.
+        Assert.Equal(1, second.Succeeded!.PointInTime!.ArchivedFiles);
+        Assert.Equal(1 + stored + 1, second.Succeeded.Repository!.SnapshotCount);
+        var window = Assert.Single(second.Succeeded.PointInTime.Windows);
+        Assert.True(window.End >= first.Succeeded.PointInTime.Latest);
+        Assert.Empty(second.Succeeded.PointInTime.Gaps);
+    }
+
+    [Fact]
+    public async Task A_server_that_logs_statements_or_partial_rows_is_archived_with_a_warning_naming_the_setting()
+    {
+        var repository = TestEnvironment.TempFolder("repo");
+        await Db.ExecuteAsync("SET GLOBAL binlog_format = 'MIXED'; SET GLOBAL binlog_row_image = 'MINIMAL'");
+        try
+        {
+            var archive = await RunnerProcess.RunAsync("archive", Settings("format-archive", repository, "cfg-format"));
+
+            Assert.True(archive.ExitCode == 0, archive.ToString());
+            Assert.Contains("binlog_format is MIXED, not ROW", archive.Succeeded!.Warning);
+            Assert.Contains("binlog_row_image is MINIMAL, not FULL", archive.Succeeded.Warning);
+        }
+        finally
+        {
+            await Db.ExecuteAsync("SET GLOBAL binlog_format = 'ROW'; SET GLOBAL binlog_row_image = 'FULL'");
+        }
+    }
 }
