@@ -253,14 +253,15 @@ public static class RecoveryWindows
         foreach (var group in series)
         {
             var ordered = group.GroupBy(l => BinlogFileName.Parse(l.File)!.Sequence).OrderBy(g => g.Key).Select(g => g.First()).ToList();
-            var needed = dumps.Where(d => d.Position.ServerId == group.Key.ServerId && BinlogFileName.Parse(d.Position.File)!.BaseName == group.Key.BaseName)
-                .Select(d => (long?)BinlogFileName.Parse(d.Position.File)!.Sequence).Min();
+            var ofSeries = dumps.Where(d => d.Position.ServerId == group.Key.ServerId && BinlogFileName.Parse(d.Position.File)!.BaseName == group.Key.BaseName).ToList();
+            var needed = ofSeries.Select(d => (long?)BinlogFileName.Parse(d.Position.File)!.Sequence).Min();
             var width = ordered[0].File.Length - ordered[0].File.LastIndexOf('.') - 1;
             string Name(long sequence) => $"{group.Key.BaseName}.{sequence.ToString(CultureInfo.InvariantCulture).PadLeft(width, '0')}";
             var firstSequence = BinlogFileName.Parse(ordered[0].File)!.Sequence;
             if (needed is { } oldest && oldest < firstSequence)
             {
-                var dumpTime = dumps.Where(d => BinlogFileName.Parse(d.Position.File)!.Sequence == oldest).Min(d => d.Time);
+                // The dump of this series (server and base name) that needs the oldest file.
+                var dumpTime = ofSeries.Where(d => BinlogFileName.Parse(d.Position.File)!.Sequence == oldest).Min(d => d.Time);
                 gaps.Add(new BinlogGap
                 {
                     FirstMissingFile = Name(oldest),
