@@ -254,6 +254,11 @@ public static partial class RunnerProgram
         await using var endpoint = await ResticRepositoryEndpoint.OpenAsync(settings.Repository, storage, log, stop);
         var restic = new ResticClient(settings.Repository, endpoint, temp, log);
         var run = new RestoreRun(settings, server, tools, restic, new PendingSnapshots(endpoint.Objects, log), reporter, log);
+        if (settings.Restore.PointInTime is not null)
+        {
+            await RestorePointInTimeAsync(settings, reporter, server, tools, restic, run, new PendingSnapshots(endpoint.Objects, log), log, stop);
+            return;
+        }
 
         // Choose the snapshots and check every target before touching the database: a missing snapshot or a
         // refused target changes nothing, in any of the targets.
@@ -265,6 +270,25 @@ public static partial class RunnerProgram
         reporter.Started(snapshots.Select(s => s.Database!).ToList());
         var results = await run.RunAsync(snapshots, stop);
         await reporter.SucceededAsync(results, CancellationToken.None);
+    }
+
+    /// <summary>
+    /// RESTORE_POINT_IN_TIME: every database planned (its dump and the logs to replay) and every target checked
+    /// before anything is written; then per database the dump, then the logs.
+    /// </summary>
+    private static async Task RestorePointInTimeAsync(
+        RunnerSettings settings, Reporter reporter, MySqlServer server, MySqlTools tools, ResticClient restic, RestoreRun run,
+        PendingSnapshots pending, ILogger log, CancellationToken stop)
+    {
+        var pointInTime = new PointInTimeRestore(settings, restic, pending, run, new BinlogReplay(restic, tools, reporter), log);
+        var plan = await pointInTime.PlanAsync(stop);
+        var targets = new RestoreTargetCheck(settings.Restore, server);
+        targets.CheckNames(plan.Dumps);
+        await server.WaitUntilReadyAsync(stop);
+        await targets.CheckServerAsync(plan.Dumps, stop);
+        reporter.Started(plan.Steps.Select(s => s.Dump.Database!).ToList());
+        var results = await pointInTime.RunAsync(plan, stop);
+        await reporter.SucceededAsync(results, plan.Report, CancellationToken.None);
     }
 
     private static async Task VerifyAsync(RunnerSettings settings, Reporter reporter, string temp, StorageHealth storage, ILogger log, CancellationToken stop)

@@ -72,7 +72,8 @@ public sealed class MySqlTools : IDisposable
 
     private static string Quote(string value) => "\"" + value.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
 
-    private static string Find(params string[] names)
+    /// <summary>The first of the tools named that is on PATH (mariadb-… before mysql…); invalidSettings when none is.</summary>
+    internal static string Find(params string[] names)
     {
         var path = System.Environment.GetEnvironmentVariable("PATH") ?? "";
         foreach (var name in names)

@@ -163,7 +163,8 @@ public static class RecoveryWindows
     public static (PositionedDump Dump, IReadOnlyList<ArchivedBinlog> Logs)? PlanFor(
         string database, DateTimeOffset time, IReadOnlyList<PositionedDump> dumps, IReadOnlyList<ArchivedBinlog> logs)
     {
-        foreach (var dump in dumps.Where(d => d.Database == database && d.Time <= time).OrderByDescending(d => d.Time))
+        // Times are whole seconds (a restore to a second includes its events): a dump counts from the second it was taken in.
+        foreach (var dump in dumps.Where(d => d.Database == database && Second(d.Time) <= time).OrderByDescending(d => d.Time))
         {
             var chain = ChainOf(dump, logs);
             var end = chain.Count > 0 ? Max(chain[^1].LastEvent, dump.Time) : dump.Time;
@@ -196,7 +197,14 @@ public static class RecoveryWindows
     private static RecoveryWindow WindowOf(PositionedDump dump, IReadOnlyList<ArchivedBinlog> logs)
     {
         var chain = ChainOf(dump, logs);
-        return new RecoveryWindow(dump.Time, chain.Count > 0 ? Max(chain[^1].LastEvent, dump.Time) : dump.Time);
+        return new RecoveryWindow(Second(dump.Time), Second(chain.Count > 0 ? Max(chain[^1].LastEvent, dump.Time) : dump.Time));
+    }
+
+    /// <summary>A time cut to its second (restic's snapshot times have fractions; binary-log events have none).</summary>
+    private static DateTimeOffset Second(DateTimeOffset time)
+    {
+        var utc = time.ToUniversalTime();
+        return new DateTimeOffset(utc.Ticks - (utc.Ticks % TimeSpan.TicksPerSecond), TimeSpan.Zero);
     }
 
     private static DateTimeOffset Max(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
