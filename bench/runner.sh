@@ -134,16 +134,18 @@ dump_args=(--no-defaults -h 127.0.0.1 -P "$db_port" -u bench --single-transactio
 # Runs the runner with its environment; prints "seconds peak_rss_kb". With --cpus it runs on the side's cores and
 # its CPU seconds (user + system, its children included) go to $work/last-cpu.
 run_runner() { # verb envfile
-  local start end pid tpid hwm=0
+  local start end pid tpid hwm=0 vars
+  # Read before the runner starts: a command substitution in its command line would be a child of its own.
+  vars="$(cat "$2")"
   start="$(now)"
   if [ -n "$cpus" ]; then
     "${side_pin[@]}" /usr/bin/time -o "$work/last-time" -f '%U %S' \
-      env -i PATH="$PATH" HOME="$HOME" TMPDIR="${TMPDIR:-/tmp}" $(cat "$2") "$runner" "$1" >"$work/runner-$1.out" 2>"$work/runner-$1.err" &
+      env -i PATH="$PATH" HOME="$HOME" TMPDIR="${TMPDIR:-/tmp}" $vars "$runner" "$1" >"$work/runner-$1.out" 2>"$work/runner-$1.err" &
     tpid=$!; pid=""
     # time forks env, which executes the runner: the runner is time's only child.
     while [ -z "$pid" ] && kill -0 "$tpid" 2>/dev/null; do pid="$(cat "/proc/$tpid/task/$tpid/children" 2>/dev/null | awk '{ print $1 }')"; done
   else
-    env -i PATH="$PATH" HOME="$HOME" TMPDIR="${TMPDIR:-/tmp}" $(cat "$2") "$runner" "$1" >"$work/runner-$1.out" 2>"$work/runner-$1.err" &
+    env -i PATH="$PATH" HOME="$HOME" TMPDIR="${TMPDIR:-/tmp}" $vars "$runner" "$1" >"$work/runner-$1.out" 2>"$work/runner-$1.err" &
     tpid=$!; pid=$tpid
   fi
   while [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; do
@@ -247,6 +249,7 @@ fi
 
 # --- both sides under one CPU limit, with CPU seconds and each step's ceiling ----------------------------
 if [ -n "$cpus" ]; then
+  [[ ",$steps," != *",restore,"* || ",$steps," == *",backup,"* ]] || { echo "--steps restore needs backup too (it restores those backups)" >&2; exit 2; }
   root_sql() { env -u MYSQL_PWD mariadb --no-defaults -S "$work/db.sock" -uroot -e "$1"; }
   dump_q="$(printf '%q ' "${dump_args[@]}")"
   load_q="mariadb --no-defaults -h 127.0.0.1 -P $db_port -u bench"
