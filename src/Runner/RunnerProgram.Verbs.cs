@@ -288,7 +288,7 @@ public static partial class RunnerProgram
         await targets.CheckServerAsync(plan.Dumps, stop);
         reporter.Started(plan.Steps.Select(s => s.Dump.Database!).ToList());
         var results = await pointInTime.RunAsync(plan, stop);
-        await reporter.SucceededAsync(results, null, null, null, CancellationToken.None, plan.Report);
+        await reporter.SucceededAsync(results, plan.Report, CancellationToken.None);
     }
 
     private static async Task VerifyAsync(RunnerSettings settings, Reporter reporter, string temp, StorageHealth storage, ILogger log, CancellationToken stop)

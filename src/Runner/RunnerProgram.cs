@@ -136,7 +136,7 @@ public static partial class RunnerProgram
         VerificationResult? verification = null, PointInTimeReport? pointInTime = null)
     {
         log.Error(message);
-        await reporter.FailedAsync(reason, message, database, repository, verification, CancellationToken.None, pointInTime);
+        await reporter.FailedAsync(reason, message, database, repository, verification, pointInTime, CancellationToken.None);
         return ExitCodes.For(reason);
     }
 

@@ -90,6 +90,14 @@ public sealed class Reporter : IAsyncDisposable
             Retention = retention, Repository = repository, Warning = warning, PointInTime = pointInTime,
         }, cancellationToken);
 
+    /// <summary>A point-in-time restore's end: the databases restored and the second they were brought to (PointInTime.RestoredTo).</summary>
+    public Task SucceededAsync(IReadOnlyList<DatabaseResult> databases, PointInTimeReport pointInTime, CancellationToken cancellationToken) =>
+        FinishAsync(new SucceededEvent
+        {
+            Verb = _verb, Namespace = _session.Namespace, Session = SessionName, Time = DateTimeOffset.UtcNow,
+            Databases = databases, DurationSeconds = Math.Round(_clock.Elapsed.TotalSeconds, 3), PointInTime = pointInTime,
+        }, cancellationToken);
+
     /// <summary>A verify run's end: the restores it made (into scratch databases) and what it proved.</summary>
     public Task VerifiedAsync(
         IReadOnlyList<DatabaseResult> databases, VerificationResult verification, string? warning, CancellationToken cancellationToken) =>
@@ -107,7 +115,12 @@ public sealed class Reporter : IAsyncDisposable
 
     public Task FailedAsync(
         FailureReason reason, string message, string? database, RepositoryReport? repository, VerificationResult? verification,
-        CancellationToken cancellationToken, PointInTimeReport? pointInTime = null) =>
+        CancellationToken cancellationToken) =>
+        FailedAsync(reason, message, database, repository, verification, null, cancellationToken);
+
+    public Task FailedAsync(
+        FailureReason reason, string message, string? database, RepositoryReport? repository, VerificationResult? verification,
+        PointInTimeReport? pointInTime, CancellationToken cancellationToken) =>
         FinishAsync(new FailedEvent
         {
             Verb = _verb, Namespace = _session.Namespace, Session = SessionName, Time = DateTimeOffset.UtcNow,
