@@ -83,4 +83,6 @@ public sealed record BackupConfigurationStatus
     /// <summary>The verification schedule slot a verify session was last created for (MaintenanceTick's mark).</summary>
     public DateTimeOffset? LastVerificationScheduleTime { get; init; }
     public VerificationStatus? LastVerification { get; init; }
+    /// <summary>Point-in-time recovery's window, when it is on (absent otherwise).</summary>
+    public PointInTimeStatus? PointInTime { get; init; }
 }
