@@ -72,133 +72,8 @@ resource workbook 'Microsoft.Insights/workbooks@2023-06-01' = {
   }
 }
 
-// The latest value of each gauge in the window, one row per configuration with the gauges in a bag.
-var latestPerConfiguration = '''
-| extend namespace = tostring(Properties.namespace), configuration = tostring(Properties.configuration)
-| summarize arg_max(TimeGenerated, Sum) by Name, namespace, configuration
-| summarize values = make_bag(bag_pack(Name, Sum)) by namespace, configuration'''
-
-// Each alert: its name suffix, display name, severity, evaluation period, query, dimensions and description.
-var alerts = [
-  {
-    name: 'session-failed'
-    displayName: 'MySQL backup session failed'
-    description: 'A backup, restore or maintenance session (a verification included) ended Failed. The dimensions name it and its reason; the message names the fix. See docs/operations.md, Azure portal.'
-    severity: 1
-    frequency: 'PT5M'
-    window: 'PT5M'
-    query: '''AppEvents
-| where Name == "MySqlBackup.SessionEnded"
-| where tostring(Properties.phase) == "Failed"
-| project TimeGenerated, namespace = tostring(Properties.namespace), kind = tostring(Properties.kind), session = tostring(Properties.session),
-    configuration = tostring(Properties.configuration), reason = tostring(Properties.reason), message = tostring(Properties.message), OperationId'''
-    dimensions: ['namespace', 'kind', 'session', 'reason']
-    autoMitigate: false
-    operator: 'GreaterThan'
-    threshold: 0
-  }
-  {
-    name: 'backup-missing'
-    displayName: 'MySQL backup missing: no success within twice the schedule'
-    description: 'A configuration\'s last successful backup is older than twice its schedule interval. See docs/operations.md, Azure portal.'
-    severity: 1
-    frequency: 'PT15M'
-    window: 'PT30M'
-    query: format('''AppMetrics
-| where Name in ("mysql_backup_configuration_last_success_timestamp_seconds", "mysql_backup_configuration_schedule_interval_seconds"){0}
-| extend lastSuccess = todouble(values["mysql_backup_configuration_last_success_timestamp_seconds"]), intervalSeconds = todouble(values["mysql_backup_configuration_schedule_interval_seconds"])
-| where isnotnull(lastSuccess) and isnotnull(intervalSeconds)
-| extend sinceSuccessSeconds = datetime_diff('second', now(), unixtime_seconds_todatetime(lastSuccess))
-| where sinceSuccessSeconds > 2 * intervalSeconds''', latestPerConfiguration)
-    dimensions: ['namespace', 'configuration']
-    autoMitigate: true
-    operator: 'GreaterThan'
-    threshold: 0
-  }
-  {
-    name: 'verification-failed'
-    displayName: 'MySQL backup verification failed or overdue'
-    description: 'A configuration\'s last verification failed (problem "failed"), or none finished within twice its verification interval (problem "overdue"). See docs/operations.md, Verification.'
-    severity: 1
-    frequency: 'PT15M'
-    window: 'PT30M'
-    query: format('''AppMetrics
-| where Name in ("mysql_backup_configuration_last_verification_timestamp_seconds", "mysql_backup_configuration_last_verification_succeeded", "mysql_backup_configuration_verification_interval_seconds"){0}
-| extend verified = todouble(values["mysql_backup_configuration_last_verification_timestamp_seconds"]), succeeded = todouble(values["mysql_backup_configuration_last_verification_succeeded"]),
-    intervalSeconds = todouble(values["mysql_backup_configuration_verification_interval_seconds"])
-| extend sinceVerifiedSeconds = datetime_diff('second', now(), unixtime_seconds_todatetime(verified))
-| extend problem = case(succeeded == 0, "failed", isnotnull(verified) and isnotnull(intervalSeconds) and sinceVerifiedSeconds > 2 * intervalSeconds, "overdue", "")
-| where problem != ""''', latestPerConfiguration)
-    dimensions: ['namespace', 'configuration', 'problem']
-    autoMitigate: true
-    operator: 'GreaterThan'
-    threshold: 0
-  }
-  {
-    name: 'pitr-lag'
-    displayName: 'MySQL point-in-time archive lagging'
-    description: 'The latest recoverable second of a configuration is older than twice its binary-log archive interval: a restore cannot reach the last minutes. See docs/operations.md, Azure portal.'
-    severity: 2
-    frequency: 'PT15M'
-    window: 'PT30M'
-    query: format('''AppMetrics
-| where Name in ("mysql_backup_configuration_pitr_latest_recoverable_timestamp_seconds", "mysql_backup_configuration_pitr_archive_interval_seconds"){0}
-| extend latest = todouble(values["mysql_backup_configuration_pitr_latest_recoverable_timestamp_seconds"]), intervalSeconds = todouble(values["mysql_backup_configuration_pitr_archive_interval_seconds"])
-| where isnotnull(latest) and isnotnull(intervalSeconds)
-| extend lagSeconds = datetime_diff('second', now(), unixtime_seconds_todatetime(latest))
-| where lagSeconds > 2 * intervalSeconds''', latestPerConfiguration)
-    dimensions: ['namespace', 'configuration']
-    autoMitigate: true
-    operator: 'GreaterThan'
-    threshold: 0
-  }
-  {
-    name: 'pitr-gap'
-    displayName: 'MySQL point-in-time archive has a gap'
-    description: 'Binary logs are missing from a configuration\'s archive: some seconds cannot be restored to. See docs/operations.md, Azure portal.'
-    severity: 2
-    frequency: 'PT15M'
-    window: 'PT30M'
-    query: format('''AppMetrics
-| where Name == "mysql_backup_configuration_pitr_gaps"{0}
-| extend gaps = todouble(values["mysql_backup_configuration_pitr_gaps"])
-| where gaps > 0''', latestPerConfiguration)
-    dimensions: ['namespace', 'configuration']
-    autoMitigate: true
-    operator: 'GreaterThan'
-    threshold: 0
-  }
-  {
-    name: 'invalid-resource'
-    displayName: 'MySQL backup resource invalid'
-    description: 'A BackupConfiguration, Repository or session cannot be read or is invalid and is skipped until fixed. See docs/operations.md, Invalid resources.'
-    severity: 2
-    frequency: 'PT15M'
-    window: 'PT15M'
-    query: '''AppMetrics
-| where Name == "mysql_backup_invalid_resources"
-| extend namespace = tostring(Properties.namespace), kind = tostring(Properties.kind), resource = tostring(Properties.name)
-| summarize arg_max(TimeGenerated, Sum) by namespace, kind, resource
-| where Sum == 1'''
-    dimensions: ['namespace', 'kind', 'resource']
-    autoMitigate: true
-    operator: 'GreaterThan'
-    threshold: 0
-  }
-  {
-    name: 'scheduler-down'
-    displayName: 'MySQL backup scheduler not running'
-    description: 'The ScheduleTick function of ${functionAppName} had no successful run in 15 minutes: no scheduled session is created. See docs/operations.md, Azure portal.'
-    severity: 1
-    frequency: 'PT5M'
-    window: 'PT15M'
-    query: 'AppRequests | where AppRoleName =~ "${functionAppName}" and Name == "ScheduleTick" and Success == true'
-    dimensions: []
-    autoMitigate: true
-    operator: 'LessThan'
-    threshold: 1
-  }
-]
+// The alerts (names, queries, dimensions), in a file of their own so that a test reads them as they are deployed.
+var alerts = loadJsonContent('../alerts.json')
 
 resource alertRules 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = [
   for alert in alerts: {
@@ -206,7 +81,7 @@ resource alertRules 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = [
     location: location
     properties: {
       displayName: alert.displayName
-      description: alert.description
+      description: replace(alert.description, '__FUNCTION_APP__', functionAppName)
       severity: alert.severity
       enabled: true
       scopes: [workspace.id]
@@ -215,7 +90,7 @@ resource alertRules 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = [
       criteria: {
         allOf: [
           {
-            query: alert.query
+            query: replace(alert.query, '__FUNCTION_APP__', functionAppName)
             timeAggregation: 'Count'
             operator: alert.operator
             threshold: alert.threshold
