@@ -14,7 +14,7 @@ namespace Serverless.Backup.Control.Observability;
 /// served here and reported as an observable gauge of the meter <see cref="MeterName"/> (Azure Monitor) from the
 /// same last status read.
 /// </summary>
-public sealed class ControlPlaneMetrics : IDisposable
+public sealed class ControlPlaneMetrics
 {
     public const string ContentType = "text/plain; version=0.0.4; charset=utf-8";
 
@@ -48,6 +48,8 @@ public sealed class ControlPlaneMetrics : IDisposable
         _reconcileDuration = factory.CreateHistogram(Names.ReconcileDurationSeconds, "Duration of a Reconcile run.");
         _apiServerErrors = factory.CreateCounter(Names.ApiServerErrorsTotal, "Kubernetes API server calls that failed other than the expected 404 and 409, by status code (0: no answer).", Names.Labels.Code);
         // Each status gauge from its one definition: a Prometheus gauge here and an observable gauge of the meter.
+        // Never disposed: the exporter collects the gauges one last time when the host stops, after the services
+        // that use them are gone.
         _meter = new Meter(meterName ?? MeterName);
         _status = [.. StatusMetrics.All.Select(d => (d, new StatusGauge(factory.CreateGauge(d.Name, d.Help, [.. d.Labels]))))];
         _instruments = [.. StatusMetrics.All.Select(d => (Instrument)_meter.CreateObservableGauge(d.Name, () => Observe(d), description: d.Help))];
@@ -101,8 +103,6 @@ public sealed class ControlPlaneMetrics : IDisposable
             _latest = latest;
         }
     }
-
-    public void Dispose() => _meter.Dispose();
 
     /// <summary>Every metric in the Prometheus text format.</summary>
     public Task ExportAsync(Stream output, CancellationToken cancellationToken) => _registry.CollectAndExportAsTextAsync(output, cancellationToken);

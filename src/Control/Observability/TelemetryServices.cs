@@ -72,7 +72,14 @@ public static class TelemetryServices
         }
         if (!string.IsNullOrWhiteSpace(connectionString))
         {
-            void Options(AzureMonitorExporterOptions options) => options.ConnectionString = connectionString;
+            void Options(AzureMonitorExporterOptions options)
+            {
+                options.ConnectionString = connectionString;
+                // A session's events are kept whatever the sampling of the operation they belong to (the Functions
+                // host's invocation is not sampled by OpenTelemetry here): they are the record of the backups.
+                options.EnableTraceBasedLogsSampler = false;
+                options.EnableLiveMetrics = false;
+            }
             telemetry.WithMetrics(metrics => metrics.AddAzureMonitorMetricExporter(Options));
             telemetry.WithLogging(logging => logging.AddAzureMonitorLogExporter(Options));
             if (host == TelemetryHost.Standalone)
