@@ -7,6 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using OpenTelemetry.Logs;
 using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
 using Serverless.Backup.Control;
 using Serverless.Backup.Control.Cluster;
 using Serverless.Backup.Control.Endpoints;
@@ -216,6 +217,41 @@ public sealed class SessionTelemetryTests : ApiServerTest, IAsyncLifetime
 
         Assert.Null(provider.GetService<MeterProvider>());
         Assert.False(provider.GetRequiredService<ILoggerFactory>().CreateLogger(SessionTelemetry.Category).IsEnabled(LogLevel.Critical));
+    }
+
+    [Fact]
+    public async Task On_the_standalone_server_a_timer_run_is_its_own_operation_with_its_log_and_the_sessions_it_creates()
+    {
+        var records = new List<LogRecord>();
+        var activities = new List<Activity>();
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddBackupTelemetry(new ConfigurationBuilder().Build(), TelemetryHost.Standalone, telemetry =>
+        {
+            telemetry.WithLogging(logging => logging.AddInMemoryExporter(records));
+            telemetry.WithTracing(tracing => tracing.AddInMemoryExporter(activities));
+        });
+        await using var provider = services.BuildServiceProvider();
+        _ = provider.GetRequiredService<OpenTelemetry.Trace.TracerProvider>();
+        var settings = new AppSettings { Cluster = ClusterMode.Kubeconfig, WebhookMasterKey = MasterKey, WebhookBaseUrl = "https://app.example.net", RunnerImage = "runner:test" };
+        var api = new ControlApi(settings, new KubernetesGateway(Client), TimeProvider.System, new ControlPlaneMetrics(_meterName), provider.GetRequiredService<ILoggerFactory>());
+        var previous = Activity.Current;
+        Activity.Current = null;
+        try
+        {
+            await api.RunTimerAsync(FunctionNames.ScheduleTick, CancellationToken.None);
+        }
+        finally
+        {
+            Activity.Current = previous;
+        }
+
+        var created = Assert.Single(records, r => r.CategoryName == SessionTelemetry.Category && r.Attributes!.Any(a => a.Value as string == SessionTelemetry.Events.Created));
+        var run = Assert.Single(activities, a => a.TraceId == created.TraceId);
+        Assert.Equal(FunctionNames.ScheduleTick, run.DisplayName);
+        Assert.Equal(ActivityKind.Server, run.Kind);
+        // The server's own log goes with it (the worker's goes through its Application Insights package instead).
+        Assert.Contains(records, r => r.CategoryName == typeof(ControlPlane).FullName && r.TraceId == created.TraceId);
     }
 
     private sealed record Captured(string Name, string? Category, string TraceId, string Message, Dictionary<string, string> Attributes);
