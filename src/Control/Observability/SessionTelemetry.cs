@@ -76,9 +76,14 @@ public sealed class SessionTelemetry(ILogger? logger = null)
         public const string SnapshotIds = "snapshotIds";
         /// <summary>A problem that did not fail the session (retention that failed after a good backup).</summary>
         public const string Warning = "warning";
+        /// <summary>
+        /// The operation id of the invocation that emitted the event when it is not the session's own (the Reconcile
+        /// run that started the Job, the webhook request that ended it): its requests, calls and log lines.
+        /// </summary>
+        public const string InvocationOperationId = "invocationOperationId";
 
         public static readonly IReadOnlyList<string> All =
-            [Kind, Namespace, Configuration, Repository, Session, Phase, Reason, Message, Task, Trigger, Job, DurationSeconds, Bytes, AddedBytes, Databases, SnapshotIds, Warning];
+            [Kind, Namespace, Configuration, Repository, Session, Phase, Reason, Message, Task, Trigger, Job, DurationSeconds, Bytes, AddedBytes, Databases, SnapshotIds, Warning, InvocationOperationId];
     }
 
     /// <summary>Longest message carried (status messages are short; a GRANT list can be long).</summary>
@@ -200,7 +205,12 @@ public sealed class SessionTelemetry(ILogger? logger = null)
         Activity? activity = null;
         if (OperationOf(session) is { } operation && previous?.TraceId != operation.TraceId)
         {
-            // A child of the creating operation, in this process only: the event's operation id is the session's.
+            // A child of the creating operation, in this process only: the event's operation id is the session's,
+            // and the invocation's own is a dimension.
+            if (previous is not null)
+            {
+                fields.Add(new(Dimensions.InvocationOperationId, previous.TraceId.ToHexString()));
+            }
             activity = new Activity(ActivityName);
             activity.SetParentId(operation.TraceId, operation.SpanId, operation.TraceFlags);
             activity.Start();

@@ -99,10 +99,10 @@ public sealed class SessionTelemetryTests : ApiServerTest, IAsyncLifetime
     public async Task A_backup_that_succeeds_is_created_started_and_ended_under_the_operation_of_the_tick_that_created_it()
     {
         var operation = await UnderOperationAsync(() => _api.RunTimerAsync(FunctionNames.ScheduleTick, CancellationToken.None));
-        await UnderOperationAsync(() => _api.RunTimerAsync(FunctionNames.Reconcile, CancellationToken.None));
+        var reconcile = await UnderOperationAsync(() => _api.RunTimerAsync(FunctionNames.Reconcile, CancellationToken.None));
         var session = Assert.Single(Events(SessionTelemetry.Events.Created)).Attributes[Dim.Session];
         var now = DateTimeOffset.UtcNow;
-        await UnderOperationAsync(async () =>
+        var webhook = await UnderOperationAsync(async () =>
         {
             await DeliverAsync("BackupSession", session, new StartedEvent { Verb = "backup", Namespace = "prod", Session = session, Time = now, Sequence = 1, Databases = ["shop"] });
             await DeliverAsync("BackupSession", session, new SucceededEvent
@@ -128,6 +128,10 @@ public sealed class SessionTelemetryTests : ApiServerTest, IAsyncLifetime
             Assert.Equal("scheduled", e.Attributes[Dim.Trigger]);
         }
         Assert.Equal(SessionPhase.Pending, created.Attributes[Dim.Phase]);
+        // Each later event names the invocation that emitted it, the Reconcile run and the webhook request.
+        Assert.DoesNotContain(Dim.InvocationOperationId, created.Attributes.Keys);
+        Assert.Equal(reconcile, started.Attributes[Dim.InvocationOperationId]);
+        Assert.Equal(webhook, ended.Attributes[Dim.InvocationOperationId]);
         Assert.Equal(SessionPhase.Running, started.Attributes[Dim.Phase]);
         Assert.StartsWith(session, started.Attributes[Dim.Job]);
         Assert.Equal(SessionPhase.Succeeded, ended.Attributes[Dim.Phase]);
