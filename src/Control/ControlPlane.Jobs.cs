@@ -100,6 +100,7 @@ public sealed partial class ControlPlane
             LogPhase(session, v.Phase, v.Reason, v.Phase == SessionPhase.Failed ? LogLevel.Error : LogLevel.Warning, v.Message);
             Telemetry.Ended(session, settled);
             await RecordUnverifiedAsync(session, $"{v.Reason}: {v.Message}", now, status?.StartTime, cancellationToken);
+            await PointInTimeStatusWriter.RecordUnreportedAsync(cluster, session, $"{v.Reason}: {v.Message}", now, cancellationToken);
         }
         return written;
     }
@@ -120,8 +121,60 @@ public sealed partial class ControlPlane
     /// </summary>
     public static string? MaintenanceConfigurationProblem(string? task, BackupConfiguration configuration, string? repositoryName) =>
         task == MaintenanceTask.Forget && configuration.Spec.RetentionPolicy is null ? "has no retentionPolicy to apply"
+        : task == MaintenanceTask.Archive && configuration.Spec.PointInTime is not { Enabled: true } ? "has no point-in-time recovery to archive for: set spec.pointInTime.enabled to true"
         : configuration.Spec.Repository?.Name != repositoryName ? $"backs up into repository {configuration.Spec.Repository?.Name}, not {repositoryName}"
         : null;
+
+    /// <summary>
+    /// The BackupConfiguration whose dumps and binary logs a point-in-time restore from <paramref name="repository"/>
+    /// uses: the one named, else the only one of the namespace that archives into the repository; or why there is none.
+    /// </summary>
+    public async Task<(BackupConfiguration? Configuration, string? Problem)> PointInTimeConfigurationAsync(
+        string ns, string? repository, string? named, CancellationToken cancellationToken)
+    {
+        BackupConfiguration? configuration;
+        if (named is not null)
+        {
+            configuration = await cluster.GetAsync<BackupConfiguration>(ns, named, cancellationToken);
+            if (configuration is null)
+            {
+                return (null, $"spec.configuration: BackupConfiguration {ns}/{named} does not exist");
+            }
+            if (configuration.Spec.Repository.Name != repository)
+            {
+                return (null, $"spec.configuration: BackupConfiguration {ns}/{named} backs up into repository {configuration.Spec.Repository.Name}, not {repository}: name the configuration whose backups to use");
+            }
+        }
+        else
+        {
+            var candidates = (await cluster.ListAsync<BackupConfiguration>(ns, null, cancellationToken))
+                .Where(c => c.Spec.Repository.Name == repository && c.Spec.PointInTime is { Enabled: true }).ToList();
+            if (candidates.Count != 1)
+            {
+                return (null, candidates.Count == 0
+                    ? $"spec.pointInTime: no BackupConfiguration of namespace {ns} archives binary logs into repository {repository} (spec.pointInTime.enabled): enable it on the configuration, or name one in spec.configuration"
+                    : $"spec.configuration: {candidates.Count} BackupConfigurations archive into repository {repository} ({string.Join(", ", candidates.Select(c => c.Name).Order(StringComparer.Ordinal))}): name the one whose backups to use");
+            }
+            configuration = candidates[0];
+        }
+        if (ResourceValidation.Validate(configuration) is { Count: > 0 } invalid)
+        {
+            return (null, $"BackupConfiguration {ns}/{configuration.Name}: {string.Join("; ", invalid)}");
+        }
+        return (configuration, null);
+    }
+
+    /// <summary>The problem of the configuration's part a task needs (spec.verification for verify, spec.pointInTime for archive), or null.</summary>
+    public static string? FeatureProblemFor(string? task, BackupConfiguration configuration)
+    {
+        var (verification, pointInTime) = FeatureProblemsOf(configuration);
+        return task switch
+        {
+            MaintenanceTask.Verify => verification,
+            MaintenanceTask.Archive => pointInTime,
+            _ => null,
+        };
+    }
 
     private async Task<(V1Job? Job, (string Reason, string Message)? Problem)> BuildJobAsync(IKubernetesObject<V1ObjectMeta> session, bool exclusive, CancellationToken cancellationToken)
     {
@@ -149,6 +202,14 @@ public sealed partial class ControlPlane
                     return (null, ("InvalidReference", string.Join("; ", errors)));
                 }
                 (repositoryName, bindingName) = (restore.Spec.Repository.Name, restore.Spec.Target.Ref.Name);
+                if (restore.Spec.PointInTime is not null)
+                {
+                    (configuration, var unresolved) = await PointInTimeConfigurationAsync(ns, restore.Spec.Repository.Name, restore.Spec.Configuration, cancellationToken);
+                    if (unresolved is not null)
+                    {
+                        return (null, ("InvalidReference", unresolved));
+                    }
+                }
                 break;
             case MaintenanceSession maintenance:
                 if (ResourceValidation.Validate(maintenance) is { Count: > 0 } wrong)
@@ -156,7 +217,7 @@ public sealed partial class ControlPlane
                     return (null, ("InvalidSpec", string.Join("; ", wrong)));
                 }
                 repositoryName = maintenance.Spec.Repository.Name;
-                if (maintenance.Spec.Task is MaintenanceTask.Forget or MaintenanceTask.Verify)
+                if (MaintenanceTask.NeedsConfiguration(maintenance.Spec.Task))
                 {
                     configuration = await cluster.GetAsync<BackupConfiguration>(ns, maintenance.Spec.Configuration ?? "", cancellationToken);
                     if (configuration is null)
@@ -172,7 +233,11 @@ public sealed partial class ControlPlane
                     {
                         return (null, ("InvalidConfiguration", $"BackupConfiguration {ns}/{configuration.Name}: {string.Join("; ", invalidConfiguration)}"));
                     }
-                    if (maintenance.Spec.Task == MaintenanceTask.Verify)
+                    if (FeatureProblemFor(maintenance.Spec.Task, configuration) is { } feature)
+                    {
+                        return (null, ("InvalidConfiguration", $"BackupConfiguration {ns}/{configuration.Name}: {feature}"));
+                    }
+                    if (maintenance.Spec.Task is MaintenanceTask.Verify or MaintenanceTask.Archive)
                     {
                         bindingName = configuration.Spec.Target.Ref.Name;
                     }

@@ -32,18 +32,22 @@ public sealed partial class ControlPlane
         var sessions = (await cluster.ListAsync<BackupSession>(null, null, cancellationToken)).ToList();
         report.Report(configurations.Unreadable);
         var due = new List<Due>();
+        var archives = new List<(BackupConfiguration Configuration, DateTimeOffset Slot)>();
         await report.EachAsync(configurations, Identify, async configuration =>
         {
             var problem = ProblemOf(configuration, out var schedule);
             await SetValidityAsync(configuration, problem, cancellationToken);
-            if (problem is not null)
+            if ((problem ?? FeatureProblemOf(configuration)) is { } reported)
             {
-                report.Report(new InvalidResource(configuration.Kind, configuration.Namespace, configuration.Name, problem), new LogFields { Configuration = configuration.Name });
+                report.Report(new InvalidResource(configuration.Kind, configuration.Namespace, configuration.Name, reported), new LogFields { Configuration = configuration.Name });
+            }
+            if (problem is not null || configuration.Spec.Paused)
+            {
                 return;
             }
-            if (configuration.Spec.Paused)
+            if (ArchiveDue(configuration, now) is { } archiveSlot)
             {
-                return;
+                archives.Add((configuration, archiveSlot));
             }
             var window = TimeSpan.FromSeconds(configuration.Spec.StartingDeadlineSeconds ?? DefaultStartingDeadline.TotalSeconds);
             // After downtime only the most recent missed slot runs, and only within the starting deadline.
@@ -76,8 +80,9 @@ public sealed partial class ControlPlane
             }, cancellationToken);
             await TrimHistoryAsync(d.Configuration, sessions, cancellationToken);
         }, cancellationToken);
+        var archived = await ArchiveTickAsync(report, archives, now, cancellationToken);
         report.Skipped = skipped;
-        return report.Finish($"{configurations.Count + configurations.Unreadable.Count} configurations seen, {created} sessions created, {skipped} skipped");
+        return report.Finish($"{configurations.Count + configurations.Unreadable.Count} configurations seen, {created} sessions created, {skipped} skipped, {archived} archive sessions created");
     }
 
     /// <summary>
@@ -104,25 +109,63 @@ public sealed partial class ControlPlane
         return errors.Count == 0 ? null : string.Join("; ", errors);
     }
 
-    /// <summary>Writes phase Ready or Invalid, the Valid condition and status.error, when they change.</summary>
+    /// <summary>The optional parts' problems as one message naming each part, or null when they are valid.</summary>
+    public static string? FeatureProblemOf(BackupConfiguration configuration)
+    {
+        var (verification, pointInTime) = FeatureProblemsOf(configuration);
+        var parts = new[] { verification, pointInTime }.OfType<string>().ToList();
+        return parts.Count == 0 ? null : string.Join("; ", parts) + " (only this part is stopped; backups go on)";
+    }
+
+    /// <summary>
+    /// What is wrong with the optional parts of a configuration, each stopping only its own feature:
+    /// spec.verification (verification) and spec.pointInTime (archiving and point-in-time restores). Null where
+    /// the part is absent or valid.
+    /// </summary>
+    public static (string? Verification, string? PointInTime) FeatureProblemsOf(BackupConfiguration configuration)
+    {
+        var verification = ResourceValidation.ValidateVerification(configuration.Spec);
+        var pointInTime = ResourceValidation.ValidatePointInTime(configuration.Spec);
+        return (verification.Count == 0 ? null : string.Join("; ", verification), pointInTime.Count == 0 ? null : string.Join("; ", pointInTime));
+    }
+
+    /// <summary>
+    /// Writes phase Ready or Invalid, the Valid condition and status.error, and the VerificationValid and
+    /// PointInTimeValid conditions of the optional parts (present only while the part is), when they change.
+    /// </summary>
     private async Task SetValidityAsync(BackupConfiguration configuration, string? problem, CancellationToken cancellationToken)
     {
         var wantedPhase = problem is null ? ResourcePhase.Ready : ResourcePhase.Invalid;
-        if (configuration.Status?.Phase == wantedPhase && configuration.Status.Error == problem && ResourceCondition.Says(configuration.Status.Conditions, problem))
+        var (verification, pointInTime) = FeatureProblemsOf(configuration);
+        bool Holds(BackupConfiguration c) =>
+            c.Status?.Phase == wantedPhase && c.Status.Error == problem && ResourceCondition.Says(c.Status.Conditions, problem)
+            && FeatureHolds(c, ResourceCondition.VerificationValid, c.Spec.Verification is not null, verification)
+            && FeatureHolds(c, ResourceCondition.PointInTimeValid, c.Spec.PointInTime is not null, pointInTime);
+        if (Holds(configuration))
         {
             return;
         }
         var now = clock.GetUtcNow();
         await StatusWriter.UpdateAsync(cluster, configuration, c =>
         {
-            if (c.Status?.Phase == wantedPhase && c.Status.Error == problem && ResourceCondition.Says(c.Status.Conditions, problem))
+            if (Holds(c))
             {
                 return false;
             }
-            c.Status = (c.Status ?? new()) with { Phase = wantedPhase, Error = problem, Conditions = ResourceCondition.ValidityOf(problem, c.Status?.Conditions, now) };
+            var conditions = ResourceCondition.ValidityOf(problem, c.Status?.Conditions, now);
+            conditions = c.Spec.Verification is not null
+                ? ResourceCondition.ValidityOf(ResourceCondition.VerificationValid, verification, conditions, now)
+                : ResourceCondition.Without(ResourceCondition.VerificationValid, conditions);
+            conditions = c.Spec.PointInTime is not null
+                ? ResourceCondition.ValidityOf(ResourceCondition.PointInTimeValid, pointInTime, conditions, now)
+                : ResourceCondition.Without(ResourceCondition.PointInTimeValid, conditions);
+            c.Status = (c.Status ?? new()) with { Phase = wantedPhase, Error = problem, Conditions = conditions };
             return true;
         }, cancellationToken);
     }
+
+    private static bool FeatureHolds(BackupConfiguration c, string type, bool present, string? problem) =>
+        present ? ResourceCondition.Says(type, c.Status?.Conditions, problem) : c.Status?.Conditions?.Any(x => x.Type == type) != true;
 
     /// <summary>The session of a schedule slot: the same configuration and slot always give the same name.</summary>
     public static string SessionName(string configuration, DateTimeOffset slot) =>

@@ -76,6 +76,7 @@ public sealed partial class ControlPlane(
             // for maintenance. A verify only reads, like a restore, and runs one at a time per repository.
             var blocker = IsExclusive(session) ? sameRepository.FirstOrDefault()
                 : IsVerify(session) ? sameRepository.FirstOrDefault(r => IsExclusive(r) || IsVerify(r))
+                : IsArchive(session) ? sameRepository.FirstOrDefault(r => IsExclusive(r) || IsArchive(r))
                 : sameRepository.FirstOrDefault(IsExclusive);
             var queuedAhead = blocker is null && !IsExclusive(session) && repository is not null && queued.TryGetValue((ns, repository), out var ahead) ? ahead : null;
             // Checked last, so that a waiting maintenance is named when it is the reason that lasts.
@@ -123,6 +124,9 @@ public sealed partial class ControlPlane(
     private static bool IsExclusive(IKubernetesObject<V1ObjectMeta> session) => session is MaintenanceSession m && MaintenanceTask.IsExclusive(m.Spec.Task);
 
     private static bool IsVerify(IKubernetesObject<V1ObjectMeta> session) => session is MaintenanceSession { Spec.Task: MaintenanceTask.Verify };
+
+    /// <summary>An archive stores binary logs beside backups and restores; two at once of one repository would store the same logs twice.</summary>
+    private static bool IsArchive(IKubernetesObject<V1ObjectMeta> session) => session is MaintenanceSession { Spec.Task: MaintenanceTask.Archive };
 
     private static (string, string, string) IdentifySession(IKubernetesObject<V1ObjectMeta> session) =>
         (SessionAccess.KindOf(session), SessionAccess.NamespaceOf(session), session.Metadata.Name);

@@ -66,7 +66,8 @@ public sealed partial class MaintenanceScheduler
     /// <summary>The verification schedule of a valid configuration (in its time zone, else the app's), or null.</summary>
     public BackupSchedule? VerificationScheduleOf(BackupConfiguration configuration)
     {
-        if (configuration.Spec.Verification is not { } verification || ControlPlane.ProblemOf(configuration, settings.TimeZone, out _) is not null)
+        if (configuration.Spec.Verification is not { } verification || ControlPlane.ProblemOf(configuration, settings.TimeZone, out _) is not null
+            || ControlPlane.FeatureProblemsOf(configuration).Verification is not null)
         {
             return null;
         }

@@ -27,11 +27,15 @@ public sealed class RepositoryApi(IClusterGateway cluster, MaintenanceScheduler 
             return ApiResult.Error(404, $"Repository {ns}/{name} does not exist");
         }
         var status = repository.Status ?? new RepositoryStatus();
-        // What each configuration's last verification proved, when it succeeded (status.lastVerification).
-        var proofs = (await cluster.ListAsync<BackupConfiguration>(ns, null, cancellationToken))
+        // What the configurations' verifications proved (status.verifiedSnapshots; status.lastVerification for a
+        // status written before that list existed).
+        var configurations = await cluster.ListAsync<BackupConfiguration>(ns, null, cancellationToken);
+        var proofs = configurations
             .Select(c => c.Status?.LastVerification)
             .Where(v => v is { Result: SessionPhase.Succeeded, SnapshotIds: not null, Time: not null })
             .SelectMany(v => v!.SnapshotIds!.Where(id => id is { Length: >= 8 }).Select(id => (Id: id, Time: v.Time!.Value)))
+            .Concat(configurations.SelectMany(c => c.Status?.VerifiedSnapshots ?? [])
+                .Where(v => v is { Id.Length: >= 8, Time: not null }).Select(v => (Id: v.Id!, Time: v.Time!.Value)))
             .ToList();
         var items = (status.RecentSnapshots ?? [])
             .Where(s => configuration is null || s.Configuration == configuration)
@@ -90,7 +94,7 @@ public sealed class RepositoryApi(IClusterGateway cluster, MaintenanceScheduler 
         {
             return ApiResult.Error(404, $"repository: Repository {ns}/{name} does not exist");
         }
-        if (request.Task is MaintenanceTask.Forget or MaintenanceTask.Verify)
+        if (MaintenanceTask.NeedsConfiguration(request.Task))
         {
             var configuration = await cluster.GetAsync<BackupConfiguration>(ns, request.Configuration!, cancellationToken);
             if (configuration is null || ControlPlane.MaintenanceConfigurationProblem(request.Task, configuration, name) is not null)
@@ -101,6 +105,10 @@ public sealed class RepositoryApi(IClusterGateway cluster, MaintenanceScheduler 
             if (ResourceValidation.Validate(configuration) is { Count: > 0 } invalid)
             {
                 return ApiResult.Error(422, $"configuration: {string.Join("; ", invalid)}");
+            }
+            if (ControlPlane.FeatureProblemFor(request.Task, configuration) is { } feature)
+            {
+                return ApiResult.Error(422, $"configuration: {feature}");
             }
         }
         if (!await maintenance.CreateAsync(session, cancellationToken))
@@ -138,7 +146,7 @@ public sealed class RepositoryApi(IClusterGateway cluster, MaintenanceScheduler 
         sessions.AddRange(maintenances.Select(s => new SessionPhaseEntry(s.Namespace, s.Kind, s.Status?.Phase)));
         var invalid = configurations.Unreadable.Concat(repositories.Unreadable).Concat(backups.Unreadable).Concat(restores.Unreadable).Concat(maintenances.Unreadable).ToList();
         invalid.AddRange(configurations
-            .Select(c => ControlPlane.ProblemOf(c, settings.TimeZone, out _) is { } problem ? new InvalidResource(c.Kind, c.Namespace, c.Name, problem) : null)
+            .Select(c => (ControlPlane.ProblemOf(c, settings.TimeZone, out _) ?? ControlPlane.FeatureProblemOf(c)) is { } problem ? new InvalidResource(c.Kind, c.Namespace, c.Name, problem) : null)
             .OfType<InvalidResource>());
         invalid.AddRange(repositories
             .Select(r => maintenance.ProblemOf(r, out _) is { } problem ? new InvalidResource(r.Kind, r.Namespace, r.Name, problem) : null)

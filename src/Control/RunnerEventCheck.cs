@@ -22,10 +22,10 @@ public static class RunnerEventCheck
             : progress.BytesDone < 0 || progress.TotalBytesDone < 0 ? "bytesDone and totalBytesDone must not be negative"
             : Seconds(progress.ElapsedSeconds, "elapsedSeconds"),
         SucceededEvent succeeded => Seconds(succeeded.DurationSeconds, "durationSeconds") ?? Databases(succeeded.Databases) ?? Retention(succeeded.Retention)
-            ?? Repository(succeeded.Repository) ?? Verification(succeeded.Verification),
+            ?? Repository(succeeded.Repository) ?? Verification(succeeded.Verification) ?? PointInTime(succeeded.PointInTime),
         FailedEvent failed => !Enum.IsDefined(failed.Reason) ? $"reason {(int)failed.Reason} is not a failure reason"
             : failed.Message is null ? "message is missing"
-            : Repository(failed.Repository) ?? Verification(failed.Verification),
+            : Repository(failed.Repository) ?? Verification(failed.Verification) ?? PointInTime(failed.PointInTime),
         _ => null,
     };
 
@@ -72,6 +72,24 @@ public static class RunnerEventCheck
             ? $"verification.databases must be a list of at most {MaxVerified} results with database, snapshotId, scratch, backupSha256 and restoredSha256"
         : verification.Checks is null || verification.Checks.Count > MaxVerified || verification.Checks.Any(c => c is null || c.Name is null || c.Message is null)
             ? $"verification.checks must be a list of at most {MaxVerified} results with name and message"
+        : null;
+
+    /// <summary>The most windows and gaps a point-in-time report may hold (a gap a day for years).</summary>
+    private const int MaxWindows = 5000;
+
+    private static bool IsFileName(string? file) =>
+        file is { Length: > 0 and <= 255 } && !file.Any(char.IsControl) && !file.Contains('/') && !file.Contains('\\');
+
+    private static string? PointInTime(PointInTimeReport? report) =>
+        report is null ? null
+        : report.Windows is null || report.Windows.Count > MaxWindows || report.Windows.Any(w => w is null || w.Start == default || w.End < w.Start)
+            ? $"pointInTime.windows must be a list of at most {MaxWindows} windows with start at or before end"
+        : report.Gaps is null || report.Gaps.Count > MaxWindows
+            || report.Gaps.Any(g => g is null || !IsFileName(g.FirstMissingFile) || !IsFileName(g.LastMissingFile) || g.Message is null || g.Message.Length > 2000)
+            ? $"pointInTime.gaps must be a list of at most {MaxWindows} gaps with firstMissingFile, lastMissingFile and message"
+        : report.LastArchivedFile is not null && !IsFileName(report.LastArchivedFile) ? "pointInTime.lastArchivedFile must be a file name (no '/', at most 255 characters)"
+        : report.ArchivedFiles < 0 || report.ArchivedBytes < 0 ? "pointInTime.archivedFiles and archivedBytes must not be negative"
+        : report.Earliest is { } earliest && report.Latest is { } latest && latest < earliest ? "pointInTime.latest must not be before earliest"
         : null;
 
     private static string? Repository(RepositoryReport? report) =>

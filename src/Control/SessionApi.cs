@@ -50,6 +50,10 @@ public sealed record RestoreRequest
     /// <summary>Allow restoring into target databases that already hold tables (RestoreSession spec.overwrite).</summary>
     public bool Overwrite { get; init; }
     public string? TimeOut { get; init; }
+    /// <summary>Restore to this second (RFC 3339 with an offset) or "latest" from the archived binary logs (RestoreSession spec.pointInTime).</summary>
+    public string? PointInTime { get; init; }
+    /// <summary>The BackupConfiguration whose dumps and logs a point-in-time restore uses (default: the only one archiving into the repository).</summary>
+    public string? Configuration { get; init; }
 }
 
 /// <summary>The HTTP functions over sessions: TriggerBackup, CreateRestore, GetSession, ListSessions (backup, restore and maintenance sessions).</summary>
@@ -105,7 +109,7 @@ public sealed class SessionApi(IClusterGateway cluster, ControlPlane control, Ti
         }
         catch (JsonException e)
         {
-            return ApiResult.Error(400, $"the body is not a valid restore request ({e.Message}): send {{\"repository\": \"…\", \"target\": \"<AppBinding>\", \"fromSession\" | \"snapshots\", \"databases\", \"rename\", \"overwrite\"}}");
+            return ApiResult.Error(400, $"the body is not a valid restore request ({e.Message}): send {{\"repository\": \"…\", \"target\": \"<AppBinding>\", \"fromSession\" | \"snapshots\" | \"pointInTime\", \"databases\", \"rename\", \"overwrite\"}}");
         }
         if (request is null)
         {
@@ -125,6 +129,8 @@ public sealed class SessionApi(IClusterGateway cluster, ControlPlane control, Ti
                 Rename = request.Rename,
                 Overwrite = request.Overwrite,
                 TimeOut = request.TimeOut,
+                PointInTime = request.PointInTime,
+                Configuration = request.Configuration,
             },
         };
         if (!Names.IsDnsLabel(ns))
@@ -148,6 +154,20 @@ public sealed class SessionApi(IClusterGateway cluster, ControlPlane control, Ti
         if (await cluster.GetAsync<AppBinding>(ns, request.Target!, cancellationToken) is null)
         {
             return ApiResult.Error(422, $"target: AppBinding {ns}/{request.Target} does not exist");
+        }
+        if (request.PointInTime is { } pointInTime)
+        {
+            var (configuration, unresolved) = await control.PointInTimeConfigurationAsync(ns, request.Repository, request.Configuration, cancellationToken);
+            if (unresolved is not null)
+            {
+                return ApiResult.Error(422, unresolved.Replace("spec.configuration", "configuration").Replace("spec.pointInTime", "pointInTime"));
+            }
+            if (PointInTimeApi.Refusal(configuration!, pointInTime, clock.GetUtcNow()) is { } refusal)
+            {
+                return ApiResult.Error(422, refusal);
+            }
+            restore.Metadata.Labels[Api.ConfigurationLabel] = configuration!.Name;
+            restore.Spec = restore.Spec with { Configuration = configuration.Name };
         }
         if (request.FromSession is { } from)
         {

@@ -157,6 +157,10 @@ public sealed class SessionEvents(IClusterGateway cluster, AppSettings settings,
             {
                 await VerificationStatusWriter.ApplyAsync(cluster, verify, verification, cancellationToken);
             }
+            if (PointInTimeStatusWriter.Carries(session, runnerEvent))
+            {
+                await PointInTimeStatusWriter.ApplyAsync(cluster, session, runnerEvent, cancellationToken);
+            }
         }
         return new(200, $"accepted {runnerEvent.GetType().Name}", type);
     }

@@ -29,7 +29,11 @@ public static class VerificationStatusWriter
             {
                 return false;
             }
-            c.Status = (c.Status ?? new()) with { LastVerification = verification };
+            c.Status = (c.Status ?? new()) with
+            {
+                LastVerification = verification,
+                VerifiedSnapshots = VerifiedSnapshot.After(c.Status?.VerifiedSnapshots, verification),
+            };
             return true;
         }, cancellationToken);
         return written is not null;

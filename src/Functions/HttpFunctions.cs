@@ -32,6 +32,10 @@ public sealed class HttpFunctions(ControlApi api)
     public Task<IActionResult> ListSnapshots([HttpTrigger(AuthorizationLevel.Function, "get", Route = Routes.ListSnapshots)] HttpRequest request) =>
         InvokeAsync(FunctionNames.ListSnapshots, request);
 
+    [Function(FunctionNames.GetPointInTime)]
+    public Task<IActionResult> GetPointInTime([HttpTrigger(AuthorizationLevel.Function, "get", Route = Routes.GetPointInTime)] HttpRequest request) =>
+        InvokeAsync(FunctionNames.GetPointInTime, request);
+
     [Function(FunctionNames.StartMaintenance)]
     public Task<IActionResult> StartMaintenance([HttpTrigger(AuthorizationLevel.Function, "post", Route = Routes.StartMaintenance)] HttpRequest request) =>
         InvokeAsync(FunctionNames.StartMaintenance, request);

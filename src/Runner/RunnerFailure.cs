@@ -14,4 +14,7 @@ public sealed class RunnerFailure(FailureReason reason, string message, string? 
 
     /// <summary>What a verify run found before it failed, else null.</summary>
     public VerificationResult? Verification { get; init; }
+
+    /// <summary>What an archive run had stored before it failed, or the windows a refused point-in-time restore could use, else null.</summary>
+    public PointInTimeReport? PointInTime { get; init; }
 }

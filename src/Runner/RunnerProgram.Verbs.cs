@@ -5,6 +5,7 @@ using Serverless.Backup.Runner.Backup;
 using Serverless.Backup.Runner.Database;
 using Serverless.Backup.Runner.Logging;
 using Serverless.Backup.Runner.Maintenance;
+using Serverless.Backup.Runner.PointInTime;
 using Serverless.Backup.Runner.Privileges;
 using Serverless.Backup.Runner.Processes;
 using Serverless.Backup.Runner.Reporting;
@@ -26,13 +27,21 @@ public static partial class RunnerProgram
         using var tools = new MySqlTools(settings.Database, temp);
         // The database and the repository do not depend on each other: get both ready at once, so the dump starts
         // as soon as the slower of the two is ready. The first to fail fails the run without waiting for the other.
+        BinlogState? binlog = null;
         var (databases, endpointOwner) = await Preparation.BothAsync(
             async ct =>
             {
                 await server.WaitUntilReadyAsync(ct);
                 var resolved = await server.ResolveDatabasesAsync(ct);
                 // mysqldump leaves out what the user may not read and still exits 0: refuse before dumping instead.
-                await new PrivilegeCheck(server, DumpOptions.From([.. MySqlTools.SafeDumpOptions, .. settings.Database.DumpArgs]), log).CheckAsync(resolved, ct);
+                var privileges = new PrivilegeCheck(server, DumpOptions.From([.. MySqlTools.SafeDumpOptions, .. settings.Database.DumpArgs]), log);
+                await privileges.CheckAsync(resolved, ct);
+                if (settings.PointInTime.RecordPosition)
+                {
+                    binlog = await new BinlogServer(server).ReadStateAsync(ct);
+                    binlog.RequireLogBin($"{settings.Database.Host}:{settings.Database.Port}", "recording each dump's binary-log position (BINLOG_RECORD_POSITION=true)");
+                    await privileges.CheckBinlogAsync(archive: false, ct);
+                }
                 reporter.Started(resolved);
                 return resolved;
             },
@@ -48,9 +57,10 @@ public static partial class RunnerProgram
         using var listing = CancellationTokenSource.CreateLinkedTokenSource(stop);
         var before = restic.SnapshotsAsync(listing.Token);
         IReadOnlyList<DatabaseResult> results;
+        var run = new BackupRun(settings.Session, server, tools, restic, new PendingSnapshots(endpoint.Objects, log), reporter, log, binlog);
         try
         {
-            results = await new BackupRun(settings.Session, server, tools, restic, new PendingSnapshots(endpoint.Objects, log), reporter, log).RunAsync(databases, stop);
+            results = await run.RunAsync(databases, stop);
         }
         catch (Exception e)
         {
@@ -64,13 +74,14 @@ public static partial class RunnerProgram
         }
 
         // The backup succeeded: from here on a problem is a warning, never a failed backup.
-        var warnings = new List<string>();
+        var warnings = new List<string>(binlog?.Warnings() ?? []);
         RetentionResult? retention = null;
+        var retentionRun = new RetentionRun(settings.Session, settings.Retention, restic, new PendingSnapshots(endpoint.Objects, log), log);
         if (settings.Retention.IsSet)
         {
             try
             {
-                retention = await new RetentionRun(settings.Session, settings.Retention, restic, new PendingSnapshots(endpoint.Objects, log), log).ApplyAsync(stop);
+                retention = await retentionRun.ApplyAsync(stop);
             }
             catch (Exception e)
             {
@@ -78,12 +89,14 @@ public static partial class RunnerProgram
                 warnings.Add($"the backup succeeded but its retention policy was not applied ({e.Message}); the next backup or a forget run applies it");
             }
         }
-        var repository = await new RunReports(endpoint, restic, log).AfterBackupAsync(before, settings.Session, results, retention, warnings, stop);
+        var reports = new RunReports(endpoint, restic, log) { RemovedBinlogs = retentionRun.RemovedBinlogs };
+        var repository = await reports.AfterBackupAsync(before, settings.Session, results, retention, warnings, stop, run.Positions);
+        var pointInTime = settings.PointInTime.RecordPosition ? reports.PointInTime(settings.Session, warnings) : null;
         foreach (var warning in warnings)
         {
             log.Warning(warning);
         }
-        await reporter.SucceededAsync(results, retention, repository, warnings.Count == 0 ? null : string.Join("; ", warnings), CancellationToken.None);
+        await reporter.SucceededAsync(results, retention, repository, warnings.Count == 0 ? null : string.Join("; ", warnings), CancellationToken.None, pointInTime);
     }
 
     /// <summary>
@@ -119,8 +132,70 @@ public static partial class RunnerProgram
         await pending.RemoveAbandonedAsync(settings.Maintenance.Exclusive, restic, stop);
         var retention = await new RetentionRun(settings.Session, settings.Retention, restic, pending, log).ApplyAsync(stop);
         var warnings = new List<string>();
-        var repository = await new RunReports(endpoint, restic, log).AfterSuccessAsync(new Dictionary<string, long>(), warnings, stop);
-        await reporter.SucceededAsync([], retention, repository, warnings.Count == 0 ? null : string.Join("; ", warnings), CancellationToken.None);
+        var reports = new RunReports(endpoint, restic, log);
+        var repository = await reports.AfterSuccessAsync(new Dictionary<string, long>(), warnings, stop);
+        var pointInTime = settings.PointInTime.RecordPosition ? reports.PointInTime(settings.Session, warnings) : null;
+        await reporter.SucceededAsync([], retention, repository, warnings.Count == 0 ? null : string.Join("; ", warnings), CancellationToken.None, pointInTime);
+    }
+
+    /// <summary>
+    /// Stores the server's closed binary logs that the repository does not hold yet (<see cref="ArchiveRun"/>) and
+    /// reports the configuration's recoverable window. Not exclusive: it runs beside backups of the repository.
+    /// </summary>
+    private static async Task ArchiveAsync(RunnerSettings settings, Reporter reporter, string temp, StorageHealth storage, ILogger log, CancellationToken stop)
+    {
+        var server = new MySqlServer(settings.Database, log);
+        using var tools = new MySqlTools(settings.Database, temp);
+        var (state, endpointOwner) = await Preparation.BothAsync(
+            async ct =>
+            {
+                await server.WaitUntilReadyAsync(ct);
+                var state = await new BinlogServer(server).ReadStateAsync(ct);
+                state.RequireLogBin($"{settings.Database.Host}:{settings.Database.Port}", "archiving binary logs (the archive verb)");
+                await new PrivilegeCheck(server, DumpOptions.From([]), log).CheckBinlogAsync(archive: true, ct);
+                _ = tools.BinlogPath;
+                reporter.Started([]);
+                return state;
+            },
+            ct => OpenRepositoryAsync(settings, temp, storage, log, ct),
+            stop);
+        await using var opened = endpointOwner;
+        var restic = new ResticClient(settings.Repository, opened, temp, log);
+        var warnings = new List<string>(state.Warnings());
+        var run = new ArchiveRun(settings, server, tools, restic, new PendingSnapshots(opened.Objects, log), temp, log);
+        ArchiveOutcome outcome;
+        try
+        {
+            outcome = await run.RunAsync(state, stop);
+        }
+        catch (RunnerFailure failure) when (run.Stored.Count > 0)
+        {
+            throw new RunnerFailure(failure.Reason, $"{failure.Message} (this run stored {run.Stored.Count} log(s) before: {string.Join(", ", run.Stored.Select(l => l.File))}; they count)", failure.Database, failure)
+            {
+                PointInTime = new PointInTimeReport
+                {
+                    ArchivedFiles = run.Stored.Count,
+                    ArchivedBytes = run.Stored.Sum(l => l.Size),
+                    LastArchivedFile = run.Stored[^1].File,
+                },
+            };
+        }
+        warnings.AddRange(outcome.Warnings);
+        var pointInTime = ArchiveRun.Report(outcome.Snapshots, settings.Session, outcome.Stored.Count, outcome.StoredBytes);
+        foreach (var gap in pointInTime.Gaps)
+        {
+            warnings.Add(gap.Message);
+        }
+        var sizes = new Dictionary<string, long>();
+        var repository = await new RunReports(opened, restic, log).AfterSuccessAsync(sizes, warnings, stop);
+        foreach (var warning in warnings)
+        {
+            log.Warning(warning);
+        }
+        log.Info(pointInTime.Windows.Count == 0
+            ? "no recoverable window yet: it needs a full backup with BINLOG_RECORD_POSITION=true and the archived logs after it"
+            : $"recoverable: {string.Join(", ", pointInTime.Windows.Select(w => $"{w.Start:u} to {w.End:u}"))}");
+        await reporter.SucceededAsync([], null, repository, warnings.Count == 0 ? null : string.Join("; ", warnings), CancellationToken.None, pointInTime);
     }
 
     private static async Task CheckAsync(RunnerSettings settings, Reporter reporter, string temp, StorageHealth storage, ILogger log, CancellationToken stop)
@@ -179,6 +254,11 @@ public static partial class RunnerProgram
         await using var endpoint = await ResticRepositoryEndpoint.OpenAsync(settings.Repository, storage, log, stop);
         var restic = new ResticClient(settings.Repository, endpoint, temp, log);
         var run = new RestoreRun(settings, server, tools, restic, new PendingSnapshots(endpoint.Objects, log), reporter, log);
+        if (settings.Restore.PointInTime is not null)
+        {
+            await RestorePointInTimeAsync(settings, reporter, server, tools, restic, run, new PendingSnapshots(endpoint.Objects, log), log, stop);
+            return;
+        }
 
         // Choose the snapshots and check every target before touching the database: a missing snapshot or a
         // refused target changes nothing, in any of the targets.
@@ -192,11 +272,30 @@ public static partial class RunnerProgram
         await reporter.SucceededAsync(results, CancellationToken.None);
     }
 
+    /// <summary>
+    /// RESTORE_POINT_IN_TIME: every database planned (its dump and the logs to replay) and every target checked
+    /// before anything is written; then per database the dump, then the logs.
+    /// </summary>
+    private static async Task RestorePointInTimeAsync(
+        RunnerSettings settings, Reporter reporter, MySqlServer server, MySqlTools tools, ResticClient restic, RestoreRun run,
+        PendingSnapshots pending, ILogger log, CancellationToken stop)
+    {
+        var pointInTime = new PointInTimeRestore(settings, restic, pending, run, new BinlogReplay(restic, tools, reporter), log);
+        var plan = await pointInTime.PlanAsync(stop);
+        var targets = new RestoreTargetCheck(settings.Restore, server);
+        targets.CheckNames(plan.Dumps);
+        await server.WaitUntilReadyAsync(stop);
+        await targets.CheckServerAsync(plan.Dumps, stop);
+        reporter.Started(plan.Steps.Select(s => s.Dump.Database!).ToList());
+        var results = await pointInTime.RunAsync(plan, stop);
+        await reporter.SucceededAsync(results, plan.Report, CancellationToken.None);
+    }
+
     private static async Task VerifyAsync(RunnerSettings settings, Reporter reporter, string temp, StorageHealth storage, ILogger log, CancellationToken stop)
     {
         await using var endpoint = await ResticRepositoryEndpoint.OpenAsync(settings.Repository, storage, log, stop);
         var restic = new ResticClient(settings.Repository, endpoint, temp, log);
-        var (restored, verification) = await new VerifyRun(settings, restic, new PendingSnapshots(endpoint.Objects, log), reporter, temp, log).RunAsync(stop);
+        var (restored, verification) = await new VerifyRun(settings, restic, new PendingSnapshots(endpoint.Objects, log), new ScratchRecords(endpoint.Objects, log), reporter, temp, log).RunAsync(stop);
         await reporter.VerifiedAsync(restored, verification, null, CancellationToken.None);
     }
 }

@@ -39,7 +39,7 @@ public static partial class RunnerProgram
             : null;
         if (verb is null)
         {
-            errors.Insert(0, $"the first argument must be one of {string.Join(", ", Enum.GetNames<RunnerVerb>().Select(n => n.ToLowerInvariant()))} (got '{string.Join(' ', args)}'): run `backup-runner backup`, `restore`, `check`, `forget`, `unlock` or `verify`");
+            errors.Insert(0, $"the first argument must be one of {string.Join(", ", Enum.GetNames<RunnerVerb>().Select(n => n.ToLowerInvariant()))} (got '{string.Join(' ', args)}'): run `backup-runner backup`, `restore`, `check`, `forget`, `unlock`, `verify` or `archive`");
         }
         else if (errors.Count == 0)
         {
@@ -82,6 +82,7 @@ public static partial class RunnerProgram
                     RunnerVerb.Check => CheckAsync(settings, reporter, temp, storage, log, work.Token),
                     RunnerVerb.Unlock => UnlockAsync(settings, reporter, temp, storage, log, work.Token),
                     RunnerVerb.Verify => VerifyAsync(settings, reporter, temp, storage, log, work.Token),
+                    RunnerVerb.Archive => ArchiveAsync(settings, reporter, temp, storage, log, work.Token),
                     _ => throw new RunnerFailure(FailureReason.InvalidSettings, $"the verb {verbName} is not available in this runner"),
                 });
             }
@@ -100,7 +101,7 @@ public static partial class RunnerProgram
         }
         catch (RunnerFailure failure) when (!stop.IsCancellationRequested || failure.Reason == FailureReason.Cancelled)
         {
-            return await FailAsync(reporter, log, failure.Reason, failure.Message, failure.Database, failure.Repository, failure.Verification);
+            return await FailAsync(reporter, log, failure.Reason, failure.Message, failure.Database, failure.Repository, failure.Verification, failure.PointInTime);
         }
         catch (Exception e) when (stop.IsCancellationRequested)
         {
@@ -132,10 +133,10 @@ public static partial class RunnerProgram
 
     private static async Task<int> FailAsync(
         Reporter reporter, ILogger log, FailureReason reason, string message, string? database, RepositoryReport? repository = null,
-        VerificationResult? verification = null)
+        VerificationResult? verification = null, PointInTimeReport? pointInTime = null)
     {
         log.Error(message);
-        await reporter.FailedAsync(reason, message, database, repository, verification, CancellationToken.None);
+        await reporter.FailedAsync(reason, message, database, repository, verification, pointInTime, CancellationToken.None);
         return ExitCodes.For(reason);
     }
 
@@ -144,6 +145,7 @@ public static partial class RunnerProgram
     {
         RunnerVerb.Backup => "the runner was stopped (SIGTERM) before any dump began: no snapshot was written",
         RunnerVerb.Restore => "the runner was stopped (SIGTERM) during the restore: a database it was restoring may be partly restored; run the restore again",
+        RunnerVerb.Archive => "the runner was stopped (SIGTERM) while archiving binary logs: the logs it had stored count, a log it was storing does not (the next run stores it again)",
         RunnerVerb.Verify => "the runner was stopped (SIGTERM) during verification: the scratch databases it had created were dropped (the log names any that could not be); nothing was verified",
         _ => $"the runner was stopped (SIGTERM) and interrupted restic's {verb.ToString().ToLowerInvariant()}",
     };

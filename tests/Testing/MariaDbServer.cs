@@ -25,6 +25,8 @@ public sealed class MariaDbServer : IAsyncDisposable
     public int Port { get; }
     public string Host => "127.0.0.1";
     public string Socket => Path.Combine(_folder, "mysqld.sock");
+    /// <summary>The server's data folder (where a server started with --log-bin=name keeps its binary logs).</summary>
+    public string DataFolder => Path.Combine(_folder, "data");
 
     public static Task<MariaDbServer> StartAsync(CancellationToken cancellationToken = default) => StartAsync([], cancellationToken);
 

@@ -20,6 +20,7 @@ public sealed class ControlApi
     private readonly SessionEvents _events;
     private readonly MaintenanceScheduler _maintenance;
     private readonly RepositoryApi _repositories;
+    private readonly PointInTimeApi _pointInTime;
     private readonly ILogger _log;
     private readonly ControlPlaneMetrics _metrics;
 
@@ -42,6 +43,7 @@ public sealed class ControlApi
         _events = new SessionEvents(cluster, settings, clock, metrics, loggers.CreateLogger<SessionEvents>(), telemetry);
         _maintenance = new MaintenanceScheduler(cluster, settings, clock, metrics, loggers.CreateLogger<MaintenanceScheduler>(), telemetry);
         _repositories = new RepositoryApi(cluster, _maintenance, metrics, settings, clock);
+        _pointInTime = new PointInTimeApi(cluster, Control, clock);
     }
 
     public ControlPlane Control { get; }
@@ -142,6 +144,8 @@ public sealed class ControlApi
                 return await _sessions.ListSessionsAsync(request.Query("namespace"), request.Query("configuration"), ct);
             case FunctionNames.ListSnapshots:
                 return await _repositories.ListSnapshotsAsync(request.RouteValue("namespace"), request.RouteValue("name"), request.Query("configuration"), request.Query("database"), ct);
+            case FunctionNames.GetPointInTime:
+                return await _pointInTime.GetAsync(request.RouteValue("namespace"), request.RouteValue("name"), ct);
             case FunctionNames.StartMaintenance:
                 return await _repositories.StartMaintenanceAsync(request.RouteValue("namespace"), request.RouteValue("name"), request.Body, ct);
             case FunctionNames.Metrics:

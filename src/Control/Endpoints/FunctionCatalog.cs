@@ -11,6 +11,7 @@ public static class FunctionNames
     public const string GetSession = "GetSession";
     public const string ListSessions = "ListSessions";
     public const string ListSnapshots = "ListSnapshots";
+    public const string GetPointInTime = "GetPointInTime";
     public const string StartMaintenance = "StartMaintenance";
     public const string Metrics = "Metrics";
     public const string SessionEvents = "SessionEvents";
@@ -26,6 +27,7 @@ public static class Routes
     public const string GetSession = "sessions/{namespace}/{kind}/{name}";
     public const string ListSessions = "sessions";
     public const string ListSnapshots = "repositories/{namespace}/{name}/snapshots";
+    public const string GetPointInTime = "configurations/{namespace}/{name}/pointintime";
     public const string StartMaintenance = "repositories/{namespace}/{name}/maintenance";
     public const string Metrics = "metrics";
     public const string SessionEvents = "events";
@@ -85,6 +87,7 @@ public static class FunctionCatalog
     public static readonly FunctionDefinition GetSession = new(FunctionNames.GetSession, new HttpTrigger("get", Routes.GetSession));
     public static readonly FunctionDefinition ListSessions = new(FunctionNames.ListSessions, new HttpTrigger("get", Routes.ListSessions));
     public static readonly FunctionDefinition ListSnapshots = new(FunctionNames.ListSnapshots, new HttpTrigger("get", Routes.ListSnapshots));
+    public static readonly FunctionDefinition GetPointInTime = new(FunctionNames.GetPointInTime, new HttpTrigger("get", Routes.GetPointInTime));
     public static readonly FunctionDefinition StartMaintenance = new(FunctionNames.StartMaintenance, new HttpTrigger("post", Routes.StartMaintenance));
     public static readonly FunctionDefinition Metrics = new(FunctionNames.Metrics, new HttpTrigger("get", Routes.Metrics));
     // The runner's webhook: no function key (a Job has none); every request is HMAC-signed per session instead.
@@ -93,7 +96,7 @@ public static class FunctionCatalog
     public static readonly FunctionDefinition OpenApiDocument = new(FunctionNames.OpenApiDocument, new HttpTrigger("get", Routes.OpenApiDocument, "anonymous"));
 
     public static IReadOnlyList<FunctionDefinition> All { get; } =
-        [ScheduleTick, Reconcile, MaintenanceTick, TriggerBackup, CreateRestore, GetSession, ListSessions, ListSnapshots, StartMaintenance, Metrics, SessionEvents,
+        [ScheduleTick, Reconcile, MaintenanceTick, TriggerBackup, CreateRestore, GetSession, ListSessions, ListSnapshots, GetPointInTime, StartMaintenance, Metrics, SessionEvents,
             OpenApiDocument];
 
     public static FunctionDefinition? Find(string name) => All.FirstOrDefault(f => f.Name == name);

@@ -49,6 +49,7 @@ public static partial class JobFactory
             MaintenanceTask.Forget => RunnerVerb.Forget,
             MaintenanceTask.Unlock => RunnerVerb.Unlock,
             MaintenanceTask.Verify => RunnerVerb.Verify,
+            MaintenanceTask.Archive => RunnerVerb.Archive,
             _ => throw new ArgumentException($"spec.task '{task}' is not a maintenance task: use {string.Join(", ", MaintenanceTask.All)}"),
         };
     }
@@ -64,7 +65,7 @@ public static partial class JobFactory
             _ => ((k8s.IKubernetesObject<V1ObjectMeta>)request.Maintenance!, request.Maintenance!.Kind,
                 request.Maintenance.Spec.TimeOut ?? (runnerVerb is RunnerVerb.Verify ? request.Configuration?.Spec.Verification?.TimeOut : null)),
         };
-        if (runnerVerb is RunnerVerb.Backup or RunnerVerb.Restore or RunnerVerb.Verify && request.AppBinding is null)
+        if (runnerVerb is RunnerVerb.Backup or RunnerVerb.Restore or RunnerVerb.Verify or RunnerVerb.Archive && request.AppBinding is null)
         {
             throw new ArgumentException($"a {verb} needs the database's AppBinding (spec.target.ref.name)");
         }
@@ -83,7 +84,7 @@ public static partial class JobFactory
             labels[Api.ConfigurationLabel] = configuration.Name;
         }
         var deadline = GoDuration.TryParse(timeOut, out var parsed) ? parsed : options.DefaultTimeout;
-        var (volumes, mounts) = Volumes(request.Repository);
+        var (volumes, mounts) = Volumes(request.Repository, HoldsBinlogFiles(runnerVerb, request));
 
         return new V1Job
         {
@@ -157,10 +158,21 @@ public static partial class JobFactory
         };
     }
 
-    private static (List<V1Volume>, List<V1VolumeMount>) Volumes(Repository repository)
+    /// <summary>
+    /// The scratch volume of a Job that copies binary logs (archive) or may replay them from files (point-in-time
+    /// restore): one log file at a time, at most max_binlog_size (1 GiB by default, 1 GiB at most) plus the restic
+    /// cache. A Job without it needs only the restic cache.
+    /// </summary>
+    public const string BinlogScratchSize = "2Gi";
+
+    private static bool HoldsBinlogFiles(RunnerVerb verb, JobRequest request) =>
+        verb is RunnerVerb.Archive || (verb is RunnerVerb.Restore && request.Restore?.Spec.PointInTime is not null);
+
+    private static (List<V1Volume>, List<V1VolumeMount>) Volumes(Repository repository, bool binlogFiles)
     {
         // The root filesystem is read-only: the runner's temp files (restic cache) go here.
-        var volumes = new List<V1Volume> { new() { Name = "tmp", EmptyDir = new V1EmptyDirVolumeSource() } };
+        var tmp = new V1EmptyDirVolumeSource { SizeLimit = binlogFiles ? new ResourceQuantity(BinlogScratchSize) : null };
+        var volumes = new List<V1Volume> { new() { Name = "tmp", EmptyDir = tmp } };
         var mounts = new List<V1VolumeMount> { new() { Name = "tmp", MountPath = "/tmp" } };
         if (repository.Spec.Backend.Local is { ClaimName: { } claim, MountPath: { } path })
         {
@@ -181,6 +193,14 @@ public static partial class JobFactory
         {
             throw new ArgumentException("spec.configuration: a verify restores a BackupConfiguration's newest snapshots, and none is named: name the configuration to verify");
         }
+        if (verb is RunnerVerb.Archive && request.Configuration?.Spec.PointInTime is not { Enabled: true })
+        {
+            throw new ArgumentException($"spec.configuration: an archive stores binary logs for a BackupConfiguration's point-in-time recovery, and {(request.Configuration is null ? "none is named" : $"{request.Configuration.Name} has no spec.pointInTime.enabled")}: name a configuration with point-in-time recovery enabled");
+        }
+        if (verb is RunnerVerb.Restore && request.Restore?.Spec.PointInTime is not null && request.Configuration is null)
+        {
+            throw new ArgumentException("spec.configuration: a point-in-time restore uses a BackupConfiguration's dumps and binary logs, and none was found: name it in spec.configuration");
+        }
         // Only what this factory derived from the resources is checked here; secrets arrive through secretKeyRefs.
         if (settings.Validate(verb).Where(e => e.StartsWith("RETENTION_", StringComparison.Ordinal) || e.StartsWith("RESTIC_CHECK_", StringComparison.Ordinal) || e.StartsWith("VERIFY_", StringComparison.Ordinal)).ToList() is { Count: > 0 } errors)
         {
@@ -191,7 +211,7 @@ public static partial class JobFactory
         env.Add(new V1EnvVar { Name = "TMPDIR", Value = "/tmp" });
         env.AddRange(RunnerRuntime.Environment.Select(kv => new V1EnvVar { Name = kv.Key, Value = kv.Value }));
 
-        var appSecret = verb is RunnerVerb.Backup or RunnerVerb.Restore or RunnerVerb.Verify ? request.AppBinding?.Spec.Secret?.Name : null;
+        var appSecret = verb is RunnerVerb.Backup or RunnerVerb.Restore or RunnerVerb.Verify or RunnerVerb.Archive ? request.AppBinding?.Spec.Secret?.Name : null;
         if (appSecret is not null)
         {
             env.Add(FromSecret("MYSQL_USER", appSecret, "username", optional: false));
@@ -231,7 +251,7 @@ public static partial class JobFactory
     {
         var verb = VerbOf(request);
         var backend = request.Repository.Spec.Backend;
-        var (host, port) = verb is RunnerVerb.Backup or RunnerVerb.Restore or RunnerVerb.Verify && request.AppBinding is { } binding
+        var (host, port) = verb is RunnerVerb.Backup or RunnerVerb.Restore or RunnerVerb.Verify or RunnerVerb.Archive && request.AppBinding is { } binding
             ? Endpoint(binding, session.NamespaceProperty ?? "default")
             : (null, 3306);
         var target = verb is RunnerVerb.Backup or RunnerVerb.Verify ? request.Configuration?.Spec.Target : request.Restore?.Spec.Target;
@@ -276,6 +296,13 @@ public static partial class JobFactory
                 Databases = restore?.Databases ?? [],
                 Rename = restore?.Rename ?? new Dictionary<string, string>(),
                 Overwrite = restore?.Overwrite ?? false,
+                PointInTime = restore?.PointInTime,
+            },
+            // Backups record their binary-log position, and forget keeps the logs the kept dumps need, while the
+            // configuration has point-in-time recovery.
+            PointInTime = new PointInTimeSettings
+            {
+                RecordPosition = verb is RunnerVerb.Backup or RunnerVerb.Forget or RunnerVerb.Archive && request.Configuration?.Spec.PointInTime is { Enabled: true },
             },
             Retention = retention is null ? new RetentionSettings() : new RetentionSettings
             {

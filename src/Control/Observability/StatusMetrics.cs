@@ -80,16 +80,22 @@ public static class StatusMetrics
                 && BackupSchedule.TryParse(verification.Schedule ?? VerificationSpec.DefaultSchedule, c.Spec.TimeZone ?? view.DefaultTimeZone, out var schedule, out _)
                 ? schedule!.Interval(view.Now).TotalSeconds
                 : null),
-        // Point-in-time recovery (BackupConfiguration.status.pointInTime; absent while it is off).
+        // Point-in-time recovery (spec.pointInTime and status.pointInTime; absent while it is off).
         Configuration(Names.ConfigurationPointInTimeEarliestTimestampSeconds,
             "Unix time of the earliest second the configuration can be restored to from its archived binary logs (status.pointInTime.earliest).",
             (c, _) => Seconds(c.Status?.PointInTime?.Earliest)),
         Configuration(Names.ConfigurationPointInTimeLatestTimestampSeconds,
             "Unix time of the latest second the configuration can be restored to: the end of its recoverable window (status.pointInTime.latest).",
             (c, _) => Seconds(c.Status?.PointInTime?.Latest)),
+        Configuration(Names.ConfigurationPointInTimeArchiveIntervalSeconds,
+            "Seconds between two slots of the configuration's binary-log archive schedule (not set while point-in-time recovery is off or invalid, or the configuration is invalid).",
+            (c, view) => !view.IsInvalid(c) && c.Spec.PointInTime is { Enabled: true } pointInTime && ControlPlane.FeatureProblemsOf(c).PointInTime is null
+                && BackupSchedule.TryParse(pointInTime.Schedule ?? PointInTimeSpec.DefaultSchedule, c.Spec.TimeZone ?? view.DefaultTimeZone, out var schedule, out _)
+                ? schedule!.Interval(view.Now).TotalSeconds
+                : null),
         Configuration(Names.ConfigurationPointInTimeGaps,
             "Gaps in the configuration's archived binary logs: each splits the recoverable window (status.pointInTime.gaps).",
-            (c, _) => c.Status?.PointInTime is { } pitr ? pitr.Gaps ?? (pitr.Windows is { Count: > 0 } windows ? windows.Count - 1 : null) : null),
+            (c, _) => c.Status?.PointInTime is { } pitr ? pitr.Gaps?.Count ?? 0 : null),
         new(Names.InvalidResources, "1 for each resource that cannot be read or is invalid; it is skipped until fixed (its status and the app's log say which field).",
             [Names.Labels.Namespace, Names.Labels.Kind, Names.Labels.Name],
             view => (view.Snapshot.Invalid ?? []).DistinctBy(i => (i.Namespace, i.Kind, i.Name)).Select(i => new StatusSample(1, [i.Namespace, i.Kind, i.Name]))),

@@ -30,6 +30,8 @@ public sealed record BackupConfigurationSpec
     public int? StartingDeadlineSeconds { get; init; }
     /// <summary>The schedule and checks of restore verification, or null for none on a schedule.</summary>
     public VerificationSpec? Verification { get; init; }
+    /// <summary>Binary-log archiving and point-in-time restores, or null for none.</summary>
+    public PointInTimeSpec? PointInTime { get; init; }
 }
 
 public sealed record ObjectReference
@@ -83,6 +85,12 @@ public sealed record BackupConfigurationStatus
     /// <summary>The verification schedule slot a verify session was last created for (MaintenanceTick's mark).</summary>
     public DateTimeOffset? LastVerificationScheduleTime { get; init; }
     public VerificationStatus? LastVerification { get; init; }
-    /// <summary>Point-in-time recovery's window, when it is on (absent otherwise).</summary>
+    /// <summary>
+    /// The snapshots whose latest verification proved them (newest first, at most
+    /// <see cref="VerifiedSnapshot.MaxKept"/>): a later failed verification of a snapshot takes it off.
+    /// </summary>
+    public List<VerifiedSnapshot>? VerifiedSnapshots { get; init; }
+    /// <summary>The archive schedule slot an archive session was last created for (ScheduleTick's mark).</summary>
+    public DateTimeOffset? LastArchiveScheduleTime { get; init; }
     public PointInTimeStatus? PointInTime { get; init; }
 }

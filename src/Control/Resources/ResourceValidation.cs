@@ -40,7 +40,6 @@ public static class ResourceValidation
             errors.Add($"spec.startingDeadlineSeconds {spec.StartingDeadlineSeconds} is out of range: set 0 to {MaxStartingDeadlineSeconds} seconds (4 years), how late a missed slot may still run, or leave it empty for {600}");
         }
         CheckDuration(errors, spec.TimeOut, "spec.timeOut");
-        ValidateVerification(errors, spec);
         if (spec.RetentionPolicy is { } retention)
         {
             int?[] keeps = [retention.KeepLast, retention.KeepHourly, retention.KeepDaily, retention.KeepWeekly, retention.KeepMonthly, retention.KeepYearly];
@@ -84,6 +83,26 @@ public static class ResourceValidation
         }
         errors.AddRange(RestoreTargets.Check(spec.Databases, spec.Rename, "spec.databases", "spec.rename"));
         CheckDuration(errors, spec.TimeOut, "spec.timeOut");
+        if (spec.PointInTime is { } pointInTime)
+        {
+            if (pointInTime != "latest" && Serverless.Backup.Core.Environment.RestoreSettings.ParsePointInTime(pointInTime) is null)
+            {
+                errors.Add($"spec.pointInTime '{GoDuration.Shorten(pointInTime)}' is not valid: use an RFC 3339 time with an offset such as 2026-11-29T12:30:00Z, or 'latest'");
+            }
+            if (spec.FromSession is not null || spec.Snapshots is { Count: > 0 })
+            {
+                errors.Add("spec.pointInTime is set together with spec.fromSession or spec.snapshots: a point-in-time restore chooses its own dump; set only one of them");
+            }
+        }
+        if (spec.Configuration is not null)
+        {
+            CheckName(errors, spec.Configuration, "spec.configuration");
+            CheckLabel(errors, spec.Configuration, "spec.configuration");
+            if (spec.PointInTime is null)
+            {
+                errors.Add("spec.configuration is only read by a point-in-time restore: set spec.pointInTime too, or leave spec.configuration out");
+            }
+        }
         return errors;
     }
 
@@ -98,7 +117,7 @@ public static class ResourceValidation
         {
             errors.Add($"spec.task '{spec.Task}' is not a maintenance task: use {string.Join(", ", MaintenanceTask.All)}");
         }
-        if (spec.Task is MaintenanceTask.Forget or MaintenanceTask.Verify)
+        if (MaintenanceTask.NeedsConfiguration(spec.Task))
         {
             CheckName(errors, spec.Configuration, "spec.configuration");
             CheckLabel(errors, spec.Configuration, "spec.configuration");
@@ -114,12 +133,17 @@ public static class ResourceValidation
     /// <summary>The most checks a verification runs: each is a query on the scratch database, and all travel in one variable.</summary>
     public const int MaxVerifyChecks = 100;
 
-    /// <summary>spec.verification: its schedule (defaulted), scratch target, prefix, checks and deadline.</summary>
-    private static void ValidateVerification(List<string> errors, BackupConfigurationSpec spec)
+    /// <summary>
+    /// spec.verification: its schedule (defaulted), scratch target, prefix, checks and deadline. Apart from
+    /// <see cref="Validate(BackupConfiguration)"/>: a wrong verification stops verification only, never backups
+    /// (the VerificationValid condition says why).
+    /// </summary>
+    public static List<string> ValidateVerification(BackupConfigurationSpec spec)
     {
+        var errors = new List<string>();
         if (spec.Verification is not { } verification)
         {
-            return;
+            return errors;
         }
         const string field = "spec.verification";
         // The time zone is the configuration's, whose error spec.schedule's check reports already.
@@ -161,6 +185,27 @@ public static class ResourceValidation
             errors.Add($"{field}.checks has two checks named '{GoDuration.Shorten(name!)}': give each its own name");
         }
         CheckDuration(errors, verification.TimeOut, $"{field}.timeOut");
+        return errors;
+    }
+
+    /// <summary>
+    /// spec.pointInTime: its archive schedule (defaulted) and deadline. Apart from <see cref="Validate(BackupConfiguration)"/>:
+    /// a wrong pointInTime stops archiving and point-in-time restores only (the PointInTimeValid condition says why).
+    /// </summary>
+    public static List<string> ValidatePointInTime(BackupConfigurationSpec spec)
+    {
+        var errors = new List<string>();
+        if (spec.PointInTime is not { } pointInTime)
+        {
+            return errors;
+        }
+        const string field = "spec.pointInTime";
+        if (!BackupSchedule.TryParse(pointInTime.Schedule ?? PointInTimeSpec.DefaultSchedule, spec.TimeZone, out _, out var scheduleError) && scheduleError!.StartsWith("spec.schedule", StringComparison.Ordinal))
+        {
+            errors.Add(field + scheduleError["spec".Length..]);
+        }
+        CheckDuration(errors, pointInTime.TimeOut, $"{field}.timeOut");
+        return errors;
     }
 
     /// <summary>The check schedule of a Repository (spec.check), defaulted.</summary>

@@ -74,6 +74,16 @@ public sealed record RestoreSessionSpec
     /// </summary>
     public bool Overwrite { get; init; }
     public string? TimeOut { get; init; }
+    /// <summary>
+    /// Restore to this second (an RFC 3339 time with an offset) or "latest" instead of to snapshots: the newest full
+    /// dump before it, then the archived binary logs replayed up to it (spec.pointInTime of the configuration).
+    /// </summary>
+    public string? PointInTime { get; init; }
+    /// <summary>
+    /// The BackupConfiguration whose dumps and binary logs a point-in-time restore uses; may be left out when exactly
+    /// one configuration of the namespace archives into the repository.
+    /// </summary>
+    public string? Configuration { get; init; }
 }
 
 /// <summary>
@@ -97,11 +107,16 @@ public static class MaintenanceTask
     public const string Unlock = "unlock";
     /// <summary>Restore a configuration's newest snapshots into scratch databases and prove them equal; it only reads the repository.</summary>
     public const string Verify = "verify";
+    /// <summary>Store the binary logs closed since the last run (point-in-time recovery); beside backups, one at a time per repository.</summary>
+    public const string Archive = "archive";
 
-    public static readonly IReadOnlyList<string> All = [Check, Forget, Unlock, Verify];
+    public static readonly IReadOnlyList<string> All = [Check, Forget, Unlock, Verify, Archive];
 
-    /// <summary>Whether the task needs the repository alone (check, forget, unlock); verify reads it beside backups.</summary>
-    public static bool IsExclusive(string? task) => task != Verify;
+    /// <summary>Whether the task needs the repository alone (check, forget, unlock); verify and archive work beside backups.</summary>
+    public static bool IsExclusive(string? task) => task is not (Verify or Archive);
+
+    /// <summary>The tasks that work for one BackupConfiguration (spec.configuration).</summary>
+    public static bool NeedsConfiguration(string? task) => task is Forget or Verify or Archive;
 }
 
 public sealed record MaintenanceSessionSpec

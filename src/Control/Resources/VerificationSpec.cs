@@ -58,3 +58,27 @@ public sealed record VerificationCheck
 
     public VerifyCheck ToRunner() => new() { Name = Name, Database = Database, Sql = Sql, Min = Min, Max = Max, EqualTo = EqualTo };
 }
+
+/// <summary>A snapshot a verification proved: it restored to the same data, and when.</summary>
+public sealed record VerifiedSnapshot
+{
+    /// <summary>The most snapshots status.verifiedSnapshots keeps (more than the snapshot list shows).</summary>
+    public const int MaxKept = 200;
+
+    public string? Id { get; init; }
+    public DateTimeOffset? Time { get; init; }
+
+    /// <summary>
+    /// The list after <paramref name="verification"/>: its snapshots added when it succeeded, taken off when it
+    /// failed; newest first, bounded.
+    /// </summary>
+    public static List<VerifiedSnapshot> After(IReadOnlyList<VerifiedSnapshot>? current, VerificationStatus verification)
+    {
+        var ids = (verification.SnapshotIds ?? []).Where(id => id is { Length: >= 8 }).ToHashSet(StringComparer.Ordinal);
+        var kept = (current ?? []).Where(v => v?.Id is not null && !ids.Contains(v.Id));
+        var added = verification.Result == "Succeeded" && verification.Time is { } time
+            ? ids.Select(id => new VerifiedSnapshot { Id = id, Time = time })
+            : [];
+        return added.Concat(kept).OrderByDescending(v => v.Time).Take(MaxKept).ToList();
+    }
+}

@@ -15,6 +15,7 @@ public sealed record RunnerSettings
     [EnvGroup] public RetentionSettings Retention { get; init; } = new();
     [EnvGroup] public MaintenanceSettings Maintenance { get; init; } = new();
     [EnvGroup] public VerifySettings Verify { get; init; } = new();
+    [EnvGroup] public PointInTimeSettings PointInTime { get; init; } = new();
 
     public static RunnerSettings FromProcessEnvironment() => EnvContract.FromProcessEnvironment<RunnerSettings>();
 
@@ -24,7 +25,7 @@ public sealed record RunnerSettings
         var errors = new List<string>();
         Session.Validate(errors);
         Repository.Validate(errors);
-        if (verb is RunnerVerb.Backup or RunnerVerb.Restore or RunnerVerb.Verify)
+        if (verb is RunnerVerb.Backup or RunnerVerb.Restore or RunnerVerb.Verify or RunnerVerb.Archive)
         {
             Database.Validate(errors);
         }
@@ -40,6 +41,7 @@ public sealed record RunnerSettings
         {
             Retention.Validate(errors, required: verb is RunnerVerb.Forget);
         }
+        PointInTime.Validate(errors);
         Maintenance.Validate(errors);
         Reporting.Validate(errors);
         return errors;
@@ -72,4 +74,9 @@ public enum RunnerVerb
     Unlock,
     /// <summary>Restore the newest snapshots into scratch databases, prove them equal to the backup, run VERIFY_CHECKS, drop them.</summary>
     Verify,
+    /// <summary>
+    /// Rotate the server's binary log (FLUSH BINARY LOGS) and store every closed log not archived yet, one at a
+    /// time; report the recoverable window and any gap.
+    /// </summary>
+    Archive,
 }

@@ -39,6 +39,16 @@ public enum FailureReason
     InsufficientPrivileges,
     /// <summary>A verify run found the restored data not equal to the backup, or a check failed (VerificationResult says which).</summary>
     VerificationFailed,
+    /// <summary>
+    /// Point-in-time recovery cannot work on this server: binary logging is off (log_bin), or a server setting it needs
+    /// is wrong; the message names the setting and the fix.
+    /// </summary>
+    BinaryLogUnavailable,
+    /// <summary>
+    /// The requested point in time is not recoverable: before the first full backup with a recorded position, in the
+    /// future, past the last archived event, or inside a gap. Nothing was written; the message gives the window(s).
+    /// </summary>
+    PointInTimeNotRecoverable,
     /// <summary>The runner was stopped (SIGTERM, SIGINT).</summary>
     Cancelled,
     /// <summary>A bug: anything else.</summary>
@@ -69,6 +79,8 @@ public static class ExitCodes
         FailureReason.TargetNotEmpty => 15,
         FailureReason.InsufficientPrivileges => 16,
         FailureReason.VerificationFailed => 17,
+        FailureReason.BinaryLogUnavailable => 18,
+        FailureReason.PointInTimeNotRecoverable => 19,
         // 128 + SIGTERM, as a shell reports a process ended by the signal.
         FailureReason.Cancelled => 143,
         _ => 1,

@@ -56,6 +56,11 @@ public sealed record SucceededEvent : RunnerEvent
     public string? Warning { get; init; }
     /// <summary>What a verify run proved, else null.</summary>
     public VerificationResult? Verification { get; init; }
+    /// <summary>
+    /// The configuration's point-in-time recovery as the run left it (archive; backup and forget with
+    /// BINLOG_RECORD_POSITION; a point-in-time restore, with RestoredTo), else null.
+    /// </summary>
+    public PointInTimeReport? PointInTime { get; init; }
 }
 
 /// <summary>The run failed; no snapshot of a partial dump survives.</summary>
@@ -69,6 +74,8 @@ public sealed record FailedEvent : RunnerEvent
     public RepositoryReport? Repository { get; init; }
     /// <summary>What a verify run found before it failed (the first differing table, the failed check), else null.</summary>
     public VerificationResult? Verification { get; init; }
+    /// <summary>What an archive run had found and stored before it failed, or the window a refused point-in-time restore could use, else null.</summary>
+    public PointInTimeReport? PointInTime { get; init; }
 }
 
 /// <summary>One database of a run.</summary>

@@ -8,6 +8,7 @@ using Serverless.Backup.Core.Events;
 using Serverless.Backup.Core.Logging;
 using Serverless.Backup.Runner.Database;
 using Serverless.Backup.Runner.Logging;
+using Serverless.Backup.Runner.PointInTime;
 using Serverless.Backup.Runner.Processes;
 using Serverless.Backup.Runner.Reporting;
 using Serverless.Backup.Runner.Restic;
@@ -25,9 +26,20 @@ namespace Serverless.Backup.Runner.Backup;
 /// storage before restic starts and settled once its outcome is known (<see cref="PendingSnapshots"/>), so that a
 /// runner killed in between never leaves a snapshot that counts.
 /// </summary>
+/// <para>
+/// With a <see cref="BinlogState"/> (BINLOG_RECORD_POSITION) the dump states its binary-log position in a comment at
+/// its head: restic starts only once the runner has read it there (at most <see cref="DumpHead.Limit"/> bytes), with
+/// the position in its tags (<see cref="BinlogCatalog.TagsOf(BinlogPosition)"/>), and gets the head, then the rest.
+/// </para>
 public sealed class BackupRun(
-    SessionSettings session, MySqlServer server, MySqlTools tools, ResticClient restic, PendingSnapshots pending, Reporter reporter, ILogger log)
+    SessionSettings session, MySqlServer server, MySqlTools tools, ResticClient restic, PendingSnapshots pending, Reporter reporter, ILogger log,
+    BinlogState? binlog = null)
 {
+    private readonly Dictionary<string, BinlogPosition> _positions = new(StringComparer.Ordinal);
+
+    /// <summary>The binary-log position of each snapshot this run wrote (by snapshot id), with BINLOG_RECORD_POSITION.</summary>
+    public IReadOnlyDictionary<string, BinlogPosition> Positions => _positions;
+
     /// <summary>How long settling a stream's record may take once the stream is over (the run may be stopping).</summary>
     private static readonly TimeSpan SettleTimeout = TimeSpan.FromSeconds(30);
 
@@ -59,13 +71,14 @@ public sealed class BackupRun(
         var resticErrors = new OutputTail();
         ResticSummary? summary = null;
 
+        IReadOnlyList<string> positionOptions = binlog is null ? [] : binlog.Kind.MariaDb ? [binlog.DumpOption, "--gtid"] : [binlog.DumpOption];
         var dump = Cli.Wrap(tools.DumpPath)
-            .WithArguments(tools.DumpArguments(database))
+            .WithArguments(tools.DumpArguments(database, positionOptions))
             .WithEnvironmentVariables(ChildEnvironment.With())
             .WithStandardErrorPipe(PipeTarget.ToDelegate(dumpErrors.Add))
             .WithValidation(CommandResultValidation.None);
 
-        var backup = restic.Command(
+        Command Backup(IReadOnlyList<string> positionTags) => restic.Command(
             [
                 "backup", "--stdin", "--stdin-filename", ResticTags.FileName(database), "--json", "--host", Host,
                 .. ResticTags.OfRun(session, database).SelectMany(tag => new[] { "--tag", tag }),
@@ -73,6 +86,7 @@ public sealed class BackupRun(
                 "--tag", ResticTags.Of(ResticTags.Collation, collation),
                 // BACKUP_SNAPSHOT_TIME (imports, tests with a fixed clock); restic reads it in its zone, which is UTC.
                 .. session.SnapshotTimeUtc is { } time ? ["--time", time.ToString("yyyy-MM-dd HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture)] : Array.Empty<string>(),
+                .. positionTags.SelectMany(tag => new[] { "--tag", tag }),
             ])
             .WithStandardOutputPipe(PipeTarget.ToDelegate(line =>
             {
@@ -86,11 +100,36 @@ public sealed class BackupRun(
         // Announced before restic starts: whatever restic saves of this stream counts only once it is settled below.
         var announced = await pending.AnnounceAsync(session, database, stop);
         // restic's cleanup when interrupted (removing its lock) needs the storage: once that is unreachable, wait less.
-        var outcome = await GuardedPipe.RunAsync(dump, backup, meter, stop,
-            () => restic.StorageUnreachable ? UnreachableGrace : GuardedPipe.InterruptGrace);
+        Func<TimeSpan> grace = () => restic.StorageUnreachable ? UnreachableGrace : GuardedPipe.InterruptGrace;
+        BinlogPosition? position = null;
+        RunnerFailure? headFailure = null;
+        var outcome = binlog is null
+            ? await GuardedPipe.RunAsync(dump, Backup([]), meter, stop, grace)
+            : await GuardedPipe.RunWithHeadAsync(dump, async (stdout, token) =>
+            {
+                var (head, stated) = await DumpHead.ReadAsync(stdout, token);
+                if (stated is null)
+                {
+                    headFailure = new RunnerFailure(FailureReason.DumpFailed,
+                        $"the dump of {DatabaseNames.Show(database)} did not state its binary-log position (no '-- CHANGE MASTER TO MASTER_LOG_FILE=…' or '-- CHANGE REPLICATION SOURCE TO SOURCE_LOG_FILE=…' line in its first {head.Length} bytes): nothing was kept; check that MYSQL_DUMP_ARGS does not turn {binlog.DumpOption} off", database);
+                    return (head, null);
+                }
+                // MariaDB writes its GTID position at the end of the dump: the server says which it is at this position.
+                var gtid = stated.GtidPurged ?? (binlog.Kind.MariaDb ? await new BinlogServer(server).GtidAtAsync(stated.File, stated.Position, token) : null);
+                position = new BinlogPosition(stated.File, stated.Position, binlog.ServerId, gtid);
+                if (BinlogFileName.Parse(stated.File) is null)
+                {
+                    headFailure = new RunnerFailure(FailureReason.BinaryLogUnavailable,
+                        $"the dump of {DatabaseNames.Show(database)} states the binary-log file '{stated.File}', which is not a name with a numeric extension (such as mysql-bin.000042): point-in-time recovery cannot follow it; nothing was kept", database);
+                    return (head, null);
+                }
+                return (head, Backup(BinlogCatalog.TagsOf(position)));
+            }, meter, stop, grace);
         var (dumpExitCode, pipeError, resticExitCode) = (outcome.ProducerExitCode, outcome.PipeError, outcome.ConsumerExitCode);
 
-        var failure = Classify(database, tool, meter, dumpExitCode, pipeError, resticExitCode, resticErrors, dumpErrors, stop);
+        var failure = stop.IsCancellationRequested || headFailure is null || (pipeError is null && dumpExitCode != 0)
+            ? Classify(database, tool, meter, dumpExitCode, pipeError, resticExitCode, resticErrors, dumpErrors, stop)
+            : headFailure;
         if (failure is not null || summary?.SnapshotId is null)
         {
             // When restic itself failed it saved nothing (and listing would fail the same way); otherwise check.
@@ -106,6 +145,11 @@ public sealed class BackupRun(
                 $"restic reported no snapshot for {DatabaseNames.Show(database)}: {resticErrors}", database);
         }
         await ConfirmAsync(announced, summary.SnapshotId, database);
+        if (position is not null)
+        {
+            _positions[summary.SnapshotId] = position;
+            log.Info($"the dump of {DatabaseNames.Show(database)} stands at {position.File}:{position.Position} of server {position.ServerId}{(position.Gtid is null ? "" : $" (GTID {position.Gtid})")}");
+        }
 
         using (log.BeginScope(new LogScope(("snapshotId", summary.SnapshotId))))
         {

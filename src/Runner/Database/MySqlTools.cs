@@ -43,6 +43,24 @@ public sealed class MySqlTools : IDisposable
     public string DumpPath { get; }
     public string ClientPath { get; }
 
+    /// <summary>mariadb-binlog, else mysqlbinlog (found when first needed: only the archive verb uses it).</summary>
+    public string BinlogPath => _binlogPath ??= Find("mariadb-binlog", "mysqlbinlog");
+    private string? _binlogPath;
+
+    /// <summary>
+    /// The dump of one database with its binary-log position in a comment at its head (--master-data=2 or
+    /// --source-data=2, see <see cref="PointInTime.BinlogState.DumpOption"/>) and, on MariaDB, --gtid.
+    /// </summary>
+    public IReadOnlyList<string> DumpArguments(string database, IReadOnlyList<string> positionOptions) =>
+        [$"--defaults-file={_options.Path}", .. SafeDumpOptions, .. positionOptions, .. _settings.DumpArgs, "--", database];
+
+    /// <summary>
+    /// Copies one binary log from the server, byte for byte, into <paramref name="folder"/> (which must end with
+    /// '/': the tool appends the log's name): --read-from-remote-server --raw.
+    /// </summary>
+    public IReadOnlyList<string> BinlogArguments(string file, string folder) =>
+        [$"--defaults-file={_options.Path}", "--read-from-remote-server", "--raw", $"--result-file={folder}", "--", file];
+
     /// <summary>The dump of one database: no --databases, so the stream has no CREATE DATABASE/USE and restores under any name.</summary>
     public IReadOnlyList<string> DumpArguments(string database) =>
         [$"--defaults-file={_options.Path}", .. SafeDumpOptions, .. _settings.DumpArgs, "--", database];
@@ -54,7 +72,8 @@ public sealed class MySqlTools : IDisposable
 
     private static string Quote(string value) => "\"" + value.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
 
-    private static string Find(params string[] names)
+    /// <summary>The first of the tools named that is on PATH (mariadb-… before mysql…); invalidSettings when none is.</summary>
+    internal static string Find(params string[] names)
     {
         var path = System.Environment.GetEnvironmentVariable("PATH") ?? "";
         foreach (var name in names)

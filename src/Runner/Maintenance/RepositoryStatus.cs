@@ -11,10 +11,14 @@ namespace Serverless.Backup.Runner.Maintenance;
 /// The repository as a run leaves it, for Repository.status: one `restic snapshots --json --no-lock` (count and
 /// the newest snapshots, described by their tags) and one listing of the storage (its size). restic 0.14 records
 /// no size in a snapshot, so a snapshot's size is given only for the streams this run wrote. Snapshots that are
-/// not confirmed (<see cref="PendingSnapshots"/>) are left out: they may hold a partial dump.
+/// not confirmed (<see cref="PendingSnapshots"/>) are left out: they may hold a partial dump. Archived binary logs
+/// (kind=binlog) are counted but not listed among the recent snapshots.
 /// </summary>
 public sealed class RepositoryStatus(ResticRepositoryEndpoint endpoint, ResticClient restic, ILogger log)
 {
+    /// <summary>The confirmed snapshots the last report was made of.</summary>
+    public IReadOnlyList<ResticSnapshot> Confirmed { get; private set; } = [];
+
     /// <param name="knownSizes">Stream bytes by snapshot id (short or full) of the snapshots this run wrote.</param>
     public async Task<RepositoryReport> ReportAsync(
         IReadOnlyDictionary<string, long> knownSizes, bool? integrity, string? integrityMessage, CancellationToken cancellationToken) =>
@@ -33,13 +37,17 @@ public sealed class RepositoryStatus(ResticRepositoryEndpoint endpoint, ResticCl
             log.Warning($"{snapshots.Count - confirmed.Count} unconfirmed snapshot(s) are not counted ({string.Join(", ", pending)}): their run has not confirmed them (it is still running, or was killed); a later run removes those of killed runs");
         }
         snapshots = confirmed;
+        Confirmed = confirmed;
         return new RepositoryReport
         {
             SnapshotCount = snapshots.Count,
             TotalSizeBytes = size,
             Integrity = integrity,
             IntegrityMessage = integrityMessage,
+            // Archived binary logs count (they are snapshots) but are not listed: they are no dump to restore, and an
+            // archive run every few minutes would push every dump out of the newest 50.
             RecentSnapshots = snapshots
+                .Where(s => !PointInTime.BinlogCatalog.IsBinlog(s))
                 .OrderByDescending(s => s.Time)
                 .Take(RepositoryReport.MaxRecentSnapshots)
                 .Select(s => Summary(s, knownSizes))

@@ -166,4 +166,41 @@ public sealed class PrivilegeRequirements(AccountGrants grants, ServerKind serve
         names.Count <= NamesShown
             ? string.Join(", ", names)
             : $"{string.Join(", ", names.Take(NamesShown))} and {names.Count - NamesShown} more";
+
+    /// <summary>
+    /// The global privileges point-in-time recovery needs: a backup that records its binary-log position needs
+    /// RELOAD (mysqldump --master-data/--source-data takes a global read lock or flushes) and BINLOG MONITOR
+    /// (MariaDB 10.5.2 and later; REPLICATION CLIENT on MySQL and older MariaDB) for SHOW MASTER STATUS; the archive
+    /// verb needs REPLICATION SLAVE to read the logs remotely, BINLOG MONITOR/REPLICATION CLIENT for SHOW BINARY
+    /// LOGS and RELOAD for FLUSH BINARY LOGS. Null when the account holds them all.
+    /// </summary>
+    public static Shortfall? Binlog(AccountGrants grants, ServerKind server, bool archive)
+    {
+        var monitor = server.MariaDb && server.Version >= new Version(10, 5, 2) ? "BINLOG MONITOR" : "REPLICATION CLIENT";
+        var what = archive ? "archiving binary logs" : "recording the dump's binary-log position";
+        var missing = new List<string>();
+        var problems = new List<string>();
+        bool Has(params string[] any) => any.Any(p => grants.HoldsGlobally(p, ""));
+        if (archive && !Has("REPLICATION SLAVE"))
+        {
+            missing.Add("REPLICATION SLAVE");
+            problems.Add("no REPLICATION SLAVE, which reading the binary logs from the server (mariadb-binlog --read-from-remote-server) needs");
+        }
+        if (!Has("BINLOG MONITOR", "REPLICATION CLIENT"))
+        {
+            missing.Add(monitor);
+            problems.Add($"no {monitor}, which {(archive ? "SHOW BINARY LOGS" : "SHOW MASTER STATUS (the dump's position)")} needs");
+        }
+        if (!Has("RELOAD"))
+        {
+            missing.Add("RELOAD");
+            problems.Add(archive
+                ? "no RELOAD, which FLUSH BINARY LOGS (closing the current log so it can be archived) needs"
+                : "no RELOAD, which the dump's --master-data/--source-data (a brief global read lock for a consistent position) needs");
+        }
+        string[] order = ["RELOAD", "REPLICATION SLAVE", monitor];
+        return missing.Count == 0
+            ? null
+            : new(null, what, problems, [new(order.Where(missing.Contains).ToList(), "*.*")]);
+    }
 }

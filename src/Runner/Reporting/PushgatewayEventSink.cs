@@ -53,8 +53,8 @@ public sealed class PushgatewayEventSink(Uri pushgateway, SessionSettings sessio
         }
     }
 
-    /// <summary>Backup, restore and verify are per configuration; maintenance verbs work on a whole repository.</summary>
-    private static bool IsMaintenance(string verb) => verb is not ("backup" or "restore" or "verify");
+    /// <summary>Backup, restore, verify and archive are per configuration; maintenance verbs work on a whole repository.</summary>
+    private static bool IsMaintenance(string verb) => verb is not ("backup" or "restore" or "verify" or "archive");
 
     private Uri GroupUrl(string verb)
     {
@@ -113,6 +113,13 @@ public sealed class PushgatewayEventSink(Uri pushgateway, SessionSettings sessio
                         kept.WithLabels(repository, group.Database).Set(group.Kept);
                         removed.WithLabels(repository, group.Database).Set(group.Removed);
                     }
+                }
+                if (succeeded.Verb == "archive" && succeeded.PointInTime is { } pointInTime)
+                {
+                    factory.CreateGauge(MetricNames.BinlogArchivedBytes, "Bytes of binary log the last archive run stored (before deduplication).", sessionLabels)
+                        .WithLabels(repository).Set(pointInTime.ArchivedBytes);
+                    factory.CreateGauge(MetricNames.BinlogArchivedFiles, "Binary-log files the last archive run stored.", sessionLabels)
+                        .WithLabels(repository).Set(pointInTime.ArchivedFiles);
                 }
                 RecordRepository(factory, sessionLabels, repository, succeeded.Repository);
                 break;

@@ -82,12 +82,20 @@ public sealed class Reporter : IAsyncDisposable
 
     public Task SucceededAsync(
         IReadOnlyList<DatabaseResult> databases, RetentionResult? retention, RepositoryReport? repository, string? warning,
-        CancellationToken cancellationToken) =>
+        CancellationToken cancellationToken, PointInTimeReport? pointInTime = null) =>
         FinishAsync(new SucceededEvent
         {
             Verb = _verb, Namespace = _session.Namespace, Session = SessionName, Time = DateTimeOffset.UtcNow,
             Databases = databases, DurationSeconds = Math.Round(_clock.Elapsed.TotalSeconds, 3),
-            Retention = retention, Repository = repository, Warning = warning,
+            Retention = retention, Repository = repository, Warning = warning, PointInTime = pointInTime,
+        }, cancellationToken);
+
+    /// <summary>A point-in-time restore's end: the databases restored and the second they were brought to (PointInTime.RestoredTo).</summary>
+    public Task SucceededAsync(IReadOnlyList<DatabaseResult> databases, PointInTimeReport pointInTime, CancellationToken cancellationToken) =>
+        FinishAsync(new SucceededEvent
+        {
+            Verb = _verb, Namespace = _session.Namespace, Session = SessionName, Time = DateTimeOffset.UtcNow,
+            Databases = databases, DurationSeconds = Math.Round(_clock.Elapsed.TotalSeconds, 3), PointInTime = pointInTime,
         }, cancellationToken);
 
     /// <summary>A verify run's end: the restores it made (into scratch databases) and what it proved.</summary>
@@ -108,10 +116,16 @@ public sealed class Reporter : IAsyncDisposable
     public Task FailedAsync(
         FailureReason reason, string message, string? database, RepositoryReport? repository, VerificationResult? verification,
         CancellationToken cancellationToken) =>
+        FailedAsync(reason, message, database, repository, verification, null, cancellationToken);
+
+    public Task FailedAsync(
+        FailureReason reason, string message, string? database, RepositoryReport? repository, VerificationResult? verification,
+        PointInTimeReport? pointInTime, CancellationToken cancellationToken) =>
         FinishAsync(new FailedEvent
         {
             Verb = _verb, Namespace = _session.Namespace, Session = SessionName, Time = DateTimeOffset.UtcNow,
             Reason = reason, Message = message, Database = database, Repository = repository, Verification = verification,
+            PointInTime = pointInTime,
         }, cancellationToken);
 
     private string SessionName => _session.Name ?? "";

@@ -29,11 +29,11 @@ public sealed class WebhookEventSink(Uri url, string token, SessionSettings sess
         return delays;
     }
 
-    /// <summary>The session kind the control plane dispatched the verb for (check, forget, unlock and verify run as MaintenanceSessions).</summary>
+    /// <summary>The session kind the control plane dispatched the verb for (check, forget, unlock, verify and archive run as MaintenanceSessions).</summary>
     public string SessionKind => verb switch
     {
         "restore" => "RestoreSession",
-        "check" or "forget" or "unlock" or "verify" => "MaintenanceSession",
+        "check" or "forget" or "unlock" or "verify" or "archive" => "MaintenanceSession",
         _ => "BackupSession",
     };
 

@@ -16,8 +16,11 @@ public sealed record ResticSnapshot
     public string? Tag(string key) =>
         Tags?.FirstOrDefault(t => t.StartsWith(key + "=", StringComparison.Ordinal))?[(key.Length + 1)..];
 
-    /// <summary>The database the snapshot holds: its db tag, else the stdin file name (both decoded, see <see cref="ResticTags"/>).</summary>
-    public string? Database => Tag(ResticTags.Database) is { } tag
+    /// <summary>
+    /// The database the snapshot holds: its db tag, else the stdin file name (both decoded, see <see cref="ResticTags"/>);
+    /// null for an archived binary log (kind=binlog), which holds every database's changes and is no dump.
+    /// </summary>
+    public string? Database => Tag("kind") == "binlog" ? null : Tag(ResticTags.Database) is { } tag
         ? ResticTags.Decode(tag)
         : Paths.Select(ResticTags.DatabaseOfPath).FirstOrDefault(d => d is not null);
 

@@ -111,7 +111,8 @@ public sealed class RestoreRun(
         return results;
     }
 
-    private async Task<DatabaseResult> RestoreSnapshotAsync(ResticSnapshot snapshot, CancellationToken stop)
+    /// <summary>Restores one snapshot into its target (RESTORE_RENAME), creating the database when missing.</summary>
+    public async Task<DatabaseResult> RestoreSnapshotAsync(ResticSnapshot snapshot, CancellationToken stop)
     {
         var clock = Stopwatch.StartNew();
         var source = snapshot.Database!;

@@ -22,11 +22,19 @@ public sealed record PendingSnapshot
     [JsonPropertyName("processStart")] public long ProcessStart { get; init; }
     [JsonPropertyName("time")] public DateTimeOffset Time { get; init; }
 
-    /// <summary>Whether the snapshot holds this stream: same session, namespace and database.</summary>
+    /// <summary>
+    /// The binary-log file of an archive run's stream (its <see cref="Database"/> is then <c>binlog:&lt;file&gt;</c>,
+    /// which no dump snapshot's database matches: their snapshots have a db tag or a .sql path, an archived log neither).
+    /// </summary>
+    [JsonPropertyName("binlog")] public string? Binlog { get; init; }
+
+    /// <summary>Whether the snapshot holds this stream: same session, namespace and database (or archived log).</summary>
     public bool Covers(ResticSnapshot snapshot) =>
         snapshot.Tag(ResticTags.Session) == Session
         && snapshot.Tag(ResticTags.Namespace) == Namespace
-        && snapshot.Database == Database;
+        && (Binlog is null
+            ? !PointInTime.BinlogCatalog.IsBinlog(snapshot) && snapshot.Database == Database
+            : PointInTime.BinlogCatalog.IsBinlog(snapshot) && snapshot.Tag(PointInTime.BinlogCatalog.File) is { } file && ResticTags.Decode(file) == Binlog);
 
-    public override string ToString() => $"'{Database}' of session {Namespace}/{Session}";
+    public override string ToString() => Binlog is null ? $"'{Database}' of session {Namespace}/{Session}" : $"binary log {Binlog} of session {Namespace}/{Session}";
 }

@@ -24,7 +24,14 @@ public sealed class PendingSnapshots(IObjectStore objects, ILogger log)
     public const string Folder = "backup-runner/pending/";
 
     /// <summary>Announces a stream before restic may save anything of it.</summary>
-    public async Task<PendingSnapshot> AnnounceAsync(SessionSettings session, string database, CancellationToken cancellationToken)
+    public Task<PendingSnapshot> AnnounceAsync(SessionSettings session, string database, CancellationToken cancellationToken) =>
+        AnnounceAsync(session, database, null, cancellationToken);
+
+    /// <summary>Announces an archive run's stream of one binary-log file before restic may save anything of it.</summary>
+    public Task<PendingSnapshot> AnnounceBinlogAsync(SessionSettings session, string file, CancellationToken cancellationToken) =>
+        AnnounceAsync(session, "binlog:" + file, file, cancellationToken);
+
+    private async Task<PendingSnapshot> AnnounceAsync(SessionSettings session, string database, string? binlog, CancellationToken cancellationToken)
     {
         var me = ProcessIdentity.Current;
         var pending = new PendingSnapshot
@@ -34,6 +41,7 @@ public sealed class PendingSnapshots(IObjectStore objects, ILogger log)
             Configuration = session.Configuration ?? "adhoc",
             Session = session.Name!,
             Database = database,
+            Binlog = binlog,
             Host = me.Host,
             ProcessId = me.ProcessId,
             ProcessStart = me.StartTicks,

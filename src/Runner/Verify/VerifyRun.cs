@@ -18,7 +18,7 @@ namespace Serverless.Backup.Runner.Verify;
 /// Everything that can be refused (no snapshot, a bad check, a scratch name taken) is refused before anything is
 /// written.
 /// </summary>
-public sealed class VerifyRun(RunnerSettings settings, ResticClient restic, PendingSnapshots pending, Reporter reporter, string temp, ILogger log)
+public sealed class VerifyRun(RunnerSettings settings, ResticClient restic, PendingSnapshots pending, ScratchRecords records, Reporter reporter, string temp, ILogger log)
 {
     /// <summary>The scratch server: VERIFY_* where set, else the source server's MYSQL_* values.</summary>
     public static DatabaseSettings ScratchServer(RunnerSettings settings) => settings.Database with
@@ -56,11 +56,13 @@ public sealed class VerifyRun(RunnerSettings settings, ResticClient restic, Pend
         {
             throw new RunnerFailure(e.Reason, $"the scratch server for verification did not answer: {e.Message} (the scratch server is VERIFY_HOST, VERIFY_PORT, VERIFY_USER and VERIFY_PASSWORD where set); nothing was restored", null, e);
         }
+        // Scratch databases that killed runs left on this server go first: their names may be taken otherwise.
+        await records.DropLeftoversAsync(server, Endpoint, settings.Maintenance.Exclusive, stop);
         var names = await PlanAsync(server, snapshots, backedUp, stop);
         reporter.Started(snapshots.Select(s => s.Database!).ToList());
 
         using var tools = new MySqlTools(Scratch, temp);
-        var scratch = new ScratchDatabases(server, Endpoint, log);
+        var scratch = new ScratchDatabases(server, Endpoint, records, settings.Session.Namespace, settings.Session.Name ?? "", log);
         var proof = new DumpProof(restic, tools);
         var verified = new List<VerifiedDatabase>();
         var results = new List<CheckResult>();

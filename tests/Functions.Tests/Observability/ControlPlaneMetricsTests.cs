@@ -57,10 +57,11 @@ public sealed class ControlPlaneMetricsTests
     }
 
     [Fact]
-    public async Task The_point_in_time_gauges_come_from_status_point_in_time_and_are_absent_without_it()
+    public async Task The_point_in_time_gauges_come_from_spec_and_status_point_in_time_and_are_absent_without_it()
     {
         var metrics = new ControlPlaneMetrics();
         var withWindow = Configuration("pitr");
+        withWindow.Spec = withWindow.Spec with { PointInTime = new PointInTimeSpec { Enabled = true, Schedule = "*/10 * * * *" } };
         withWindow.Status = withWindow.Status! with
         {
             PointInTime = new PointInTimeStatus
@@ -69,6 +70,7 @@ public sealed class ControlPlaneMetricsTests
                 Latest = new DateTimeOffset(2026, 11, 24, 0, 55, 0, TimeSpan.Zero),
                 Windows = [new() { Start = new DateTimeOffset(2026, 11, 20, 0, 0, 0, TimeSpan.Zero), End = new DateTimeOffset(2026, 11, 22, 0, 0, 0, TimeSpan.Zero) },
                     new() { Start = new DateTimeOffset(2026, 11, 22, 1, 0, 0, TimeSpan.Zero), End = new DateTimeOffset(2026, 11, 24, 0, 55, 0, TimeSpan.Zero) }],
+                Gaps = [new() { FirstMissingFile = "mysql-bin.000007", LastMissingFile = "mysql-bin.000007" }],
             },
         };
         metrics.SetFromStatus(new StatusSnapshot([withWindow, Configuration("plain")], [], []), null, new DateTimeOffset(2026, 11, 24, 1, 0, 0, TimeSpan.Zero));
@@ -76,10 +78,12 @@ public sealed class ControlPlaneMetricsTests
         var samples = await Scrape(metrics);
         Assert.Equal(new DateTimeOffset(2026, 11, 24, 0, 55, 0, TimeSpan.Zero).ToUnixTimeSeconds(), Assert.Single(samples.Find(MetricNames.ConfigurationPointInTimeLatestTimestampSeconds, ("configuration", "pitr"))).Value);
         Assert.Equal(new DateTimeOffset(2026, 11, 20, 0, 0, 0, TimeSpan.Zero).ToUnixTimeSeconds(), Assert.Single(samples.Find(MetricNames.ConfigurationPointInTimeEarliestTimestampSeconds, ("configuration", "pitr"))).Value);
-        // Without a count, the gaps are the splits between the windows.
+        Assert.Equal(600, Assert.Single(samples.Find(MetricNames.ConfigurationPointInTimeArchiveIntervalSeconds, ("configuration", "pitr"))).Value);
         Assert.Equal(1, Assert.Single(samples.Find(MetricNames.ConfigurationPointInTimeGaps, ("configuration", "pitr"))).Value);
-        Assert.Empty(samples.Find(MetricNames.ConfigurationPointInTimeLatestTimestampSeconds, ("configuration", "plain")));
-        Assert.Empty(samples.Find(MetricNames.ConfigurationPointInTimeGaps, ("configuration", "plain")));
+        foreach (var name in new[] { MetricNames.ConfigurationPointInTimeLatestTimestampSeconds, MetricNames.ConfigurationPointInTimeArchiveIntervalSeconds, MetricNames.ConfigurationPointInTimeGaps })
+        {
+            Assert.Empty(samples.Find(name, ("configuration", "plain")));
+        }
     }
 
     [Fact]

@@ -83,6 +83,25 @@ public sealed class PushgatewayEventSinkTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_archive_pushes_what_it_stored_in_its_configurations_group()
+    {
+        var sink = new PushgatewayEventSink(_pushgateway.Url, Session, _http, NullLogger.Instance);
+
+        await sink.PublishAsync(Succeeded("archive") with
+        {
+            Databases = [],
+            PointInTime = new() { ArchivedFiles = 3, ArchivedBytes = 2419, LastArchivedFile = "mysql-bin.000004" },
+        }, CancellationToken.None);
+
+        var samples = PrometheusText.Parse(await _pushgateway.ScrapeAsync());
+        (string, string)[] group = [("job", "mysql-backup-archive"), ("namespace", "prod"), ("configuration", "shop"), ("repository", "blob")];
+        Assert.Equal(3, Assert.Single(samples.Find(MetricNames.BinlogArchivedFiles, group)).Value);
+        Assert.Equal(2419, Assert.Single(samples.Find(MetricNames.BinlogArchivedBytes, group)).Value);
+        Assert.Equal(1, Assert.Single(samples.Find(MetricNames.SessionSuccess, group)).Value);
+        Assert.Empty(samples.Find(MetricNames.DumpBytes, ("job", "mysql-backup-archive")));
+    }
+
+    [Fact]
     public async Task A_check_that_found_damage_pushes_integrity_zero_in_the_repositorys_group()
     {
         var sink = new PushgatewayEventSink(_pushgateway.Url, Session, _http, NullLogger.Instance);

@@ -38,6 +38,7 @@ public sealed class WebhookEventSinkTests(RunnerFixture fixture)
     [InlineData("forget")]
     [InlineData("unlock")]
     [InlineData("verify")]
+    [InlineData("archive")]
     public async Task Maintenance_verbs_report_signed_for_their_MaintenanceSession(string verb)
     {
         await using var receiver = await WebhookReceiver.StartAsync(Token);

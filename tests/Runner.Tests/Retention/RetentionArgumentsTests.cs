@@ -14,7 +14,7 @@ public sealed class RetentionArgumentsTests
         var arguments = string.Join(' ', RetentionRun.Arguments(Session, new() { KeepLast = 3, KeepDaily = 0, KeepMonthly = 2, KeepTags = ["keep=forever"], Prune = true }));
 
         Assert.Equal(
-            "forget --json -q --host prod.shop --tag config=shop,namespace=prod --group-by host,paths --keep-last 3 --keep-monthly 2 --keep-tag keep=forever --prune",
+            "forget --json -q --host prod.shop --tag config=shop,namespace=prod --group-by host,paths --keep-last 3 --keep-monthly 2 --keep-tag keep=forever --keep-tag kind=binlog --prune",
             arguments);
     }
 

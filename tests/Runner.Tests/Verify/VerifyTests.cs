@@ -320,6 +320,39 @@ public sealed class VerifyTests(RunnerFixture fixture)
         Assert.Empty(await ScratchDatabasesAsync(Db));
     }
 
+    [Fact]
+    public async Task A_scratch_database_a_SIGKILLed_run_left_is_dropped_by_the_next_verify_run()
+    {
+        var repository = Local();
+        await SampleDatabase.CreateAsync(Db, "vkill", extraRows: 500);
+        var settings = await BackUpAsync("vkill", repository, "vkill");
+        await using (var runner = RunnerProcess.Start("verify", EnvContract.ToEnvironment(settings), SlowClientFolder()))
+        {
+            var deadline = DateTime.UtcNow.AddSeconds(60);
+            while ((await ScratchDatabasesAsync(Db, "verify\\_vkill")).Count == 0)
+            {
+                Assert.True(DateTime.UtcNow < deadline, "the scratch database never appeared: " + runner.StderrSoFar);
+                await Task.Delay(200);
+            }
+            runner.Signal(9);
+            await runner.WaitAsync(TimeSpan.FromSeconds(60));
+        }
+        var left = Assert.Single(await ScratchDatabasesAsync(Db, "verify\\_vkill"));
+        // A database of the same pattern that no run recorded is never dropped.
+        await Db.ExecuteAsync("CREATE DATABASE verify_vkill_mine");
+
+        // A later verify run (another session) drops what the killed one left, then verifies as usual.
+        var again = settings with { Session = settings.Session with { Name = "vkill-verify-2" } };
+        var verify = await RunnerProcess.RunAsync("verify", again);
+
+        Assert.True(verify.ExitCode == 0, verify.ToString());
+        Assert.Contains("that verify session", verify.Stderr + verify.Stdout);
+        Assert.DoesNotContain(left, await ScratchDatabasesAsync(Db));
+        Assert.Equal(["verify_vkill_mine"], await ScratchDatabasesAsync(Db, "verify\\_vkill"));
+        Assert.Empty(Directory.GetFiles(Path.Combine(repository.Path!, "backup-runner", "verify-scratch")));
+        await Db.ExecuteAsync("DROP DATABASE verify_vkill_mine");
+    }
+
     /// <summary>
     /// A mariadb client that waits a minute before it applies anything, so a test can act mid-restore; interrupted,
     /// it ends at once, as the real client does.
