@@ -35,7 +35,7 @@ public sealed class ControlPlaneMetrics
     public const string MeterName = "Serverless.Backup.Control";
 
     /// <summary>Status gauges older than this are no longer reported to OpenTelemetry (another instance may have taken over).</summary>
-    public static readonly TimeSpan StatusLifetime = TimeSpan.FromMinutes(10);
+    public static readonly TimeSpan StatusLifetime = TimeSpan.FromMinutes(5);
 
     /// <param name="meterName">The meter's name; tests give each app its own, so that their exporters read only theirs.</param>
     /// <param name="clock">The clock that dates the last status read.</param>
