@@ -181,6 +181,28 @@ public sealed class SessionTelemetryTests : ApiServerTest, IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_backup_whose_job_fails_without_a_report_is_ended_by_reconcile_with_the_jobs_reason_under_the_creating_operation()
+    {
+        var operation = await UnderOperationAsync(() => _api.RunTimerAsync(FunctionNames.ScheduleTick, CancellationToken.None));
+        await UnderOperationAsync(() => _api.RunTimerAsync(FunctionNames.Reconcile, CancellationToken.None));
+        var job = Assert.Single(Events(SessionTelemetry.Events.Started)).Attributes[Dim.Job];
+        Server.Mutate("apis/batch/v1", "jobs", "prod", job, j => j["status"] = new System.Text.Json.Nodes.JsonObject
+        {
+            ["failed"] = 1,
+            ["conditions"] = new System.Text.Json.Nodes.JsonArray(new System.Text.Json.Nodes.JsonObject { ["type"] = "Failed", ["status"] = "True", ["reason"] = "BackoffLimitExceeded", ["message"] = "Job has reached the specified backoff limit" }),
+        });
+        var settling = await UnderOperationAsync(() => _api.RunTimerAsync(FunctionNames.Reconcile, CancellationToken.None));
+
+        var ended = Assert.Single(Events(SessionTelemetry.Events.Ended));
+        Assert.Equal(operation, ended.TraceId);
+        Assert.Equal(settling, ended.Attributes[Dim.InvocationOperationId]);
+        Assert.Equal(SessionPhase.Failed, ended.Attributes[Dim.Phase]);
+        Assert.Equal("BackoffLimitExceeded", ended.Attributes[Dim.Reason]);
+        Assert.Contains("backoff limit", ended.Attributes[Dim.Message]);
+        AssertDocumentedAndSecretFree(Gauges());
+    }
+
+    [Fact]
     public async Task A_restore_is_created_by_its_request_and_ends_with_the_bytes_and_snapshots_it_restored()
     {
         var body = Encoding.UTF8.GetBytes("""{"name": "restore-shop", "repository": "repo", "target": "shop-db", "snapshots": ["89abcdef01234567"]}""");
