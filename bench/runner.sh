@@ -6,6 +6,7 @@
 #
 #   bash bench/runner.sh [--size-mb 1000] [--backends local,azure] [--rss-sizes 200,2000]
 #   bash bench/runner.sh --verify [--size-mb 1000] [--rounds 2]
+#   bash bench/runner.sh --cpus 1 [--size-mb 1000] [--backends azure,s3] [--rounds 2] [--steps backup,restore]
 #
 # --size-mb    approximate dump size of the sysbench database for the timed comparison
 # --backends   local (restic's local backend) and/or azure (Azurite: restic 0.14's native azure backend
@@ -18,7 +19,17 @@
 #              `restic dump … | mariadb` into a fresh database; prints verify / restore and verify / shell restore,
 #              and the runner's peak RSS for each verb
 # --rounds     with --verify: rounds, in the order shell, restore, verify, then verify, restore, shell (the
-#              fastest of each counts); default 2
+#              fastest of each counts); default 2. With --cpus: rounds of each step, alternating the order
+# --cpus N     instead of the default comparison: both sides run pinned to the same N cores (`taskset`, the last N
+#              of the machine), as in a pod with a CPU limit of N; MariaDB and the storage emulators run on the other
+#              cores (the database and the storage are not in the runner's pod). Reports for every run the wall time
+#              and the CPU seconds (user + system, children included: the runner with mariadb-dump, restic and
+#              mariadb; the shell pipeline's processes; never the emulator or the server), and each step's ceiling
+#              on the same cores: `mariadb-dump > /dev/null` for a backup, `mariadb < dump.sql` from a local file
+#              for a restore. Backends: local, azure (Azurite; the shell side uses restic's native azure backend)
+#              and s3 (s3rver; restic 0.14's native s3 backend sends aws-chunked bodies that s3rver stores
+#              verbatim, so the shell side there is restic's local backend: the cheapest restic can do)
+# --steps      with --cpus: backup and/or restore (default backup,restore)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
@@ -29,6 +40,8 @@ rss_sizes="200,2000"
 rss_backend="azure"
 verify_mode=""
 rounds=2
+cpus=""
+steps="backup,restore"
 while [ $# -gt 0 ]; do
   case "$1" in
     --size-mb) size_mb="$2"; shift 2 ;;
@@ -37,6 +50,8 @@ while [ $# -gt 0 ]; do
     --rss-backend) rss_backend="$2"; shift 2 ;;
     --verify) verify_mode=1; backends="local"; rss_sizes=""; rss_backend="local"; shift ;;
     --rounds) rounds="$2"; shift 2 ;;
+    --cpus) cpus="$2"; rss_sizes=""; shift 2 ;;
+    --steps) steps="$2"; shift 2 ;;
     *) echo "unknown option $1 (see the header of $0)" >&2; exit 2 ;;
   esac
 done
@@ -51,6 +66,7 @@ runner="$work/runner/backup-runner"
 cleanup() {
   [ -n "${db_pid:-}" ] && kill "$db_pid" 2>/dev/null || true
   [ -n "${azurite_pid:-}" ] && kill "$azurite_pid" 2>/dev/null || true
+  [ -n "${s3rver_pid:-}" ] && kill "$s3rver_pid" 2>/dev/null || true
   wait 2>/dev/null || true
 }
 trap cleanup EXIT
@@ -60,10 +76,19 @@ import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()
 PY
 }
 
+# With --cpus: the sides run on the last N cores, the database server and the emulators on the others.
+side_pin=(); server_pin=()
+if [ -n "$cpus" ]; then
+  ncpu="$(nproc)"
+  [ "$cpus" -ge 1 ] && [ "$cpus" -le "$ncpu" ] || { echo "--cpus must be between 1 and $ncpu" >&2; exit 2; }
+  side_pin=(taskset -c "$((ncpu - cpus))-$((ncpu - 1))")
+  [ "$cpus" -lt "$ncpu" ] && server_pin=(taskset -c "0-$((ncpu - cpus - 1))")
+fi
+
 # --- a throwaway MariaDB ----------------------------------------------------------------------
 db_port="$(free_port)"
 mariadb-install-db --no-defaults --datadir="$work/db" --auth-root-authentication-method=socket --skip-test-db --user=root >/dev/null 2>&1
-mariadbd --no-defaults --datadir="$work/db" --socket="$work/db.sock" --port="$db_port" --bind-address=127.0.0.1 \
+"${server_pin[@]}" mariadbd --no-defaults --datadir="$work/db" --socket="$work/db.sock" --port="$db_port" --bind-address=127.0.0.1 \
   --user=root --skip-log-bin --skip-name-resolve --innodb-buffer-pool-size=1G --innodb-flush-log-at-trx-commit=0 \
   --max-allowed-packet=256M >"$work/db.log" 2>&1 &
 db_pid=$!
@@ -74,10 +99,18 @@ if [[ ",$backends,$rss_backend," == *",azure,"* ]]; then
   if (exec 3<>/dev/tcp/127.0.0.1/10000) 2>/dev/null; then
     echo "port 10000 is taken: the azure comparison needs it for restic 0.14's native azure backend" >&2; exit 2
   fi
-  node_modules/.bin/azurite-blob --blobHost 127.0.0.1 --blobPort 10000 --location "$work/azurite" --silent \
+  "${server_pin[@]}" node_modules/.bin/azurite-blob --blobHost 127.0.0.1 --blobPort 10000 --location "$work/azurite" --silent \
     --skipApiVersionCheck --loose >"$work/azurite.log" 2>&1 &
   azurite_pid=$!
   for _ in $(seq 1 30); do (exec 3<>/dev/tcp/127.0.0.1/10000) 2>/dev/null && break; sleep 1; done
+fi
+if [[ ",$backends," == *",s3,"* ]]; then
+  s3_port="$(free_port)"
+  mkdir -p "$work/s3rver"
+  "${server_pin[@]}" node_modules/.bin/s3rver --address 127.0.0.1 --port "$s3_port" --directory "$work/s3rver" --silent \
+    >"$work/s3rver.log" 2>&1 &
+  s3rver_pid=$!
+  for _ in $(seq 1 30); do (exec 3<>/dev/tcp/127.0.0.1/"$s3_port") 2>/dev/null && break; sleep 1; done
 fi
 azurite_key="Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
 
@@ -98,19 +131,41 @@ export MYSQL_PWD=bench-pw
 dump_args=(--no-defaults -h 127.0.0.1 -P "$db_port" -u bench --single-transaction --routines --triggers --events --hex-blob --skip-dump-date)
 
 # Runs the runner with its environment; prints "seconds peak_rss_kb".
+# Runs the runner with its environment; prints "seconds peak_rss_kb". With --cpus it runs on the side's cores and
+# its CPU seconds (user + system, its children included) go to $work/last-cpu.
 run_runner() { # verb envfile
-  local start end pid hwm=0
+  local start end pid tpid hwm=0 vars
+  # Read before the runner starts: a command substitution in its command line would be a child of its own.
+  vars="$(cat "$2")"
   start="$(now)"
-  env -i PATH="$PATH" HOME="$HOME" TMPDIR="${TMPDIR:-/tmp}" $(cat "$2") "$runner" "$1" >"$work/runner-$1.out" 2>"$work/runner-$1.err" &
-  pid=$!
-  while kill -0 "$pid" 2>/dev/null; do
+  if [ -n "$cpus" ]; then
+    "${side_pin[@]}" /usr/bin/time -o "$work/last-time" -f '%U %S' \
+      env -i PATH="$PATH" HOME="$HOME" TMPDIR="${TMPDIR:-/tmp}" $vars "$runner" "$1" >"$work/runner-$1.out" 2>"$work/runner-$1.err" &
+    tpid=$!; pid=""
+    # time forks env, which executes the runner: the runner is time's only child.
+    while [ -z "$pid" ] && kill -0 "$tpid" 2>/dev/null; do pid="$(cat "/proc/$tpid/task/$tpid/children" 2>/dev/null | awk '{ print $1 }')"; done
+  else
+    env -i PATH="$PATH" HOME="$HOME" TMPDIR="${TMPDIR:-/tmp}" $vars "$runner" "$1" >"$work/runner-$1.out" 2>"$work/runner-$1.err" &
+    tpid=$!; pid=$tpid
+  fi
+  while [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; do
     h="$(awk '/VmHWM/ { print $2 }' "/proc/$pid/status" 2>/dev/null || true)"
     [ -n "$h" ] && [ "$h" -gt "$hwm" ] && hwm="$h"
     sleep 0.1
   done
-  wait "$pid" || { echo "runner $1 failed:" >&2; tail -5 "$work/runner-$1.err" >&2; tail -3 "$work/runner-$1.out" >&2; exit 1; }
+  wait "$tpid" || { echo "runner $1 failed:" >&2; tail -5 "$work/runner-$1.err" >&2; tail -3 "$work/runner-$1.out" >&2; exit 1; }
   end="$(now)"
+  [ -n "$cpus" ] && awk '{ printf "%.2f\n", $1 + $2 }' "$work/last-time" >"$work/last-cpu"
   echo "$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.2f", b - a }') $hwm"
+}
+
+# With --cpus: runs a command on the side's cores; prints "seconds cpu_seconds" (its children included).
+run_side() {
+  local start t
+  start="$(now)"
+  "${side_pin[@]}" /usr/bin/time -o "$work/last-time" -f '%U %S' "$@" || { echo "failed: $*" >&2; exit 1; }
+  t="$(awk -v a="$start" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }')"
+  echo "$t $(awk '{ printf "%.2f", $1 + $2 }' "$work/last-time")"
 }
 
 runner_env() { # file backend repo-dir-or-container session database [restore-into]
@@ -122,9 +177,13 @@ runner_env() { # file backend repo-dir-or-container session database [restore-in
     echo "RESTIC_PASSWORD=bench-restic-pw"
     if [ "$2" = local ]; then
       echo "REPOSITORY_BACKEND=local REPOSITORY_PATH=$3"
-    else
+    elif [ "$2" = azure ]; then
       echo "REPOSITORY_BACKEND=azure AZURE_ACCOUNT_NAME=devstoreaccount1 AZURE_ACCOUNT_KEY=$azurite_key"
       echo "AZURE_ENDPOINT=http://127.0.0.1:10000/devstoreaccount1 AZURE_CONTAINER=$3"
+    fi
+    if [ "$2" = s3 ]; then
+      echo "REPOSITORY_BACKEND=s3 S3_ENDPOINT=http://127.0.0.1:$s3_port S3_REGION=us-east-1 S3_FORCE_PATH_STYLE=true"
+      echo "S3_BUCKET=$3 AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER"
     fi
     if [ -n "${6:-}" ]; then echo "RESTORE_FROM_SESSION=$4 RESTORE_RENAME=$5=$6"; fi
   } | tr ' ' '\n' >"$1"
@@ -185,6 +244,83 @@ if [ -n "$verify_mode" ]; then
   printf '\nverify / runner restore: %s   verify / shell restore: %s   runner restore / shell restore: %s\n' \
     "$(ratio "$verify" "$runner_restore")" "$(ratio "$verify" "$shell_restore")" "$(ratio "$runner_restore" "$shell_restore")"
   printf 'runner peak RSS: restore %s MB, verify %s MB; dump %s bytes\n' "$((rss_restore / 1024))" "$((rss_verify / 1024))" "$bytes"
+  exit 0
+fi
+
+# --- both sides under one CPU limit, with CPU seconds and each step's ceiling ----------------------------
+if [ -n "$cpus" ]; then
+  [[ ",$steps," != *",restore,"* || ",$steps," == *",backup,"* ]] || { echo "--steps restore needs backup too (it restores those backups)" >&2; exit 2; }
+  root_sql() { env -u MYSQL_PWD mariadb --no-defaults -S "$work/db.sock" -uroot -e "$1"; }
+  dump_q="$(printf '%q ' "${dump_args[@]}")"
+  load_q="mariadb --no-defaults -h 127.0.0.1 -P $db_port -u bench"
+  # The restore ceiling's input, written once outside the timing.
+  [[ ",$steps," == *",restore,"* ]] && mariadb-dump "${dump_args[@]}" sb >"$work/sb.sql"
+  # A tiny database: a runner backup of it creates an S3 repository outside the timing (restic's native s3 backend
+  # cannot write to s3rver).
+  root_sql "DROP DATABASE IF EXISTS tiny; CREATE DATABASE tiny; CREATE TABLE tiny.t (id INT PRIMARY KEY); INSERT INTO tiny.t VALUES (1)"
+  echo "both sides on cores ${side_pin[*]:2} (--cpus $cpus); MariaDB and the emulators on ${server_pin[*]:2}"
+  printf '\n%-6s %-8s %-8s %5s %9s %9s %8s\n' backend step side round wall_s cpu_s rss_mb
+  declare -A best_wall best_cpu all_wall all_cpu rss
+  record() { # key wall cpu
+    best_wall[$1]="$(min "${best_wall[$1]:-}" "$2")"; best_cpu[$1]="$(min "${best_cpu[$1]:-}" "$3")"
+    all_wall[$1]="${all_wall[$1]:-}${all_wall[$1]:+ }$2"; all_cpu[$1]="${all_cpu[$1]:-}${all_cpu[$1]:+ }$3"
+  }
+  IFS=, read -ra backend_list <<<"$backends"
+  IFS=, read -ra step_list <<<"$steps"
+  for backend in "${backend_list[@]}"; do
+    for step in "${step_list[@]}"; do
+      for round in $(seq 1 "$rounds"); do
+        order="ceiling shell runner"; [ $(( round % 2 )) = 0 ] && order="runner shell ceiling"
+        if [ "$step" = backup ]; then
+          case "$backend" in
+            local) shell_repo="$work/repo-shell-$round"; runner_repo="$work/repo-runner-$round"
+                   rm -rf "$shell_repo" "$runner_repo"; RESTIC_REPOSITORY="$runner_repo" restic init >/dev/null ;;
+            azure) shell_repo="azure:cpushell$round:/"; runner_repo="cpurunner$round"
+                   AZURE_ACCOUNT_NAME=devstoreaccount1 AZURE_ACCOUNT_KEY="$azurite_key" RESTIC_REPOSITORY="azure:$runner_repo:/" restic init >/dev/null ;;
+            s3)    shell_repo="$work/repo-s3shell-$round"; runner_repo="cpurunner$round"; rm -rf "$shell_repo"
+                   runner_env "$work/env-init" s3 "$runner_repo" init tiny; run_runner backup "$work/env-init" >/dev/null ;;
+          esac
+          AZURE_ACCOUNT_NAME=devstoreaccount1 AZURE_ACCOUNT_KEY="$azurite_key" RESTIC_REPOSITORY="$shell_repo" restic init >/dev/null
+        else
+          root_sql "DROP DATABASE IF EXISTS sb_shell; CREATE DATABASE sb_shell; DROP DATABASE IF EXISTS sb_runner; DROP DATABASE IF EXISTS sb_ceiling; CREATE DATABASE sb_ceiling"
+        fi
+        for who in $order; do
+          r=""
+          case "$step/$who" in
+            backup/ceiling) read -r t c <<<"$(run_side bash -c "set -o pipefail; mariadb-dump $dump_q sb >/dev/null")" ;;
+            backup/shell) read -r t c <<<"$(AZURE_ACCOUNT_NAME=devstoreaccount1 AZURE_ACCOUNT_KEY="$azurite_key" RESTIC_REPOSITORY="$shell_repo" \
+                run_side bash -c "set -o pipefail; mariadb-dump $dump_q sb | restic backup --stdin --stdin-filename sb.sql --host bench --tag shell -q >/dev/null")" ;;
+            backup/runner) runner_env "$work/env-backup" "$backend" "$runner_repo" "bench-1" sb
+                read -r t r <<<"$(run_runner backup "$work/env-backup")"; c="$(cat "$work/last-cpu")"
+                bytes="$(dump_bytes "$work/runner-backup.out")" ;;
+            restore/ceiling) read -r t c <<<"$(run_side bash -c "$load_q sb_ceiling <$(printf '%q' "$work/sb.sql")")" ;;
+            restore/shell) read -r t c <<<"$(AZURE_ACCOUNT_NAME=devstoreaccount1 AZURE_ACCOUNT_KEY="$azurite_key" RESTIC_REPOSITORY="$shell_repo" \
+                run_side bash -c "set -o pipefail; restic dump latest sb.sql --tag shell | $load_q sb_shell")" ;;
+            restore/runner) runner_env "$work/env-restore" "$backend" "$runner_repo" "bench-1" sb sb_runner
+                read -r t r <<<"$(run_runner restore "$work/env-restore")"; c="$(cat "$work/last-cpu")" ;;
+          esac
+          record "$backend/$step/$who" "$t" "$c"
+          if [ -n "$r" ]; then r=$(( r / 1024 )); [ "$r" -gt "${rss[$backend/$step]:-0}" ] && rss[$backend/$step]="$r"; fi
+          printf '%-6s %-8s %-8s %5s %9s %9s %8s\n' "$backend" "$step" "$who" "$round" "$t" "$c" "${r:--}"
+        done
+      done
+    done
+  done
+  printf '\nfastest of %s rounds (all rounds in brackets); ratios are runner / shell, and each side / the ceiling\n' "$rounds"
+  printf '%-6s %-8s %8s %8s %8s %10s %9s %9s %9s %8s %8s\n' backend step runner_s shell_s ceil_s wall_ratio runner_cpu shell_cpu cpu_ratio rss_mb
+  for backend in "${backend_list[@]}"; do
+    for step in "${step_list[@]}"; do
+      k="$backend/$step"
+      printf '%-6s %-8s %8s %8s %8s %10s %9s %9s %9s %8s\n' "$backend" "$step" "${best_wall[$k/runner]}" "${best_wall[$k/shell]}" \
+        "${best_wall[$k/ceiling]}" "$(ratio "${best_wall[$k/runner]}" "${best_wall[$k/shell]}")" \
+        "${best_cpu[$k/runner]}" "${best_cpu[$k/shell]}" "$(ratio "${best_cpu[$k/runner]}" "${best_cpu[$k/shell]}")" "${rss[$k]:-}"
+      printf '       wall: runner [%s] shell [%s] ceiling [%s]; cpu: runner [%s] shell [%s] ceiling [%s]\n' \
+        "${all_wall[$k/runner]}" "${all_wall[$k/shell]}" "${all_wall[$k/ceiling]}" "${all_cpu[$k/runner]}" "${all_cpu[$k/shell]}" "${all_cpu[$k/ceiling]}"
+      printf '       runner / ceiling %s, shell / ceiling %s (wall)\n' \
+        "$(ratio "${best_wall[$k/runner]}" "${best_wall[$k/ceiling]}")" "$(ratio "${best_wall[$k/shell]}" "${best_wall[$k/ceiling]}")"
+    done
+  done
+  echo "dump: ${bytes:-?} bytes"
   exit 0
 fi
 

@@ -9,7 +9,7 @@ public static class RunnerRuntime
 {
     /// <summary>
     /// A 1 MiB first generation (hexadecimal, as the runtime reads it). Uploading to Azure or S3 leaves a little
-    /// garbage per request (the storage SDK, Kestrel); with the default budget it piled up for the whole run, so a
+    /// garbage per request (the storage SDK, the loopback REST server); with the default budget it piled up for the whole run, so a
     /// 2 GB backup peaked about 11 MB above a 200 MB one. Collected every MiB, memory stays flat at no measurable cost.
     /// </summary>
     public static readonly IReadOnlyDictionary<string, string> Environment = new Dictionary<string, string>

@@ -135,24 +135,50 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
         {
             return false;
         }
-        // A SigV4 payload hash needs the whole body before sending: it is held once (a pack is at most 16 MiB).
-        using var body = new MemoryStream(length is { } n and < int.MaxValue ? (int)n : 0);
-        using (var hashing = new HashingStream(content))
+        // A SigV4 payload hash needs the whole body before sending: it is held once, in a block of a pool of their
+        // own (a pack fits in one; a fresh 6 MiB array per pack was garbage the size of the backup), read into with
+        // reads as large as the REST server's socket gives.
+        var buffer = Blocks.Rent(AzureBlobObjectStore.BlockSize);
+        try
         {
-            await hashing.CopyToAsync(body, cancellationToken);
-            hashing.Verify(key, sha256);
+            using var hashing = new HashingStream(content);
+            var read = await hashing.ReadChunkAsync(buffer.AsMemory(0, AzureBlobObjectStore.BlockSize), cancellationToken);
+            MemoryStream body;
+            if (read < AzureBlobObjectStore.BlockSize)
+            {
+                body = new MemoryStream(buffer, 0, read, writable: false);
+            }
+            else
+            {
+                // Larger than a block (a large index): the whole of it, as before.
+                body = new MemoryStream(length is { } n and < int.MaxValue ? (int)n : 2 * read);
+                body.Write(buffer, 0, read);
+                await hashing.CopyToAsync(body, cancellationToken);
+                body.Position = 0;
+            }
+            using (body)
+            {
+                hashing.Verify(key, sha256);
+                await _client.PutObjectAsync(new PutObjectRequest
+                {
+                    BucketName = _bucket,
+                    Key = _prefix + key,
+                    InputStream = body,
+                    UseChunkEncoding = false,
+                    AutoCloseStream = false,
+                }, cancellationToken);
+            }
+            return true;
         }
-        body.Position = 0;
-        await _client.PutObjectAsync(new PutObjectRequest
+        finally
         {
-            BucketName = _bucket,
-            Key = _prefix + key,
-            InputStream = body,
-            UseChunkEncoding = false,
-            AutoCloseStream = false,
-        }, cancellationToken);
-        return true;
+            Blocks.Return(buffer);
+        }
     }
+
+    /// <summary>One upload block per REST connection, as the Azure store keeps.</summary>
+    private static readonly System.Buffers.ArrayPool<byte> Blocks =
+        System.Buffers.ArrayPool<byte>.Create(AzureBlobObjectStore.BlockSize, ResticRepositoryEndpoint.RestConnections);
 
     public async Task<bool> DeleteAsync(string key, CancellationToken cancellationToken)
     {

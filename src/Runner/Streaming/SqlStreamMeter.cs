@@ -40,6 +40,11 @@ public sealed class SqlStreamMeter(string database, Reporter reporter) : IDispos
     {
         _ = PipeCapacity.TryEnlarge(source);
         _ = PipeCapacity.TryEnlarge(destination);
+        if (Environment.ProcessorCount == 1)
+        {
+            await CopyInOneLoopAsync(source, destination, stopSource, cancellationToken);
+            return;
+        }
         // A fixed ring of buffers, all taken (and written) up front: the copy's memory is the same from its first
         // byte to its last, whatever the size of the dump or how far the consumer falls behind.
         var owned = new byte[BufferCount][];
@@ -128,6 +133,46 @@ public sealed class SqlStreamMeter(string database, Reporter reporter) : IDispos
         if (readError is not null)
         {
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(readError);
+        }
+    }
+
+    /// <summary>
+    /// With one core (a pod's CPU limit of 1 or less), the two threads cannot run at once: handing each buffer from
+    /// one to the other only adds wake-ups and the blocking queue's spinning. One thread of its own reads, hashes
+    /// and writes in turn; the 1 MiB pipes on both sides keep the dump tool and restic busy meanwhile.
+    /// </summary>
+    private async Task CopyInOneLoopAsync(Stream source, Stream destination, Action stopSource, CancellationToken cancellationToken)
+    {
+        var buffer = Buffers.Rent(BufferSize);
+        try
+        {
+            await Task.Factory.StartNew(() =>
+            {
+                int read;
+                while (!cancellationToken.IsCancellationRequested && (read = source.Read(buffer, 0, BufferSize)) > 0)
+                {
+                    _hash.AppendData(buffer, 0, read);
+                    RememberTail(buffer, read);
+                    Bytes += read;
+                    try
+                    {
+                        destination.Write(buffer, 0, read);
+                    }
+                    catch
+                    {
+                        // The consumer stopped reading: stop the source too.
+                        stopSource();
+                        throw;
+                    }
+                    reporter.Advance(database, _written += read, read);
+                }
+                cancellationToken.ThrowIfCancellationRequested();
+                destination.Flush();
+            }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        }
+        finally
+        {
+            Buffers.Return(buffer);
         }
     }
 
