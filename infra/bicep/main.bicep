@@ -1,6 +1,6 @@
 // Azure resources for the serverless MySQL backup: the Functions app (Flex Consumption, dotnet-isolated), the
 // backup storage, the identities (the runner's through AKS workload identity), Key Vault for the secrets,
-// monitoring and alerts. Deploy into a resource group (docs/deploy.md):
+// monitoring (Application Insights, the backup workbook) and alerts on the app's own telemetry. Deploy into a resource group (docs/deploy.md):
 //   az deployment group create -g <group> -f infra/bicep/main.bicep -p infra/bicep/main.bicepparam
 // The AKS cluster itself is not created here; it needs the OIDC issuer and workload identity enabled.
 targetScope = 'resourceGroup'
@@ -49,8 +49,9 @@ param resticPassword string
 @description('E-mail address for the alerts, or empty for none.')
 param alertEmail string = ''
 
-@description('Hours without a successful backup before the missing-backup alert fires.')
-param missingBackupHours int = 26
+@secure()
+@description('Webhook for the alerts (common alert schema), such as a Teams or Slack workflow URL, or empty for none. Kept out of the parameters file: its URL carries its key.')
+param alertWebhookUrl string = ''
 
 @description('Maximum Flex Consumption instances.')
 param maximumInstanceCount int = 40
@@ -76,7 +77,7 @@ module monitoring 'modules/monitoring.bicep' = {
     location: location
     namePrefix: namePrefix
     alertEmail: alertEmail
-    missingBackupHours: missingBackupHours
+    alertWebhookUrl: alertWebhookUrl
     functionAppName: functionAppName
   }
 }
@@ -143,8 +144,11 @@ output backupContainerName string = backupStorage.outputs.containerName
 @description('Key Vault holding webhook-master-key and restic-password.')
 output keyVaultName string = keyVault.outputs.vaultName
 
-@description('Log Analytics workspace for the AKS monitoring add-on (the runner alerts read its ContainerLogV2).')
+@description('Log Analytics workspace of Application Insights: the alerts and the workbook read the app\'s telemetry there (no Container Insights needed).')
 output logAnalyticsWorkspaceId string = monitoring.outputs.workspaceId
+
+@description('The backup workbook (Azure portal: Monitor, Workbooks), explained in docs/operations.md.')
+output workbookId string = monitoring.outputs.workbookId
 
 @description('Alert rules, explained in docs/operations.md.')
 output alertRuleNames array = monitoring.outputs.alertRuleNames

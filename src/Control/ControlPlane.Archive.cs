@@ -43,7 +43,7 @@ public sealed partial class ControlPlane
             return 0;
         }
         var maintenances = await cluster.ListAsync<MaintenanceSession>(null, null, cancellationToken);
-        var scheduler = new MaintenanceScheduler(cluster, settings, clock, metrics, Log);
+        var scheduler = new MaintenanceScheduler(cluster, settings, clock, metrics, Log, Telemetry);
         var created = 0;
         await report.EachAsync(due, d => Identify(d.Configuration), async d =>
         {

@@ -31,20 +31,25 @@ public sealed partial class ControlPlane
         if (job is null)
         {
             // Logged by the instance whose write settled it, once, when instances race.
-            if (await SessionAccess.UpdateStatusAsync(cluster, session, st => SessionPhase.CanMove(st?.Phase, SessionPhase.Failed)
+            SessionStatus? failed = null;
+            if (await SessionAccess.UpdateStatusAsync(cluster, session, st => failed = SessionPhase.CanMove(st?.Phase, SessionPhase.Failed)
                 ? (st ?? new()) with { Phase = SessionPhase.Failed, Reason = problem!.Value.Reason, Message = problem.Value.Message, CompletionTime = now }
                 : null, cancellationToken))
             {
                 LogPhase(session, SessionPhase.Failed, problem!.Value.Reason, LogLevel.Error, problem.Value.Message);
+                Telemetry.Ended(session, failed);
                 await RecordUnverifiedAsync(session, $"{problem.Value.Reason}: {problem.Value.Message}", now, null, cancellationToken);
             }
             return false;
         }
         await cluster.TryCreateJobAsync(job, cancellationToken);
         var deadline = now + TimeSpan.FromSeconds(job.Spec.ActiveDeadlineSeconds ?? 7200);
-        await SessionAccess.UpdateStatusAsync(cluster, session, st => SessionPhase.CanMove(st?.Phase, SessionPhase.Running)
+        if (await SessionAccess.UpdateStatusAsync(cluster, session, st => SessionPhase.CanMove(st?.Phase, SessionPhase.Running)
             ? (st ?? new()) with { Phase = SessionPhase.Running, Reason = null, Message = null, JobName = job.Metadata.Name, StartTime = st?.StartTime ?? now, SessionDeadline = deadline }
-            : null, cancellationToken);
+            : null, cancellationToken))
+        {
+            Telemetry.Started(session, job.Metadata.Name);
+        }
         using (Log.BeginScope(Fields(session) with { Phase = SessionPhase.Running }))
         {
             Log.JobStarted(job.Metadata.Name, job.Spec.Template.Spec.Containers[0].Args[0], exclusive ? "true" : "false");
@@ -76,6 +81,7 @@ public sealed partial class ControlPlane
         {
             return false;
         }
+        SessionStatus? settled = null;
         var written = await SessionAccess.UpdateStatusAsync(cluster, session, st =>
         {
             if (!SessionPhase.CanMove(st?.Phase, v.Phase))
@@ -83,7 +89,7 @@ public sealed partial class ControlPlane
                 return null;
             }
             var start = st?.StartTime;
-            return (st ?? new()) with
+            return settled = (st ?? new()) with
             {
                 Phase = v.Phase, Reason = v.Reason, Message = v.Message, CompletionTime = now,
                 SessionDuration = start is { } t ? GoDuration.Format(now - t) : null,
@@ -92,6 +98,7 @@ public sealed partial class ControlPlane
         if (written)
         {
             LogPhase(session, v.Phase, v.Reason, v.Phase == SessionPhase.Failed ? LogLevel.Error : LogLevel.Warning, v.Message);
+            Telemetry.Ended(session, settled);
             await RecordUnverifiedAsync(session, $"{v.Reason}: {v.Message}", now, status?.StartTime, cancellationToken);
             await PointInTimeStatusWriter.RecordUnreportedAsync(cluster, session, $"{v.Reason}: {v.Message}", now, cancellationToken);
         }

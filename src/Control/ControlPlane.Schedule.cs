@@ -204,6 +204,8 @@ public sealed partial class ControlPlane
             },
             Spec = new BackupSessionSpec { Invoker = new Invoker { Name = configuration.Name }, ScheduledFor = slot },
         };
+        // The operation creating it (the timer's invocation, the HTTP request) is the session's, to its end.
+        SessionTelemetry.StampOperation(session.Metadata);
         if (!await cluster.TryCreateAsync(session, cancellationToken))
         {
             // Another instance created it: it counts as active for the configurations after this one.
@@ -217,6 +219,9 @@ public sealed partial class ControlPlane
         var now = clock.GetUtcNow();
         // Sessions created in this pass count as active for the ones after them.
         sessions.Add(session);
+        var first = reason is null
+            ? new SessionStatus { Phase = SessionPhase.Pending }
+            : new SessionStatus { Phase = SessionPhase.Skipped, Reason = "RepositoryBusy", CompletionTime = now, Message = reason };
         await StatusWriter.UpdateAsync(cluster, session, s =>
         {
             // Only the first status: Reconcile may already have started a session that no other says is busy.
@@ -224,11 +229,10 @@ public sealed partial class ControlPlane
             {
                 return false;
             }
-            s.Status = reason is null
-                ? new SessionStatus { Phase = SessionPhase.Pending }
-                : new SessionStatus { Phase = SessionPhase.Skipped, Reason = "RepositoryBusy", CompletionTime = now, Message = reason };
+            s.Status = first;
             return true;
         }, cancellationToken);
+        Telemetry.Created(session, first);
         var fields = new LogFields { Namespace = configuration.Namespace, Configuration = configuration.Name, Repository = repository, Kind = session.Kind, Session = name };
         using (Log.BeginScope(reason is null ? fields with { Phase = SessionPhase.Pending } : fields with { Phase = SessionPhase.Skipped, Reason = "RepositoryBusy" }))
         {

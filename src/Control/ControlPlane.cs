@@ -16,8 +16,12 @@ namespace Serverless.Backup.Control;
 /// firing, or two app instances, change nothing twice (deterministic names, 409 means it exists).
 /// </summary>
 public sealed partial class ControlPlane(
-    IClusterGateway cluster, AppSettings settings, RunnerJobOptions jobOptions, TimeProvider clock, ControlPlaneMetrics? metrics = null, ILogger? log = null)
+    IClusterGateway cluster, AppSettings settings, RunnerJobOptions jobOptions, TimeProvider clock, ControlPlaneMetrics? metrics = null, ILogger? log = null,
+    SessionTelemetry? telemetry = null)
 {
+    /// <summary>The sessions' structured telemetry (created, started, ended).</summary>
+    internal SessionTelemetry Telemetry { get; } = telemetry ?? new SessionTelemetry();
+
     private static string? Label(k8s.IKubernetesObject<V1ObjectMeta> resource, string key) =>
         resource.Metadata.Labels is { } labels && labels.TryGetValue(key, out var value) ? value : null;
 
@@ -162,9 +166,13 @@ public sealed partial class ControlPlane(
         var message = blocker is BackupSession
             ? $"{Describe(blocker, repository, queued)}: one backup per repository at a time"
             : $"{Describe(blocker, repository, queued)}: a backup does not start while the repository is under maintenance";
-        await SessionAccess.UpdateStatusAsync(cluster, session, st => SessionPhase.CanMove(st?.Phase, SessionPhase.Skipped)
+        SessionStatus? skipped = null;
+        if (await SessionAccess.UpdateStatusAsync(cluster, session, st => skipped = SessionPhase.CanMove(st?.Phase, SessionPhase.Skipped)
             ? (st ?? new()) with { Phase = SessionPhase.Skipped, Reason = "RepositoryBusy", Message = message, CompletionTime = now }
-            : null, cancellationToken);
+            : null, cancellationToken))
+        {
+            Telemetry.Ended(session, skipped);
+        }
         LogPhase(session, SessionPhase.Skipped, "RepositoryBusy", LogLevel.Warning, message);
     }
 

@@ -17,7 +17,8 @@ namespace Serverless.Backup.Control;
 /// missed slot runs, within <see cref="CheckStartingDeadline"/>. The verification schedules of BackupConfigurations
 /// work the same way (MaintenanceScheduler.Verify.cs). Two list calls (Repositories, BackupConfigurations) a tick.
 /// </summary>
-public sealed partial class MaintenanceScheduler(IClusterGateway cluster, AppSettings settings, TimeProvider clock, ControlPlaneMetrics? metrics = null, ILogger? log = null)
+public sealed partial class MaintenanceScheduler(IClusterGateway cluster, AppSettings settings, TimeProvider clock, ControlPlaneMetrics? metrics = null, ILogger? log = null,
+    SessionTelemetry? telemetry = null)
 {
     private readonly ILogger _log = log ?? NullLogger.Instance;
 
@@ -131,6 +132,7 @@ public sealed partial class MaintenanceScheduler(IClusterGateway cluster, AppSet
         {
             session.Metadata.Labels[Api.ConfigurationLabel] = configuration;
         }
+        SessionTelemetry.StampOperation(session.Metadata);
         if (!await cluster.TryCreateAsync(session, cancellationToken))
         {
             return false;
@@ -140,6 +142,7 @@ public sealed partial class MaintenanceScheduler(IClusterGateway cluster, AppSet
             s.Status ??= new SessionStatus { Phase = SessionPhase.Pending };
             return true;
         }, cancellationToken);
+        telemetry?.Created(session, new SessionStatus { Phase = SessionPhase.Pending });
         using (_log.BeginScope(new LogFields
         {
             Namespace = session.Namespace, Repository = session.Spec.Repository.Name, Kind = session.Kind, Session = session.Name,

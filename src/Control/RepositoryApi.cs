@@ -125,6 +125,16 @@ public sealed class RepositoryApi(IClusterGateway cluster, MaintenanceScheduler 
     /// </summary>
     public async Task WriteMetricsAsync(Stream output, CancellationToken cancellationToken)
     {
+        await RefreshStatusMetricsAsync(cancellationToken);
+        await metrics.ExportAsync(output, cancellationToken);
+    }
+
+    /// <summary>
+    /// Sets the status-derived gauges from the resources as listed now (five list calls): for a scrape, and after
+    /// each Reconcile while an OpenTelemetry exporter reads them (Azure Monitor has no scrape).
+    /// </summary>
+    public async Task RefreshStatusMetricsAsync(CancellationToken cancellationToken)
+    {
         var configurations = await cluster.ListAsync<BackupConfiguration>(null, null, cancellationToken);
         var repositories = await cluster.ListAsync<Repository>(null, null, cancellationToken);
         var backups = await cluster.ListAsync<BackupSession>(null, null, cancellationToken);
@@ -141,7 +151,6 @@ public sealed class RepositoryApi(IClusterGateway cluster, MaintenanceScheduler 
         invalid.AddRange(repositories
             .Select(r => maintenance.ProblemOf(r, out _) is { } problem ? new InvalidResource(r.Kind, r.Namespace, r.Name, problem) : null)
             .OfType<InvalidResource>());
-        metrics.SetFromStatus(new StatusSnapshot(configurations, repositories, sessions, invalid), settings.TimeZone, clock.GetUtcNow());
-        await metrics.ExportAsync(output, cancellationToken);
+        metrics.SetFromStatus(new StatusSnapshot(configurations, repositories, sessions, invalid, backups), settings.TimeZone, clock.GetUtcNow());
     }
 }

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using k8s.Models;
 using Serverless.Backup.Core;
+using Serverless.Backup.Control.Observability;
 using Serverless.Backup.Control.Resources;
 using Serverless.Backup.Control.Cluster;
 
@@ -176,10 +177,12 @@ public sealed class SessionApi(IClusterGateway cluster, ControlPlane control, Ti
                 return ApiResult.Error(422, $"fromSession: BackupSession {ns}/{from} {(source is null ? "does not exist" : $"is {source.Status?.Phase ?? SessionPhase.Pending}, not Succeeded")}");
             }
         }
+        SessionTelemetry.StampOperation(restore.Metadata);
         if (!await cluster.TryCreateAsync(restore, cancellationToken))
         {
             return ApiResult.Error(409, $"RestoreSession {ns}/{name} exists already: choose another name");
         }
+        control.Telemetry.Created(restore, restore.Status);
         return new ApiResult(202, new SessionStarted(name, ns, SessionPhase.Pending), SessionPath(ns, ResourceType.RestoreSession.Plural, name));
     }
 

@@ -20,7 +20,8 @@ namespace Serverless.Backup.Control;
 /// events move the phase only forward, and an event older than the last accepted one is a replay. A final event
 /// that reports on the repository (snapshots, size, integrity, retention) is written to Repository.status too.
 /// </summary>
-public sealed class SessionEvents(IClusterGateway cluster, AppSettings settings, TimeProvider clock, ControlPlaneMetrics? metrics = null, ILogger? log = null)
+public sealed class SessionEvents(IClusterGateway cluster, AppSettings settings, TimeProvider clock, ControlPlaneMetrics? metrics = null, ILogger? log = null,
+    SessionTelemetry? telemetry = null)
 {
     private readonly ILogger _log = log ?? NullLogger.Instance;
 
@@ -145,6 +146,8 @@ public sealed class SessionEvents(IClusterGateway cluster, AppSettings settings,
                 var failed = runnerEvent is FailedEvent;
                 _log.SessionReported(failed ? LogLevel.Error : LogLevel.Information, kind, identity.Name, failed ? "failed" : "succeeded", accepted?.Message);
             }
+            // Under the operation that created the session: from the timer or request to this report.
+            telemetry?.Ended(session, accepted);
             if (SessionAccess.RepositoryOf(session) is { } repository && RepositoryStatusWriter.Carries(runnerEvent))
             {
                 await RepositoryStatusWriter.ApplyAsync(cluster, identity.Namespace, repository, runnerEvent, now, cancellationToken);

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Logging.Console;
 using Serverless.Backup.Control;
+using Serverless.Backup.Control.Observability;
 
 var builder = FunctionsApplication.CreateBuilder(args);
 // HTTP functions take ASP.NET Core's HttpRequest: the host forwards each request to the worker's own endpoint.
@@ -29,6 +30,10 @@ builder.Logging.Services.Configure<LoggerFilterOptions>(options =>
 builder.Logging.AddFilter<ConsoleLoggerProvider>(null, LogLevel.None);
 // Settings are checked when the worker starts: a missing or malformed one stops it with the setting's name.
 builder.Services.AddBackupControlPlane(builder.Configuration, ControlPlaneHost.Functions);
+// The control plane's own telemetry beside the worker's: each session's events (AppEvents) under the operation
+// that created it, and the per-configuration gauges (AppMetrics), through OpenTelemetry's Azure Monitor exporter,
+// only with APPLICATIONINSIGHTS_CONNECTION_STRING set (docs/operations.md, "Azure portal").
+builder.Services.AddBackupTelemetry(builder.Configuration, TelemetryHost.FunctionsWorker);
 try
 {
     builder.Build().Run();

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Serverless.Backup.Control;
+using Serverless.Backup.Control.Observability;
 using Serverless.Backup.Core.Logging;
 using Serverless.Backup.Standalone;
 
@@ -7,6 +8,9 @@ var builder = WebApplication.CreateSlimBuilder(args);
 // One JSON object a line on stdout, the same format as the runner's log (Core's JsonLogging).
 builder.Logging.ClearProviders().AddBackupJsonConsole();
 builder.Services.AddBackupControlPlane(builder.Configuration, ControlPlaneHost.Standalone);
+// Session events, status gauges, the log and the timer runs to Application Insights, only with
+// APPLICATIONINSIGHTS_CONNECTION_STRING set; without it nothing leaves the machine.
+builder.Services.AddBackupTelemetry(builder.Configuration, TelemetryHost.Standalone);
 builder.Services.AddSingleton<ApiKeyFilter>();
 builder.Services.AddApiDocument();
 builder.Services.AddHostedService<TimerService>();

@@ -54,7 +54,7 @@ public sealed class ObservabilityTests(FunctionsApp app)
         Assert.Contains(samples, s => s.Name == MetricNames.ReconcileDurationSeconds + "_count" || s.Name == MetricNames.TickDurationSeconds + "_count" || s.Name.StartsWith(MetricNames.Sessions, StringComparison.Ordinal));
 
         var schedule = await app.InvokeTimerAsync("ScheduleTick");
-        Assert.Matches("^ScheduleTick: [0-9]+ configurations seen, [0-9]+ sessions created, [0-9]+ skipped, 0 invalid, 0 failed$", schedule.GetProperty("summary").GetString());
+        Assert.Matches("^ScheduleTick: [0-9]+ configurations seen, [0-9]+ sessions created, [0-9]+ skipped, [0-9]+ archive sessions created, 0 invalid, 0 failed$", schedule.GetProperty("summary").GetString());
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Serverless.Backup.Control.Cluster;
@@ -21,16 +22,26 @@ public sealed class ControlApi
     private readonly RepositoryApi _repositories;
     private readonly PointInTimeApi _pointInTime;
     private readonly ILogger _log;
+    private readonly ControlPlaneMetrics _metrics;
+
+    /// <summary>
+    /// The source of the Activity a timer run gets when its host gives it none (the standalone server): the
+    /// sessions it creates then share one operation id, and with an exporter the run is a request in Application
+    /// Insights, named after the function.
+    /// </summary>
+    public static readonly ActivitySource Source = new(ControlPlaneMetrics.MeterName);
 
     public ControlApi(AppSettings settings, IClusterGateway cluster, TimeProvider clock, ControlPlaneMetrics metrics, ILoggerFactory? loggers = null)
     {
         loggers ??= NullLoggerFactory.Instance;
         _log = loggers.CreateLogger<ControlApi>();
         var jobOptions = new RunnerJobOptions { Image = settings.RunnerImage, WebhookBaseUrl = settings.WebhookBaseUrl, PushgatewayUrl = settings.PushgatewayUrl };
-        Control = new ControlPlane(cluster, settings, jobOptions, clock, metrics, loggers.CreateLogger<ControlPlane>());
+        var telemetry = new SessionTelemetry(loggers.CreateLogger(SessionTelemetry.Category));
+        _metrics = metrics;
+        Control = new ControlPlane(cluster, settings, jobOptions, clock, metrics, loggers.CreateLogger<ControlPlane>(), telemetry);
         _sessions = new SessionApi(cluster, Control, clock);
-        _events = new SessionEvents(cluster, settings, clock, metrics, loggers.CreateLogger<SessionEvents>());
-        _maintenance = new MaintenanceScheduler(cluster, settings, clock, metrics, loggers.CreateLogger<MaintenanceScheduler>());
+        _events = new SessionEvents(cluster, settings, clock, metrics, loggers.CreateLogger<SessionEvents>(), telemetry);
+        _maintenance = new MaintenanceScheduler(cluster, settings, clock, metrics, loggers.CreateLogger<MaintenanceScheduler>(), telemetry);
         _repositories = new RepositoryApi(cluster, _maintenance, metrics, settings, clock);
         _pointInTime = new PointInTimeApi(cluster, Control, clock);
     }
@@ -43,23 +54,49 @@ public sealed class ControlApi
     /// </summary>
     public async Task<string> RunTimerAsync(string name, CancellationToken cancellationToken)
     {
+        using var activity = Activity.Current is null ? Source.StartActivity(name, ActivityKind.Server) : null;
         try
         {
-            return await (name switch
+            var summary = await (name switch
             {
                 FunctionNames.ScheduleTick => Control.ScheduleTickAsync(cancellationToken),
                 FunctionNames.Reconcile => Control.ReconcileAsync(cancellationToken),
                 FunctionNames.MaintenanceTick => _maintenance.MaintenanceTickAsync(cancellationToken),
                 _ => throw new ArgumentException($"no timer function {name}", nameof(name)),
             });
+            if (name == FunctionNames.Reconcile && _metrics.StatusObserved)
+            {
+                await RefreshStatusMetricsAsync(cancellationToken);
+            }
+            return summary;
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
+            activity?.SetStatus(ActivityStatusCode.Error, e.Message);
             using (_log.BeginScope(new LogFields { Function = name }))
             {
                 _log.FunctionFailed(e, name, e.GetType().Name, e.Message);
             }
             throw;
+        }
+    }
+
+    /// <summary>
+    /// The status gauges for OpenTelemetry, which has no scrape: once a minute, after Reconcile (whose timer runs on
+    /// one instance at a time). A failure here is logged and leaves the timer's run a success.
+    /// </summary>
+    private async Task RefreshStatusMetricsAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _repositories.RefreshStatusMetricsAsync(cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            using (_log.BeginScope(new LogFields { Function = FunctionNames.Reconcile }))
+            {
+                _log.FunctionFailed(e, "Reconcile (status metrics)", e.GetType().Name, e.Message);
+            }
         }
     }
 

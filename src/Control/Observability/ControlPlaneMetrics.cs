@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Prometheus;
 using Serverless.Backup.Control.Resources;
 using Serverless.Backup.Control.Schedules;
@@ -9,7 +10,9 @@ namespace Serverless.Backup.Control.Observability;
 /// The metrics GET /api/metrics serves, in a registry of this app instance (tests run several apps in one
 /// process). Counters and durations are counted as things happen; sessions by phase and the per-configuration
 /// freshness are set from resource status just before each scrape (<see cref="SetFromStatus"/>), so they are
-/// right after a restart and on every instance.
+/// right after a restart and on every instance. The status gauges are those of <see cref="StatusMetrics"/>, each
+/// served here and reported as an observable gauge of the meter <see cref="MeterName"/> (Azure Monitor) from the
+/// same last status read.
 /// </summary>
 public sealed class ControlPlaneMetrics
 {
@@ -21,38 +24,53 @@ public sealed class ControlPlaneMetrics
     private readonly Histogram _tickDuration;
     private readonly Histogram _reconcileDuration;
     private readonly Counter _apiServerErrors;
-    private readonly StatusGauge _sessions;
-    private readonly StatusGauge _lastSuccess;
-    private readonly StatusGauge _interval;
-    private readonly StatusGauge _lastFailed;
-    private readonly StatusGauge _lastVerification;
-    private readonly StatusGauge _verificationSucceeded;
-    private readonly StatusGauge _verificationInterval;
-    private readonly StatusGauge _integrity;
-    private readonly StatusGauge _snapshots;
-    private readonly StatusGauge _size;
-    private readonly StatusGauge _invalid;
+    private readonly List<(StatusMetric Definition, StatusGauge Gauge)> _status;
+    private readonly Meter _meter;
+    private readonly List<Instrument> _instruments;
+    private readonly TimeProvider _clock;
+    private volatile IReadOnlyDictionary<string, IReadOnlyList<StatusSample>>? _latest;
+    private DateTimeOffset _latestTime;
 
-    public ControlPlaneMetrics()
+    /// <summary>The OpenTelemetry meter of the status gauges (the Azure Monitor exporter reads it).</summary>
+    public const string MeterName = "Serverless.Backup.Control";
+
+    /// <summary>Status gauges older than this are no longer reported to OpenTelemetry (another instance may have taken over).</summary>
+    public static readonly TimeSpan StatusLifetime = TimeSpan.FromMinutes(5);
+
+    /// <param name="meterName">The meter's name; tests give each app its own, so that their exporters read only theirs.</param>
+    /// <param name="clock">The clock that dates the last status read.</param>
+    public ControlPlaneMetrics(string? meterName = null, TimeProvider? clock = null)
     {
+        _clock = clock ?? TimeProvider.System;
         var factory = Metrics.WithCustomRegistry(_registry);
-        string[] configuration = [Names.Labels.Namespace, Names.Labels.Configuration];
-        string[] repository = [Names.Labels.Namespace, Names.Labels.Repository];
         _webhookEvents = factory.CreateCounter(Names.WebhookEventsTotal, "Runner webhook requests, by result (accepted, rejected) and reason.", Names.Labels.Result, Names.Labels.Reason);
         _tickDuration = factory.CreateHistogram(Names.TickDurationSeconds, "Duration of a schedule timer run (ScheduleTick, MaintenanceTick).", new HistogramConfiguration { LabelNames = [Names.Labels.Function] });
         _reconcileDuration = factory.CreateHistogram(Names.ReconcileDurationSeconds, "Duration of a Reconcile run.");
         _apiServerErrors = factory.CreateCounter(Names.ApiServerErrorsTotal, "Kubernetes API server calls that failed other than the expected 404 and 409, by status code (0: no answer).", Names.Labels.Code);
-        _sessions = new(factory.CreateGauge(Names.Sessions, "Sessions by namespace, kind and phase (from resource status).", Names.Labels.Namespace, Names.Labels.Kind, Names.Labels.Phase));
-        _lastSuccess = new(factory.CreateGauge(Names.ConfigurationLastSuccessTimestampSeconds, "Unix time of the configuration's last successful backup (BackupConfiguration.status.lastSuccessTime).", configuration));
-        _interval = new(factory.CreateGauge(Names.ConfigurationScheduleIntervalSeconds, "Seconds between two slots of the configuration's schedule (not set while paused or invalid).", configuration));
-        _lastFailed = new(factory.CreateGauge(Names.ConfigurationLastSessionFailed, "1 when the configuration's last session failed, else 0.", configuration));
-        _lastVerification = new(factory.CreateGauge(Names.ConfigurationLastVerificationTimestampSeconds, "Unix time of the configuration's last finished verification, whatever its result (BackupConfiguration.status.lastVerification.time).", configuration));
-        _verificationSucceeded = new(factory.CreateGauge(Names.ConfigurationLastVerificationSucceeded, "1 when the configuration's last verification restored the newest backup to the same data and passed its checks, 0 when it failed.", configuration));
-        _verificationInterval = new(factory.CreateGauge(Names.ConfigurationVerificationIntervalSeconds, "Seconds between two slots of the configuration's verification schedule (not set while paused, invalid or without spec.verification).", configuration));
-        _integrity = new(factory.CreateGauge(Names.RepositoryIntegrity, "1 when the repository's last check passed, 0 when it found damage (Repository.status.integrity).", repository));
-        _snapshots = new(factory.CreateGauge(Names.RepositorySnapshots, "Snapshots in the repository (Repository.status.snapshotCount).", repository));
-        _size = new(factory.CreateGauge(Names.RepositorySizeBytes, "Bytes the repository takes in storage (Repository.status.totalSizeBytes).", repository));
-        _invalid = new(factory.CreateGauge(Names.InvalidResources, "1 for each resource that cannot be read or is invalid; it is skipped until fixed (its status and the app's log say which field).", Names.Labels.Namespace, Names.Labels.Kind, Names.Labels.Name));
+        // Each status gauge from its one definition: a Prometheus gauge here and an observable gauge of the meter.
+        // Never disposed: the exporter collects the gauges one last time when the host stops, after the services
+        // that use them are gone.
+        _meter = new Meter(meterName ?? MeterName);
+        _status = [.. StatusMetrics.All.Select(d => (d, new StatusGauge(factory.CreateGauge(d.Name, d.Help, [.. d.Labels]))))];
+        _instruments = [.. StatusMetrics.All.Select(d => (Instrument)_meter.CreateObservableGauge(d.Name, () => Observe(d), description: d.Help))];
+    }
+
+    /// <summary>
+    /// Whether an OpenTelemetry exporter reads the status gauges: only then are they worth refreshing without a
+    /// scrape (<see cref="Endpoints.ControlApi"/> does after each Reconcile).
+    /// </summary>
+    public bool StatusObserved => _instruments.Any(i => i.Enabled);
+
+    /// <summary>The samples of the last status read, as OpenTelemetry measurements (none once they are stale).</summary>
+    private IEnumerable<Measurement<double>> Observe(StatusMetric definition)
+    {
+        var latest = _latest;
+        if (latest is null || _clock.GetUtcNow() - _latestTime > StatusLifetime || !latest.TryGetValue(definition.Name, out var samples))
+        {
+            return [];
+        }
+        return samples.Select(sample => new Measurement<double>(sample.Value,
+            definition.Labels.Select((label, i) => new KeyValuePair<string, object?>(label, sample.Labels[i])).ToArray()));
     }
 
     public void WebhookEvent(bool accepted, string reason) => _webhookEvents.WithLabels(accepted ? "accepted" : "rejected", reason).Inc();
@@ -66,65 +84,23 @@ public sealed class ControlPlaneMetrics
     /// <summary>Sets the status-derived series from the resources as listed now; series of deleted resources go away.</summary>
     public void SetFromStatus(StatusSnapshot snapshot, string? defaultTimeZone, DateTimeOffset now)
     {
+        var view = new StatusView(snapshot, defaultTimeZone, now);
+        var latest = new Dictionary<string, IReadOnlyList<StatusSample>>();
         lock (_scrape)
         {
-            foreach (var gauge in new[] { _sessions, _lastSuccess, _interval, _lastFailed, _lastVerification, _verificationSucceeded, _verificationInterval, _integrity, _snapshots, _size, _invalid })
+            foreach (var (definition, gauge) in _status)
             {
+                var samples = definition.Read(view).ToList();
                 gauge.Begin();
-            }
-            foreach (var group in snapshot.Sessions.GroupBy(s => (s.Namespace, s.Kind, Phase: s.Phase ?? SessionPhase.Pending)))
-            {
-                _sessions.Set(group.Count(), group.Key.Namespace, group.Key.Kind, group.Key.Phase);
-            }
-            foreach (var configuration in snapshot.Configurations)
-            {
-                string[] labels = [configuration.Namespace, configuration.Name];
-                var status = configuration.Status;
-                if (status?.LastSuccessTime is { } success)
+                foreach (var sample in samples)
                 {
-                    _lastSuccess.Set(success.ToUnixTimeMilliseconds() / 1000.0, labels);
+                    gauge.Set(sample.Value, sample.Labels);
                 }
-                var invalid = snapshot.Invalid?.Any(i => i.Kind == configuration.Kind && i.Namespace == configuration.Namespace && i.Name == configuration.Name) == true;
-                if (!invalid && !configuration.Spec.Paused && BackupSchedule.TryParse(configuration.Spec.Schedule, configuration.Spec.TimeZone ?? defaultTimeZone, out var schedule, out _))
-                {
-                    _interval.Set(schedule!.Interval(now).TotalSeconds, labels);
-                }
-                _lastFailed.Set(status?.LastSessionPhase == SessionPhase.Failed ? 1 : 0, labels);
-                if (status?.LastVerification is { Time: { } verified } last)
-                {
-                    _lastVerification.Set(verified.ToUnixTimeMilliseconds() / 1000.0, labels);
-                    _verificationSucceeded.Set(last.Result == SessionPhase.Succeeded ? 1 : 0, labels);
-                }
-                if (!invalid && configuration.Spec.Verification is { Paused: false } verification
-                    && BackupSchedule.TryParse(verification.Schedule ?? VerificationSpec.DefaultSchedule, configuration.Spec.TimeZone ?? defaultTimeZone, out var verifySchedule, out _))
-                {
-                    _verificationInterval.Set(verifySchedule!.Interval(now).TotalSeconds, labels);
-                }
-            }
-            foreach (var invalid in (snapshot.Invalid ?? []).DistinctBy(i => (i.Namespace, i.Kind, i.Name)))
-            {
-                _invalid.Set(1, invalid.Namespace, invalid.Kind, invalid.Name);
-            }
-            foreach (var repository in snapshot.Repositories)
-            {
-                string[] labels = [repository.Namespace, repository.Name];
-                if (repository.Status?.Integrity is { } integrity)
-                {
-                    _integrity.Set(integrity ? 1 : 0, labels);
-                }
-                if (repository.Status?.SnapshotCount is { } count)
-                {
-                    _snapshots.Set(count, labels);
-                }
-                if (repository.Status?.TotalSizeBytes is { } size)
-                {
-                    _size.Set(size, labels);
-                }
-            }
-            foreach (var gauge in new[] { _sessions, _lastSuccess, _interval, _lastFailed, _lastVerification, _verificationSucceeded, _verificationInterval, _integrity, _snapshots, _size, _invalid })
-            {
                 gauge.End();
+                latest[definition.Name] = samples;
             }
+            _latestTime = _clock.GetUtcNow();
+            _latest = latest;
         }
     }
 

@@ -3,7 +3,9 @@ namespace Serverless.Backup.Core.Metrics;
 /// <summary>
 /// The Prometheus metric names of the system, in one place: the runner pushes the per-run ones to a Pushgateway,
 /// the Functions app serves the control-plane ones on /api/metrics, and the alert rules and dashboard in
-/// infra/k8s/monitoring query them (a test checks the rules use only these names).
+/// infra/k8s/monitoring query them (a test checks the rules use only these names). The control-plane gauges read
+/// from resource status are defined once, with these names, in Control's StatusMetrics: Prometheus (/api/metrics)
+/// and Azure Monitor (AppMetrics) read the same definition.
 /// </summary>
 public static class MetricNames
 {
@@ -38,6 +40,10 @@ public static class MetricNames
     public const string ConfigurationLastSuccessTimestampSeconds = Prefix + "configuration_last_success_timestamp_seconds";
     public const string ConfigurationScheduleIntervalSeconds = Prefix + "configuration_schedule_interval_seconds";
     public const string ConfigurationLastSessionFailed = Prefix + "configuration_last_session_failed";
+    /// <summary>Seconds the configuration's newest successful backup took (its BackupSession's status).</summary>
+    public const string ConfigurationLastBackupDurationSeconds = Prefix + "configuration_last_backup_duration_seconds";
+    /// <summary>Bytes the configuration's newest successful backup dumped, over all its databases (its BackupSession's status).</summary>
+    public const string ConfigurationLastBackupBytes = Prefix + "configuration_last_backup_bytes";
     /// <summary>Unix time of the configuration's last finished verification (status.lastVerification.time), whatever its result.</summary>
     public const string ConfigurationLastVerificationTimestampSeconds = Prefix + "configuration_last_verification_timestamp_seconds";
     /// <summary>1 when the configuration's last verification proved the backup restores to the same data, 0 when it failed.</summary>

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Serverless.Backup.Core.Environment;
 using Serverless.Backup.Control;
+using Serverless.Backup.Control.Observability;
 using Serverless.Backup.Control.Settings;
 using Serverless.Backup.Testing;
 
@@ -25,7 +26,7 @@ public sealed class AppSettingsExampleTests
     [Fact]
     public void The_example_names_no_setting_the_app_does_not_read_and_runs_as_an_isolated_worker()
     {
-        var known = ControlPlaneServices.SettingNames.Concat(["FUNCTIONS_WORKER_RUNTIME", "AzureWebJobsStorage"]).ToHashSet();
+        var known = ControlPlaneServices.SettingNames.Concat(["FUNCTIONS_WORKER_RUNTIME", "AzureWebJobsStorage", TelemetryServices.ConnectionStringSetting]).ToHashSet();
         var values = Example["Values"]!.AsObject();
 
         Assert.DoesNotContain(values.Select(kv => kv.Key), k => !known.Contains(k));

@@ -1,6 +1,7 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
 using Serverless.Backup.Core.Environment;
 using Serverless.Backup.Control.Jobs;
 using Serverless.Backup.Control;
@@ -105,15 +106,34 @@ public sealed class BicepTests
     }
 
     [Fact]
-    public async Task Monitoring_has_application_insights_on_a_workspace_and_alerts_for_failed_and_missing_backups()
+    public async Task Monitoring_has_application_insights_on_a_workspace_the_workbook_and_an_alert_rule_for_each_alert_of_alerts_json()
     {
         var resources = await ResourcesAsync();
+        var main = await TemplateAsync();
 
         Assert.Contains(resources, r => Type(r) == "Microsoft.OperationalInsights/workspaces");
         Assert.Contains(resources, r => Type(r) == "Microsoft.Insights/components");
-        var alerts = resources.Where(r => Type(r) == "Microsoft.Insights/scheduledQueryRules").Select(r => r["properties"]!["displayName"]!.GetValue<string>()).ToList();
-        Assert.Contains(alerts, a => a.Contains("failed", StringComparison.Ordinal));
-        Assert.Contains(alerts, a => a.Contains("missing", StringComparison.Ordinal));
+        // The workbook's content is workbook.json, on the workspace.
+        var workbook = Assert.Single(resources, r => Type(r) == "Microsoft.Insights/workbooks");
+        Assert.Contains("workbook.json", File.ReadAllText(Path.Combine(BicepCli.Folder, "modules", "monitoring.bicep")), StringComparison.Ordinal);
+        Assert.Contains("workspaces", workbook["properties"]!["sourceId"]!.ToJsonString(Plain), StringComparison.Ordinal);
+        // One scheduled query rule per entry of alerts.json (a copy loop over the loaded file), on the workspace.
+        var rule = Assert.Single(resources, r => Type(r) == "Microsoft.Insights/scheduledQueryRules");
+        Assert.Contains("variables('alerts')", rule["copy"]!["count"]!.ToJsonString(Plain), StringComparison.Ordinal);
+        var monitoring = Assert.Single(resources, r => Type(r) == "Microsoft.Resources/deployments" && r["name"]!.ToJsonString(Plain).Contains("monitoring", StringComparison.Ordinal));
+        var variables = monitoring["properties"]!["template"]!["variables"]!;
+        // alerts is "[variables('$fxv#N')]": the file's content as loaded.
+        var loaded = Regex.Match(variables["alerts"]!.GetValue<string>(), @"variables\('([^']+)'\)").Groups[1].Value;
+        var deployed = variables[loaded]!.AsArray().Select(a => a!["name"]!.GetValue<string>()).ToList();
+        var file = JsonNode.Parse(File.ReadAllText(Path.Combine(BicepCli.Folder, "alerts.json")))!.AsArray().Select(a => a!["name"]!.GetValue<string>()).ToList();
+        Assert.Equal(file, deployed);
+        Assert.Contains("session-failed", deployed);
+        Assert.Contains("backup-missing", deployed);
+        // The action group: e-mail and an optional webhook (a secure parameter: its URL carries its key).
+        var group = Assert.Single(resources, r => Type(r) == "Microsoft.Insights/actionGroups");
+        Assert.NotNull(group["properties"]!["emailReceivers"]);
+        Assert.NotNull(group["properties"]!["webhookReceivers"]);
+        Assert.Equal("securestring", main["parameters"]!["alertWebhookUrl"]!["type"]!.GetValue<string>());
     }
 
     [Fact]

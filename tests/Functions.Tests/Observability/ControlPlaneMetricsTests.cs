@@ -55,4 +55,52 @@ public sealed class ControlPlaneMetricsTests
         Assert.Equal(1, Assert.Single((await Scrape(one)).Find(MetricNames.WebhookEventsTotal, ("result", "rejected"), ("reason", "replayed"))).Value);
         Assert.Empty((await Scrape(two)).Find(MetricNames.WebhookEventsTotal));
     }
+
+    [Fact]
+    public async Task The_point_in_time_gauges_come_from_spec_and_status_point_in_time_and_are_absent_without_it()
+    {
+        var metrics = new ControlPlaneMetrics();
+        var withWindow = Configuration("pitr");
+        withWindow.Spec = withWindow.Spec with { PointInTime = new PointInTimeSpec { Enabled = true, Schedule = "*/10 * * * *" } };
+        withWindow.Status = withWindow.Status! with
+        {
+            PointInTime = new PointInTimeStatus
+            {
+                Earliest = new DateTimeOffset(2026, 11, 20, 0, 0, 0, TimeSpan.Zero),
+                Latest = new DateTimeOffset(2026, 11, 24, 0, 55, 0, TimeSpan.Zero),
+                Windows = [new() { Start = new DateTimeOffset(2026, 11, 20, 0, 0, 0, TimeSpan.Zero), End = new DateTimeOffset(2026, 11, 22, 0, 0, 0, TimeSpan.Zero) },
+                    new() { Start = new DateTimeOffset(2026, 11, 22, 1, 0, 0, TimeSpan.Zero), End = new DateTimeOffset(2026, 11, 24, 0, 55, 0, TimeSpan.Zero) }],
+                Gaps = [new() { FirstMissingFile = "mysql-bin.000007", LastMissingFile = "mysql-bin.000007" }],
+            },
+        };
+        metrics.SetFromStatus(new StatusSnapshot([withWindow, Configuration("plain")], [], []), null, new DateTimeOffset(2026, 11, 24, 1, 0, 0, TimeSpan.Zero));
+
+        var samples = await Scrape(metrics);
+        Assert.Equal(new DateTimeOffset(2026, 11, 24, 0, 55, 0, TimeSpan.Zero).ToUnixTimeSeconds(), Assert.Single(samples.Find(MetricNames.ConfigurationPointInTimeLatestTimestampSeconds, ("configuration", "pitr"))).Value);
+        Assert.Equal(new DateTimeOffset(2026, 11, 20, 0, 0, 0, TimeSpan.Zero).ToUnixTimeSeconds(), Assert.Single(samples.Find(MetricNames.ConfigurationPointInTimeEarliestTimestampSeconds, ("configuration", "pitr"))).Value);
+        Assert.Equal(600, Assert.Single(samples.Find(MetricNames.ConfigurationPointInTimeArchiveIntervalSeconds, ("configuration", "pitr"))).Value);
+        Assert.Equal(1, Assert.Single(samples.Find(MetricNames.ConfigurationPointInTimeGaps, ("configuration", "pitr"))).Value);
+        foreach (var name in new[] { MetricNames.ConfigurationPointInTimeLatestTimestampSeconds, MetricNames.ConfigurationPointInTimeArchiveIntervalSeconds, MetricNames.ConfigurationPointInTimeGaps })
+        {
+            Assert.Empty(samples.Find(name, ("configuration", "plain")));
+        }
+    }
+
+    [Fact]
+    public async Task Every_status_gauge_is_served_to_prometheus_under_its_one_definition_and_is_a_metric_name_of_core()
+    {
+        var metrics = new ControlPlaneMetrics();
+        var names = typeof(MetricNames).GetFields().Where(f => f.IsLiteral).Select(f => (string)f.GetRawConstantValue()!).ToHashSet();
+        var text = new MemoryStream();
+        await metrics.ExportAsync(text, CancellationToken.None);
+        var exposition = System.Text.Encoding.UTF8.GetString(text.ToArray());
+
+        Assert.Equal(StatusMetrics.All.Count, StatusMetrics.All.Select(m => m.Name).Distinct().Count());
+        Assert.All(StatusMetrics.All, m =>
+        {
+            Assert.Contains(m.Name, names);
+            Assert.Contains($"# HELP {m.Name} {m.Help}", exposition, StringComparison.Ordinal);
+            Assert.Contains($"# TYPE {m.Name} gauge", exposition, StringComparison.Ordinal);
+        });
+    }
 }
