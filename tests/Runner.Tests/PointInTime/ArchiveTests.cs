@@ -424,4 +424,40 @@ public sealed class ArchiveTests(RunnerFixture fixture, BinlogDatabase binlog, I
             await Db.ExecuteAsync("SET GLOBAL binlog_format = 'ROW'; SET GLOBAL binlog_row_image = 'FULL'");
         }
     }
+
+    [Fact]
+    public async Task A_log_purged_between_the_listing_and_its_copy_is_a_warning_then_a_gap_not_a_failed_run()
+    {
+        await SampleDatabase.CreateAsync(Db, "pitr_race");
+        var repository = TestEnvironment.TempFolder("repo");
+        var backup = await RunnerProcess.RunAsync("backup", Settings("race-backup", repository, "cfg-race", "pitr_race"));
+        Assert.True(backup.ExitCode == 0, backup.ToString());
+        await Db.ExecuteAsync("INSERT INTO customers (name) VALUES ('raced')", "pitr_race");
+        // A copy tool that first purges every closed log (as expiry would, at the worst moment), then copies.
+        var bin = TestEnvironment.TempFolder("bin");
+        var script = Path.Combine(bin, "mariadb-binlog");
+        File.WriteAllText(script, """
+            #!/bin/bash
+            file="${@: -1}"
+            for i in $(seq 1 120); do
+              active=$(mariadb "$1" -N -e "SHOW MASTER STATUS" | cut -f1)
+              mariadb "$1" -N -e "PURGE BINARY LOGS TO '$active'" 2>/dev/null
+              mariadb "$1" -N -e "SHOW BINARY LOGS" | cut -f1 | grep -qx "$file" || break
+              sleep 0.25
+            done
+            exec /usr/bin/mariadb-binlog "$@"
+
+            """);
+        File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+
+        var raced = await RunnerProcess.RunAsync("archive", Settings("race-archive-1", repository, "cfg-race"), pathPrefix: bin);
+
+        Assert.True(raced.ExitCode == 0, raced.ToString());
+        Assert.Contains("was purged from the server while this run archived", raced.Succeeded!.Warning);
+        Assert.Empty(Directory.GetFiles(Path.Combine(repository, "backup-runner", "pending")));
+        var next = await RunnerProcess.RunAsync("archive", Settings("race-archive-2", repository, "cfg-race"));
+        Assert.True(next.ExitCode == 0, next.ToString());
+        var gap = Assert.Single(next.Succeeded!.PointInTime!.Gaps);
+        Assert.Contains(gap.FirstMissingFile, next.Succeeded.Warning);
+    }
 }
