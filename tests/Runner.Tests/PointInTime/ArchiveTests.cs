@@ -460,4 +460,37 @@ public sealed class ArchiveTests(RunnerFixture fixture, BinlogDatabase binlog, I
         var gap = Assert.Single(next.Succeeded!.PointInTime!.Gaps);
         Assert.Contains(gap.FirstMissingFile, next.Succeeded.Warning);
     }
+
+    [Fact]
+    public async Task BINLOG_MAX_FILES_PER_RUN_stores_the_oldest_logs_first_and_leaves_the_rest_to_the_next_run()
+    {
+        await SampleDatabase.CreateAsync(Db, "pitr_max");
+        var repository = TestEnvironment.TempFolder("repo");
+        var backup = await RunnerProcess.RunAsync("backup", Settings("max-backup", repository, "cfg-max", "pitr_max"));
+        Assert.True(backup.ExitCode == 0, backup.ToString());
+        var dumpFile = (await MasterStatusAsync()).File;
+        for (var i = 0; i < 3; i++)
+        {
+            await Db.ExecuteAsync($"INSERT INTO customers (name) VALUES ('max {i}'); FLUSH BINARY LOGS;", "pitr_max");
+        }
+        var limited = Settings("max-archive-1", repository, "cfg-max") with { PointInTime = new() { MaxFilesPerRun = 2 } };
+
+        var first = await RunnerProcess.RunAsync("archive", limited);
+
+        Assert.True(first.ExitCode == 0, first.ToString());
+        Assert.Equal(2, first.Succeeded!.PointInTime!.ArchivedFiles);
+        Assert.Contains("wait for the next archive run (BINLOG_MAX_FILES_PER_RUN=2)", first.Succeeded.Warning);
+        var onServer = await ServerLogsAsync();
+        var closed = onServer.Take(onServer.Count - 1).Select(l => l.File).Where(f => string.CompareOrdinal(f, dumpFile) >= 0).ToList();
+        Assert.Equal(closed.Take(2), (await ArchivedAsync(repository)).Select(s => Tag(s, "binlog")!).Order(StringComparer.Ordinal));
+
+        var second = await RunnerProcess.RunAsync("archive", limited with { Session = limited.Session with { Name = "max-archive-2" } });
+        var third = await RunnerProcess.RunAsync("archive", limited with { Session = limited.Session with { Name = "max-archive-3" } });
+
+        Assert.True(third.ExitCode == 0, third.ToString());
+        var archived = (await ArchivedAsync(repository)).Select(s => Tag(s, "binlog")!).Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(archived.Distinct(), archived);
+        Assert.True(closed.All(archived.Contains), string.Join(", ", archived));
+        Assert.Empty(third.Succeeded!.PointInTime!.Gaps);
+    }
 }
