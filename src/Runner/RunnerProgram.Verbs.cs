@@ -28,6 +28,7 @@ public static partial class RunnerProgram
         // The database and the repository do not depend on each other: get both ready at once, so the dump starts
         // as soon as the slower of the two is ready. The first to fail fails the run without waiting for the other.
         BinlogState? binlog = null;
+        DumpTool? dumpTool = null;
         var (databases, endpointOwner) = await Preparation.BothAsync(
             async ct =>
             {
@@ -41,6 +42,7 @@ public static partial class RunnerProgram
                     binlog = await new BinlogServer(server).ReadStateAsync(ct);
                     binlog.RequireLogBin($"{settings.Database.Host}:{settings.Database.Port}", "recording each dump's binary-log position (BINLOG_RECORD_POSITION=true)");
                     await privileges.CheckBinlogAsync(archive: false, ct);
+                    dumpTool = DumpTool.Parse(await tools.DumpVersionAsync(ct));
                 }
                 reporter.Started(resolved);
                 return resolved;
@@ -57,7 +59,7 @@ public static partial class RunnerProgram
         using var listing = CancellationTokenSource.CreateLinkedTokenSource(stop);
         var before = restic.SnapshotsAsync(listing.Token);
         IReadOnlyList<DatabaseResult> results;
-        var run = new BackupRun(settings.Session, server, tools, restic, new PendingSnapshots(endpoint.Objects, log), reporter, log, binlog);
+        var run = new BackupRun(settings.Session, server, tools, restic, new PendingSnapshots(endpoint.Objects, log), reporter, log, binlog, dumpTool);
         try
         {
             results = await run.RunAsync(databases, stop);

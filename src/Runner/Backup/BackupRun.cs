@@ -25,15 +25,15 @@ namespace Serverless.Backup.Runner.Backup;
 /// defence forgets any snapshot of the session's database that got written anyway. Each stream is announced in the
 /// storage before restic starts and settled once its outcome is known (<see cref="PendingSnapshots"/>), so that a
 /// runner killed in between never leaves a snapshot that counts.
-/// </summary>
 /// <para>
 /// With a <see cref="BinlogState"/> (BINLOG_RECORD_POSITION) the dump states its binary-log position in a comment at
 /// its head: restic starts only once the runner has read it there (at most <see cref="DumpHead.Limit"/> bytes), with
 /// the position in its tags (<see cref="BinlogCatalog.TagsOf(BinlogPosition)"/>), and gets the head, then the rest.
 /// </para>
+/// </summary>
 public sealed class BackupRun(
     SessionSettings session, MySqlServer server, MySqlTools tools, ResticClient restic, PendingSnapshots pending, Reporter reporter, ILogger log,
-    BinlogState? binlog = null)
+    BinlogState? binlog = null, DumpTool? dumpTool = null)
 {
     private readonly Dictionary<string, BinlogPosition> _positions = new(StringComparer.Ordinal);
 
@@ -71,7 +71,7 @@ public sealed class BackupRun(
         var resticErrors = new OutputTail();
         ResticSummary? summary = null;
 
-        IReadOnlyList<string> positionOptions = binlog is null ? [] : binlog.Kind.MariaDb ? [binlog.DumpOption, "--gtid"] : [binlog.DumpOption];
+        IReadOnlyList<string> positionOptions = binlog is null ? [] : binlog.DumpOptions(dumpTool ?? new DumpTool(Path.GetFileName(tools.DumpPath).StartsWith("mariadb", StringComparison.Ordinal), new Version(0, 0, 0)));
         var dump = Cli.Wrap(tools.DumpPath)
             .WithArguments(tools.DumpArguments(database, positionOptions))
             .WithEnvironmentVariables(ChildEnvironment.With())
@@ -111,7 +111,7 @@ public sealed class BackupRun(
                 if (stated is null)
                 {
                     headFailure = new RunnerFailure(FailureReason.DumpFailed,
-                        $"the dump of {DatabaseNames.Show(database)} did not state its binary-log position (no '-- CHANGE MASTER TO MASTER_LOG_FILE=…' or '-- CHANGE REPLICATION SOURCE TO SOURCE_LOG_FILE=…' line in its first {head.Length} bytes): nothing was kept; check that MYSQL_DUMP_ARGS does not turn {binlog.DumpOption} off", database);
+                        $"the dump of {DatabaseNames.Show(database)} did not state its binary-log position (no '-- CHANGE MASTER TO MASTER_LOG_FILE=…' or '-- CHANGE REPLICATION SOURCE TO SOURCE_LOG_FILE=…' line in its first {head.Length} bytes): nothing was kept; check that MYSQL_DUMP_ARGS does not turn {string.Join(' ', positionOptions)} off", database);
                     return (head, null);
                 }
                 // MariaDB writes its GTID position at the end of the dump: the server says which it is at this position.

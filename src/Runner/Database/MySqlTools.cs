@@ -43,13 +43,25 @@ public sealed class MySqlTools : IDisposable
     public string DumpPath { get; }
     public string ClientPath { get; }
 
+    /// <summary>The dump tool's --version line (which tool and version it is).</summary>
+    public async Task<string> DumpVersionAsync(CancellationToken cancellationToken)
+    {
+        var output = new StringBuilder();
+        await Processes.ChildProcesses.ExecuteAsync(
+            CliWrap.Cli.Wrap(DumpPath).WithArguments(["--version"])
+                .WithStandardOutputPipe(CliWrap.PipeTarget.ToStringBuilder(output))
+                .WithValidation(CliWrap.CommandResultValidation.None),
+            cancellationToken);
+        return output.ToString().Trim();
+    }
+
     /// <summary>mariadb-binlog, else mysqlbinlog (found when first needed: only the archive verb uses it).</summary>
     public string BinlogPath => _binlogPath ??= Find("mariadb-binlog", "mysqlbinlog");
     private string? _binlogPath;
 
     /// <summary>
     /// The dump of one database with its binary-log position in a comment at its head (--master-data=2 or
-    /// --source-data=2, see <see cref="PointInTime.BinlogState.DumpOption"/>) and, on MariaDB, --gtid.
+    /// --source-data=2, see <see cref="PointInTime.BinlogState.DumpOptions"/>) and, on MariaDB, --gtid.
     /// </summary>
     public IReadOnlyList<string> DumpArguments(string database, IReadOnlyList<string> positionOptions) =>
         [$"--defaults-file={_options.Path}", .. SafeDumpOptions, .. positionOptions, .. _settings.DumpArgs, "--", database];

@@ -92,9 +92,22 @@ public sealed class ArchiveRun(
         var added = new List<ResticSnapshot>();
         foreach (var binlog in todo)
         {
-            var (stored, snapshot) = await ArchiveAsync(binlog, state, folder, warnings, stop);
-            Stored.Add(stored);
-            added.Add(snapshot);
+            try
+            {
+                var (stored, snapshot) = await ArchiveAsync(binlog, state, folder, warnings, stop);
+                Stored.Add(stored);
+                added.Add(snapshot);
+            }
+            catch (RunnerFailure e) when (e.Reason is FailureReason.DumpFailed && !stop.IsCancellationRequested)
+            {
+                if ((await binlogs.ListAsync(stop)).Any(l => l.File == binlog.File))
+                {
+                    throw;
+                }
+                // Purged (expiry, PURGE BINARY LOGS) between the listing and the copy: a gap, reported, not a failed run.
+                warnings.Add($"binary log {binlog.File} was purged from the server while this run archived (it was listed, then could not be read): it is missing from the repository");
+                log.Warning($"binary log {binlog.File} was purged before it could be copied ({e.Message})");
+            }
         }
         return new ArchiveOutcome(Stored, [.. ours, .. added], warnings);
     }

@@ -9,8 +9,16 @@ namespace Serverless.Backup.Runner.PointInTime;
 /// <summary>The server's binary-log settings, as point-in-time recovery needs them.</summary>
 public sealed record BinlogState(ServerKind Kind, bool LogBin, long ServerId, string? Format, string? RowImage)
 {
-    /// <summary>mysqldump's option for the position: --source-data on MySQL 8.0.26 and later (--master-data is deprecated there).</summary>
-    public string DumpOption => !Kind.MariaDb && Kind.Version >= new Version(8, 0, 26) ? "--source-data=2" : "--master-data=2";
+    /// <summary>
+    /// The dump tool's options for the position, which depend on the tool (the image may hold MariaDB's tools for a
+    /// MySQL server): mariadb-dump knows only --master-data=2, and --gtid when the server is MariaDB (its GTID
+    /// variables); MySQL's mysqldump from 8.0.26 on takes --source-data=2 (--master-data is deprecated there), before
+    /// that --master-data=2.
+    /// </summary>
+    public IReadOnlyList<string> DumpOptions(DumpTool tool) =>
+        tool.MariaDb
+            ? Kind.MariaDb ? ["--master-data=2", "--gtid"] : ["--master-data=2"]
+            : tool.Version >= new Version(8, 0, 26) ? ["--source-data=2"] : ["--master-data=2"];
 
     /// <summary>The option that enables binary logging and the variable that bounds how long logs are kept, as this server names them.</summary>
     public string ExpiryVariable => Kind.MariaDb || Kind.Version.Major < 8 ? "expire_logs_days (binlog_expire_logs_seconds on MariaDB 10.6+)" : "binlog_expire_logs_seconds";
@@ -38,6 +46,24 @@ public sealed record BinlogState(ServerKind Kind, bool LogBin, long ServerId, st
             warnings.Add($"binlog_row_image is {image}, not FULL: row events hold only some columns, which replay into a restored dump can mis-apply; set binlog_row_image=FULL");
         }
         return warnings;
+    }
+}
+
+/// <summary>The dump tool: MariaDB's or MySQL's, and its version (from its --version).</summary>
+public sealed record DumpTool(bool MariaDb, Version Version)
+{
+    /// <summary>From `mysqldump --version`: `mysqldump  Ver 8.0.36 for Linux`, `mysqldump  Ver 10.13 Distrib 5.7.44, for Linux`, `mariadb-dump from 11.4.2-MariaDB` or `mysqldump  Ver 10.19 Distrib 10.11.19-MariaDB`.</summary>
+    public static DumpTool Parse(string version)
+    {
+        var match = System.Text.RegularExpressions.Regex.Match(version, @"Distrib (\d+)\.(\d+)\.(\d+)");
+        if (!match.Success)
+        {
+            match = System.Text.RegularExpressions.Regex.Match(version, @"(?:Ver|from) (\d+)\.(\d+)\.(\d+)");
+        }
+        var parsed = match.Success
+            ? new Version(int.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture), int.Parse(match.Groups[2].Value, CultureInfo.InvariantCulture), int.Parse(match.Groups[3].Value, CultureInfo.InvariantCulture))
+            : new Version(0, 0, 0);
+        return new(version.Contains("MariaDB", StringComparison.OrdinalIgnoreCase), parsed);
     }
 }
 

@@ -424,4 +424,73 @@ public sealed class ArchiveTests(RunnerFixture fixture, BinlogDatabase binlog, I
             await Db.ExecuteAsync("SET GLOBAL binlog_format = 'ROW'; SET GLOBAL binlog_row_image = 'FULL'");
         }
     }
+
+    [Fact]
+    public async Task A_log_purged_between_the_listing_and_its_copy_is_a_warning_then_a_gap_not_a_failed_run()
+    {
+        await SampleDatabase.CreateAsync(Db, "pitr_race");
+        var repository = TestEnvironment.TempFolder("repo");
+        var backup = await RunnerProcess.RunAsync("backup", Settings("race-backup", repository, "cfg-race", "pitr_race"));
+        Assert.True(backup.ExitCode == 0, backup.ToString());
+        await Db.ExecuteAsync("INSERT INTO customers (name) VALUES ('raced')", "pitr_race");
+        // A copy tool that first purges every closed log (as expiry would, at the worst moment), then copies.
+        var bin = TestEnvironment.TempFolder("bin");
+        var script = Path.Combine(bin, "mariadb-binlog");
+        File.WriteAllText(script, """
+            #!/bin/bash
+            file="${@: -1}"
+            for i in $(seq 1 120); do
+              active=$(mariadb "$1" -N -e "SHOW MASTER STATUS" | cut -f1)
+              mariadb "$1" -N -e "PURGE BINARY LOGS TO '$active'" 2>/dev/null
+              mariadb "$1" -N -e "SHOW BINARY LOGS" | cut -f1 | grep -qx "$file" || break
+              sleep 0.25
+            done
+            exec /usr/bin/mariadb-binlog "$@"
+
+            """);
+        File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+
+        var raced = await RunnerProcess.RunAsync("archive", Settings("race-archive-1", repository, "cfg-race"), pathPrefix: bin);
+
+        Assert.True(raced.ExitCode == 0, raced.ToString());
+        Assert.Contains("was purged from the server while this run archived", raced.Succeeded!.Warning);
+        Assert.Empty(Directory.GetFiles(Path.Combine(repository, "backup-runner", "pending")));
+        var next = await RunnerProcess.RunAsync("archive", Settings("race-archive-2", repository, "cfg-race"));
+        Assert.True(next.ExitCode == 0, next.ToString());
+        var gap = Assert.Single(next.Succeeded!.PointInTime!.Gaps);
+        Assert.Contains(gap.FirstMissingFile, next.Succeeded.Warning);
+    }
+
+    [Fact]
+    public async Task BINLOG_MAX_FILES_PER_RUN_stores_the_oldest_logs_first_and_leaves_the_rest_to_the_next_run()
+    {
+        await SampleDatabase.CreateAsync(Db, "pitr_max");
+        var repository = TestEnvironment.TempFolder("repo");
+        var backup = await RunnerProcess.RunAsync("backup", Settings("max-backup", repository, "cfg-max", "pitr_max"));
+        Assert.True(backup.ExitCode == 0, backup.ToString());
+        var dumpFile = (await MasterStatusAsync()).File;
+        for (var i = 0; i < 3; i++)
+        {
+            await Db.ExecuteAsync($"INSERT INTO customers (name) VALUES ('max {i}'); FLUSH BINARY LOGS;", "pitr_max");
+        }
+        var limited = Settings("max-archive-1", repository, "cfg-max") with { PointInTime = new() { MaxFilesPerRun = 2 } };
+
+        var first = await RunnerProcess.RunAsync("archive", limited);
+
+        Assert.True(first.ExitCode == 0, first.ToString());
+        Assert.Equal(2, first.Succeeded!.PointInTime!.ArchivedFiles);
+        Assert.Contains("wait for the next archive run (BINLOG_MAX_FILES_PER_RUN=2)", first.Succeeded.Warning);
+        var onServer = await ServerLogsAsync();
+        var closed = onServer.Take(onServer.Count - 1).Select(l => l.File).Where(f => string.CompareOrdinal(f, dumpFile) >= 0).ToList();
+        Assert.Equal(closed.Take(2), (await ArchivedAsync(repository)).Select(s => Tag(s, "binlog")!).Order(StringComparer.Ordinal));
+
+        var second = await RunnerProcess.RunAsync("archive", limited with { Session = limited.Session with { Name = "max-archive-2" } });
+        var third = await RunnerProcess.RunAsync("archive", limited with { Session = limited.Session with { Name = "max-archive-3" } });
+
+        Assert.True(third.ExitCode == 0, third.ToString());
+        var archived = (await ArchivedAsync(repository)).Select(s => Tag(s, "binlog")!).Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(archived.Distinct(), archived);
+        Assert.True(closed.All(archived.Contains), string.Join(", ", archived));
+        Assert.Empty(third.Succeeded!.PointInTime!.Gaps);
+    }
 }

@@ -75,3 +75,20 @@ public sealed class DumpHeadTests
         Assert.Equal(DumpHead.Limit, head.Length);
     }
 }
+
+public sealed class DumpToolTests
+{
+    private static BinlogState Server(string version) => new(Serverless.Backup.Runner.Privileges.ServerKind.Parse(version), true, 1, "ROW", "FULL");
+
+    [Theory]
+    [InlineData("mysqldump  Ver 10.19 Distrib 10.11.19-MariaDB, for debian-linux-gnu (x86_64)", "10.11.19-MariaDB-0+deb12u1", "--master-data=2 --gtid")]
+    [InlineData("mariadb-dump from 11.4.2-MariaDB, client 10.19 for Linux (x86_64)", "11.4.2-MariaDB", "--master-data=2 --gtid")]
+    [InlineData("mysqldump  Ver 10.19 Distrib 10.11.19-MariaDB, for debian-linux-gnu (x86_64)", "8.0.36", "--master-data=2")]
+    [InlineData("mysqldump  Ver 8.0.36 for Linux on x86_64 (MySQL Community Server - GPL)", "8.0.36", "--source-data=2")]
+    [InlineData("mysqldump  Ver 8.0.25 for Linux on x86_64 (MySQL Community Server - GPL)", "8.0.25", "--master-data=2")]
+    [InlineData("mysqldump  Ver 10.13 Distrib 5.7.44, for Linux (x86_64)", "5.7.44-log", "--master-data=2")]
+    public void The_position_options_follow_the_dump_tool_and_GTIDs_the_server(string tool, string server, string options)
+    {
+        Assert.Equal(options, string.Join(' ', Server(server).DumpOptions(DumpTool.Parse(tool))));
+    }
+}
