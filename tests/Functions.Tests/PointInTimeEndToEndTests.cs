@@ -149,19 +149,19 @@ public sealed class PointInTimeEndToEndTests(FunctionsApp app) : IAsyncLifetime
 
         // To T under new names on the same server, one database at a time, each filtered to itself.
         var at = t.ToString("yyyy-MM-ddTHH:mm:ssZ");
-        await RestoreAsync(new { repository = "local", target = "pitr-db", pointInTime = at, databases = new[] { "pitr_a" }, rename = new Dictionary<string, string> { ["pitr_a"] = "pitr_a_t" } });
-        await RestoreAsync(new { repository = "local", target = "pitr-db", pointInTime = at, databases = new[] { "pitr_b" }, rename = new Dictionary<string, string> { ["pitr_b"] = "pitr_b_t" } });
+        await RestoreAsync(new { repository = "local", target = "pitr-db", configuration = "pitr", pointInTime = at, databases = new[] { "pitr_a" }, rename = new Dictionary<string, string> { ["pitr_a"] = "pitr_a_t" } });
+        await RestoreAsync(new { repository = "local", target = "pitr-db", configuration = "pitr", pointInTime = at, databases = new[] { "pitr_b" }, rename = new Dictionary<string, string> { ["pitr_b"] = "pitr_b_t" } });
         Assert.Equal(atT.Item1, await SampleDatabase.FingerprintAsync(source, "pitr_a_t"));
         Assert.Equal(atT.Item2, await SampleDatabase.FingerprintAsync(source, "pitr_b_t"));
         Assert.Equal([["1"]], await source.QueryAsync("SELECT id FROM refunds ORDER BY id", "pitr_a_t"));
 
         // To T into a fresh server: both databases.
-        await RestoreAsync(new { repository = "local", target = "fresh-db", pointInTime = at });
+        await RestoreAsync(new { repository = "local", target = "fresh-db", configuration = "pitr", pointInTime = at });
         Assert.Equal(atT.Item1, await SampleDatabase.FingerprintAsync(fresh, "pitr_a"));
         Assert.Equal(atT.Item2, await SampleDatabase.FingerprintAsync(fresh, "pitr_b"));
 
         // Latest: the state after the last archived write (the drop included).
-        await RestoreAsync(new { repository = "local", target = "fresh-db", pointInTime = "latest", overwrite = true, rename = new Dictionary<string, string> { ["pitr_a"] = "pitr_a_latest", ["pitr_b"] = "pitr_b_latest" } });
+        await RestoreAsync(new { repository = "local", target = "fresh-db", configuration = "pitr", pointInTime = "latest", overwrite = true, rename = new Dictionary<string, string> { ["pitr_a"] = "pitr_a_latest", ["pitr_b"] = "pitr_b_latest" } });
         Assert.Equal(latest.Item1, await SampleDatabase.FingerprintAsync(fresh, "pitr_a_latest"));
         Assert.Equal(latest.Item2, await SampleDatabase.FingerprintAsync(fresh, "pitr_b_latest"));
 
@@ -172,7 +172,7 @@ public sealed class PointInTimeEndToEndTests(FunctionsApp app) : IAsyncLifetime
             (DateTimeOffset.UtcNow.AddHours(1).ToString("yyyy-MM-ddTHH:mm:ssZ"), "is in the future"),
         })
         {
-            var refused = await app.Http.PostAsJsonAsync($"/api/restores/{Ns}", new { repository = "local", target = "fresh-db", pointInTime = time });
+            var refused = await app.Http.PostAsJsonAsync($"/api/restores/{Ns}", new { repository = "local", target = "fresh-db", configuration = "pitr", pointInTime = time });
             var text = await refused.Content.ReadAsStringAsync();
             Assert.True(refused.StatusCode == HttpStatusCode.UnprocessableEntity, text);
             Assert.Contains(expected, text);

@@ -17,7 +17,7 @@ public sealed record StatusMetric(string Name, string Help, IReadOnlyList<string
 /// <summary>The resources of one scrape with what the gauges share: the app's default time zone, now, and lookups.</summary>
 public sealed class StatusView(StatusSnapshot snapshot, string? defaultTimeZone, DateTimeOffset now)
 {
-    private readonly HashSet<(string, string, string)> _invalid = (snapshot.Invalid ?? []).Select(i => (i.Kind, i.Namespace, i.Name)).ToHashSet();
+    private readonly Dictionary<(string, string), bool> _invalid = [];
     private readonly Dictionary<(string, string), BackupSession> _lastSucceeded = (snapshot.Backups ?? [])
         .Where(s => s.Status?.Phase == SessionPhase.Succeeded && SessionAccess.ConfigurationOf(s) is not null)
         .GroupBy(s => (s.Namespace, SessionAccess.ConfigurationOf(s)!))
@@ -27,7 +27,19 @@ public sealed class StatusView(StatusSnapshot snapshot, string? defaultTimeZone,
     public string? DefaultTimeZone { get; } = defaultTimeZone;
     public DateTimeOffset Now { get; } = now;
 
-    public bool IsInvalid(BackupConfiguration configuration) => _invalid.Contains((configuration.Kind, configuration.Namespace, configuration.Name));
+    /// <summary>
+    /// Whether the configuration itself is invalid (its backups do not run). A wrong optional part
+    /// (spec.verification, spec.pointInTime) stops only that part: its own gauge checks it.
+    /// </summary>
+    public bool IsInvalid(BackupConfiguration configuration)
+    {
+        var key = (configuration.Namespace, configuration.Name);
+        if (!_invalid.TryGetValue(key, out var invalid))
+        {
+            invalid = _invalid[key] = ControlPlane.ProblemOf(configuration, DefaultTimeZone, out _) is not null;
+        }
+        return invalid;
+    }
 
     /// <summary>The configuration's newest successful BackupSession among those listed, or null.</summary>
     public BackupSession? LastSucceeded(BackupConfiguration configuration) => _lastSucceeded.GetValueOrDefault((configuration.Namespace, configuration.Name));
@@ -76,7 +88,7 @@ public static class StatusMetrics
             (c, _) => c.Status?.LastVerification is { Time: not null } last ? (last.Result == SessionPhase.Succeeded ? 1 : 0) : null),
         Configuration(Names.ConfigurationVerificationIntervalSeconds,
             "Seconds between two slots of the configuration's verification schedule (not set while paused, invalid or without spec.verification).",
-            (c, view) => !view.IsInvalid(c) && c.Spec.Verification is { Paused: false } verification
+            (c, view) => !view.IsInvalid(c) && c.Spec.Verification is { Paused: false } verification && ControlPlane.FeatureProblemsOf(c).Verification is null
                 && BackupSchedule.TryParse(verification.Schedule ?? VerificationSpec.DefaultSchedule, c.Spec.TimeZone ?? view.DefaultTimeZone, out var schedule, out _)
                 ? schedule!.Interval(view.Now).TotalSeconds
                 : null),

@@ -5,6 +5,7 @@ using Serverless.Backup.Control.Resources;
 using Serverless.Backup.Control.Cluster;
 using Serverless.Backup.Control;
 using Serverless.Backup.Control.Jobs;
+using Serverless.Backup.Control.Observability;
 using Serverless.Backup.Control.Settings;
 using Serverless.Backup.Functions.Tests.Fakes;
 
@@ -59,6 +60,15 @@ public sealed class PointInTimeOverApiServerTests : ApiServerTest
     private static AppSettings Settings => new() { Cluster = ClusterMode.Kubeconfig, WebhookMasterKey = MasterKey, WebhookBaseUrl = "https://app.example.net" };
 
     private ControlPlane Control() => new(new KubernetesGateway(Client), Settings, new RunnerJobOptions { Image = "runner:test", WebhookBaseUrl = "https://app.example.net" }, clock);
+
+    private async Task<string> MetricsAsync()
+    {
+        var gateway = new KubernetesGateway(Client);
+        var api = new RepositoryApi(gateway, new MaintenanceScheduler(gateway, Settings, clock), new ControlPlaneMetrics(), Settings, clock);
+        using var buffer = new MemoryStream();
+        await api.WriteMetricsAsync(buffer, CancellationToken.None);
+        return Encoding.UTF8.GetString(buffer.ToArray());
+    }
 
     private SessionApi Sessions() => new(new KubernetesGateway(Client), Control(), clock);
 
@@ -181,6 +191,12 @@ public sealed class PointInTimeOverApiServerTests : ApiServerTest
         // The backup of the slot is made; no archive session is.
         Assert.NotNull(Server.Get(Crd, "backupsessions", "prod", "shop-202611290300"));
         Assert.Equal(0, Server.Count("maintenancesessions"));
+        // The metrics say so too: the configuration counts as invalid, its backup schedule is still watched, the
+        // archive schedule is not.
+        var metrics = await MetricsAsync();
+        Assert.Contains("mysql_backup_invalid_resources{namespace=\"prod\",kind=\"BackupConfiguration\",name=\"shop\"} 1", metrics);
+        Assert.Contains("mysql_backup_configuration_schedule_interval_seconds{namespace=\"prod\",configuration=\"shop\"} 86400", metrics);
+        Assert.DoesNotContain("mysql_backup_configuration_pitr_archive_interval_seconds{namespace=\"prod\",configuration=\"shop\"}", metrics);
 
         // Fixed: the condition turns True and archiving starts.
         Server.Mutate(Crd, "backupconfigurations", "prod", "shop", c => c["spec"]!["pointInTime"]!["schedule"] = "* * * * *");
@@ -188,6 +204,7 @@ public sealed class PointInTimeOverApiServerTests : ApiServerTest
         await Control().ScheduleTickAsync(CancellationToken.None);
         Assert.Equal("True", Status("backupconfigurations", "shop")!["conditions"]!.AsArray().Single(c => c!["type"]!.GetValue<string>() == ResourceCondition.PointInTimeValid)!["status"]!.GetValue<string>());
         Assert.Equal(1, Server.Count("maintenancesessions"));
+        Assert.Contains("mysql_backup_configuration_pitr_archive_interval_seconds{namespace=\"prod\",configuration=\"shop\"} 60", await MetricsAsync());
     }
 
     [Fact]

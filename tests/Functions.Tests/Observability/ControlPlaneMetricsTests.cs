@@ -11,7 +11,7 @@ public sealed class ControlPlaneMetricsTests
     private static BackupConfiguration Configuration(string name, bool paused = false) => new()
     {
         Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = "prod" },
-        Spec = new() { Schedule = "0 */6 * * *", Paused = paused, Repository = new() { Name = "repo" } },
+        Spec = new() { Schedule = "0 */6 * * *", Paused = paused, Repository = new() { Name = "repo" }, Target = new() { Ref = new() { Name = "shop-db" } } },
         Status = new() { LastSuccessTime = new DateTimeOffset(2026, 11, 24, 0, 0, 0, TimeSpan.Zero), LastSessionPhase = SessionPhase.Succeeded },
     };
 
