@@ -140,6 +140,32 @@ public sealed class PointInTimeReviewTests : ApiServerTest
         Assert.Contains("mysql_backup_configuration_pitr_gaps{namespace=\"prod\",configuration=\"shop\"} 1", metrics);
     }
 
+    [Fact]
+    public async Task An_archive_that_failed_after_storing_some_logs_keeps_the_recoverable_window_in_status()
+    {
+        await Control().ScheduleTickAsync(CancellationToken.None);
+        await Control().ReconcileAsync(CancellationToken.None);
+        SetWindow();
+        var now = DateTimeOffset.UtcNow;
+        // What the runner sends when a run fails after storing a log: the logs it stored, no windows (it did not compute them).
+        var failed = new FailedEvent
+        {
+            Verb = "archive", Namespace = "prod", Session = Archive, Time = now, Reason = FailureReason.DumpTruncated,
+            Message = "the copy of binary log mysql-bin.000014 is not whole",
+            PointInTime = new PointInTimeReport { ArchivedFiles = 1, ArchivedBytes = 4096, LastArchivedFile = "mysql-bin.000013" },
+        };
+
+        Assert.Equal(200, (await DeliverAsync("MaintenanceSession", Archive, RunnerJson.Serialize(failed), now)).Status);
+
+        var status = Status("backupconfigurations", "shop")!["pointInTime"]!;
+        Assert.StartsWith("DumpTruncated:", status["lastError"]!.GetValue<string>());
+        Assert.Equal("mysql-bin.000013", status["lastArchivedFile"]!.GetValue<string>());
+        Assert.Single(status["windows"]!.AsArray());
+        Assert.NotNull(status["latest"]);
+        var answer = await RestoreAsync("""{"repository":"repo","target":"shop-db","pointInTime":"2026-11-29T11:00:00Z"}""");
+        Assert.True(answer.Status == 202, $"{answer.Status} {answer.Message}");
+    }
+
     private sealed class MovableClock(DateTimeOffset now) : TimeProvider
     {
         public DateTimeOffset Now { get; set; } = now;
