@@ -166,6 +166,46 @@ public sealed class PointInTimeReviewTests : ApiServerTest
         Assert.True(answer.Status == 202, $"{answer.Status} {answer.Message}");
     }
 
+    [Fact]
+    public async Task A_backup_of_a_configuration_named_like_an_archive_session_never_shares_the_archive_job()
+    {
+        // "shop-archive" is a configuration of its own; its daily 12:05 backup session is named shop-archive-202611291205,
+        // exactly as the 12:05 archive session of "shop". The two sessions are different kinds, their Jobs are not.
+        Seed<BackupConfiguration>("backupconfigurations", """
+            apiVersion: backup.serverless.dev/v1alpha1
+            kind: BackupConfiguration
+            metadata: { name: shop-archive, namespace: prod }
+            spec:
+              schedule: "5 12 * * *"
+              repository: { name: other }
+              target: { ref: { kind: AppBinding, name: shop-db }, databases: [archive] }
+            """);
+        Seed<Repository>("repositories", """
+            apiVersion: backup.serverless.dev/v1alpha1
+            kind: Repository
+            metadata: { name: other, namespace: prod }
+            spec:
+              backend: { storageSecretName: repo-secret, local: { mountPath: /backups } }
+              check: { paused: true }
+            """);
+
+        await Control().ScheduleTickAsync(CancellationToken.None);
+        Assert.NotNull(Server.Get(Crd, "backupsessions", "prod", Archive));
+        Assert.NotNull(Server.Get(Crd, "maintenancesessions", "prod", Archive));
+        await Control().ReconcileAsync(CancellationToken.None);
+
+        var job = Server.Get("apis/batch/v1", "jobs", "prod", Archive)!;
+        var owner = job["metadata"]!["ownerReferences"]![0]!["kind"]!.GetValue<string>();
+        foreach (var (plural, kind) in new[] { ("backupsessions", "BackupSession"), ("maintenancesessions", "MaintenanceSession") })
+        {
+            var status = Status(plural, Archive)!;
+            var phase = status["phase"]?.GetValue<string>();
+            // Running on the other session's Job would settle it with that Job's outcome: a backup never taken counted as Succeeded.
+            Assert.False(phase == SessionPhase.Running && status["jobName"]?.GetValue<string>() == Archive && owner != kind,
+                $"{kind} {Archive} is Running on the Job of a {owner}");
+        }
+    }
+
     private sealed class MovableClock(DateTimeOffset now) : TimeProvider
     {
         public DateTimeOffset Now { get; set; } = now;
