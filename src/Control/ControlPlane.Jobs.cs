@@ -161,6 +161,11 @@ public sealed partial class ControlPlane
         {
             return (null, $"BackupConfiguration {ns}/{configuration.Name}: {string.Join("; ", invalid)}");
         }
+        // A wrong spec.pointInTime stops archiving and point-in-time restores (the PointInTimeValid condition says why).
+        if (FeatureProblemsOf(configuration).PointInTime is { } pointInTime)
+        {
+            return (null, $"BackupConfiguration {ns}/{configuration.Name}: {pointInTime}: fix it before restoring to a point in time");
+        }
         return (configuration, null);
     }
 

@@ -32,7 +32,7 @@ public sealed class PointInTimeApi(IClusterGateway cluster, ControlPlane control
         return new ApiResult(200, new PointInTimeView(
             ns, name, spec?.Enabled ?? false, spec?.Schedule ?? PointInTimeSpec.DefaultSchedule, problem, next,
             status?.Earliest, status?.Latest, status?.LastArchivedFile, status?.LastArchiveTime, status?.LastArchiveSession, status?.LastError,
-            status?.Windows ?? [], status?.Gaps ?? []));
+            [.. (status?.Windows ?? []).OfType<PointInTimeWindow>()], [.. (status?.Gaps ?? []).OfType<PointInTimeGap>()]));
     }
 
     /// <summary>How far in the future a requested time may lie (clock skew between the client and the app).</summary>
@@ -45,7 +45,9 @@ public sealed class PointInTimeApi(IClusterGateway cluster, ControlPlane control
     public static string? Refusal(BackupConfiguration configuration, string pointInTime, DateTimeOffset now)
     {
         var status = configuration.Status?.PointInTime;
-        var windows = status?.Windows ?? [];
+        // status is a resource's field like any other: a hand-written null entry or unsorted list must not fail the request.
+        var windows = (status?.Windows ?? []).OfType<PointInTimeWindow>().OrderBy(w => w.Start).ToList();
+        var gaps = (status?.Gaps ?? []).OfType<PointInTimeGap>().ToList();
         var name = $"BackupConfiguration {configuration.Namespace}/{configuration.Name}";
         if (windows.Count == 0)
         {
@@ -70,7 +72,7 @@ public sealed class PointInTimeApi(IClusterGateway cluster, ControlPlane control
         {
             return null;
         }
-        if (status?.Gaps?.FirstOrDefault(g => g.From <= time && time <= g.To) is { } gap)
+        if (gaps.FirstOrDefault(g => g.From <= time && time <= g.To) is { } gap)
         {
             return $"pointInTime {time:yyyy-MM-ddTHH:mm:ssZ} falls in a gap of the archived binary logs ({gap.Message}): choose a time in {described}";
         }

@@ -59,7 +59,11 @@ public static class PointInTimeStatusWriter
             {
                 return false;
             }
-            var next = report is null ? current : Apply(current, report);
+            // A failed run's report names the logs it stored before failing, never what can be restored: the
+            // windows and gaps of the last complete report stay.
+            var next = report is null ? current
+                : runnerEvent is FailedEvent ? current with { LastArchivedFile = report.LastArchivedFile ?? current.LastArchivedFile }
+                : Apply(current, report);
             next = next with { ReportTime = runnerEvent.Time };
             if (IsArchive(session))
             {

@@ -160,7 +160,7 @@ public sealed class SessionApi(IClusterGateway cluster, ControlPlane control, Ti
             var (configuration, unresolved) = await control.PointInTimeConfigurationAsync(ns, request.Repository, request.Configuration, cancellationToken);
             if (unresolved is not null)
             {
-                return ApiResult.Error(422, unresolved.Replace("spec.configuration", "configuration").Replace("spec.pointInTime", "pointInTime"));
+                return ApiResult.Error(422, RequestField(unresolved));
             }
             if (PointInTimeApi.Refusal(configuration!, pointInTime, clock.GetUtcNow()) is { } refusal)
             {
@@ -185,6 +185,12 @@ public sealed class SessionApi(IClusterGateway cluster, ControlPlane control, Ti
         control.Telemetry.Created(restore, restore.Status);
         return new ApiResult(202, new SessionStarted(name, ns, SessionPhase.Pending), SessionPath(ns, ResourceType.RestoreSession.Plural, name));
     }
+
+    /// <summary>A problem of the restore's own fields named as the body names them; a configuration's fields keep their spec. names.</summary>
+    private static string RequestField(string problem) =>
+        (problem.StartsWith("spec.configuration", StringComparison.Ordinal) || problem.StartsWith("spec.pointInTime:", StringComparison.Ordinal)
+            ? problem["spec.".Length..] : problem)
+        .Replace("name one in spec.configuration", "name one in configuration", StringComparison.Ordinal);
 
     public async Task<ApiResult> GetSessionAsync(string ns, string plural, string name, CancellationToken cancellationToken)
     {

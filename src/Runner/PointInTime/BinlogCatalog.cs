@@ -187,12 +187,26 @@ public static class RecoveryWindows
             .GroupBy(l => BinlogFileName.Parse(l.File)!.Sequence)
             .ToDictionary(g => g.Key, g => g.OrderByDescending(l => l.Size).First());
         var chain = new List<ArchivedBinlog>();
+        // The dump's own file was being written when the dump was taken: an archived log of that name that ended
+        // well before it, or is shorter than the dump's position, is another log of the name (the server's logs
+        // were reset, RESET MASTER) and must never be replayed onto the dump.
+        if (bySequence.TryGetValue(start.Sequence, out var own)
+            && (own.Size < dump.Position.Position || own.LastEvent < dump.Time - OwnFileSlack))
+        {
+            return chain;
+        }
         for (var sequence = start.Sequence; bySequence.TryGetValue(sequence, out var log); sequence++)
         {
             chain.Add(log);
         }
         return chain;
     }
+
+    /// <summary>
+    /// How long before a dump's snapshot time its own file may have ended: restic takes the snapshot's time a
+    /// little apart from the moment the dump read its position, and an archive run may close the file between.
+    /// </summary>
+    private static readonly TimeSpan OwnFileSlack = TimeSpan.FromMinutes(5);
 
     private static RecoveryWindow WindowOf(PositionedDump dump, IReadOnlyList<ArchivedBinlog> logs)
     {

@@ -119,7 +119,7 @@ public sealed class ConcurrentTickTests : ApiServerTest
 
         var summary = await Instance(log).ScheduleTickAsync(CancellationToken.None);
 
-        Assert.Equal("ScheduleTick: 6 configurations seen, 1 sessions created, 2 skipped, 3 invalid, 0 failed", summary);
+        Assert.Equal("ScheduleTick: 6 configurations seen, 1 sessions created, 2 skipped, 0 archive sessions created, 3 invalid, 0 failed", summary);
         Assert.Equal(3, Server.Count("backupsessions"));
         Assert.Contains("BackupConfiguration prod/wrong-type is invalid", log.ToString());
         Assert.Contains("BackupConfiguration prod/spec-list is invalid", log.ToString());

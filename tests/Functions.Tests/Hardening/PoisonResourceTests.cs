@@ -98,7 +98,7 @@ public sealed class PoisonResourceTests : IDisposable
 
         var summary = await plane.Control.ScheduleTickAsync(CancellationToken.None);
 
-        Assert.Contains("2 sessions created, 0 skipped, 3 invalid, 0 failed", summary);
+        Assert.Contains("2 sessions created, 0 skipped, 0 archive sessions created, 3 invalid, 0 failed", summary);
         Assert.Single(plane.BackupSessions(), s => s.Spec.Invoker.Name == "future");
         Assert.Contains("spec.schedule '0 0 30 2 *' never fires", plane.Read<BackupConfiguration>("backupconfigurations", "never")!.Status!.Error);
         Assert.Contains("other.yml: is not read: resource files end in .yaml", plane.Log);
@@ -179,7 +179,7 @@ public sealed class PoisonResourceTests : IDisposable
 
         var summary = await plane.Control.ScheduleTickAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
 
-        Assert.Contains("1 sessions created, 0 skipped, 3 invalid, 0 failed", summary);
+        Assert.Contains("1 sessions created, 0 skipped, 0 archive sessions created, 3 invalid, 0 failed", summary);
         Assert.Contains("BackupConfiguration prod/pipe is invalid and was skipped: pipe.yaml: is empty or not a regular file", plane.Log);
     }
 
