@@ -79,7 +79,11 @@ public sealed partial class ControlPlane
         return created;
     }
 
-    /// <summary>The archive session of a schedule slot: the same configuration and slot always give the same name.</summary>
+    /// <summary>
+    /// The archive session of a schedule slot: the same configuration and slot always give the same name. It ends in
+    /// "-archive", which no scheduled backup, verify or check session name does (they end in the slot's digits), so
+    /// an archive never shares its name (and its Job's) with another configuration's session.
+    /// </summary>
     public static string ArchiveSessionName(string configuration, DateTimeOffset slot) =>
-        Names.Bounded($"{configuration}-archive-{slot.UtcDateTime:yyyyMMddHHmm}", 63);
+        Names.Bounded($"{configuration}-{slot.UtcDateTime:yyyyMMddHHmm}-archive", 63);
 }

@@ -42,7 +42,24 @@ public sealed partial class ControlPlane
             }
             return false;
         }
-        await cluster.TryCreateJobAsync(job, cancellationToken);
+        if (!await cluster.TryCreateJobAsync(job, cancellationToken) && session.Metadata.Uid is { } uid
+            && !await cluster.JobOwnedByAsync(job.Metadata.NamespaceProperty ?? "default", job.Metadata.Name, uid, cancellationToken))
+        {
+            // A session of another kind with the same name owns a Job of this name: running on it would settle this
+            // session with the other's outcome.
+            var taken = $"a Job named {job.Metadata.Name} exists and belongs to another session (a session of another kind has the same name): give this session another name, or delete that Job once its session is finished";
+            SessionStatus? refused = null;
+            if (await SessionAccess.UpdateStatusAsync(cluster, session, st => refused = SessionPhase.CanMove(st?.Phase, SessionPhase.Failed)
+                ? (st ?? new()) with { Phase = SessionPhase.Failed, Reason = "JobNameTaken", Message = taken, CompletionTime = now }
+                : null, cancellationToken))
+            {
+                LogPhase(session, SessionPhase.Failed, "JobNameTaken", LogLevel.Error, taken);
+                Telemetry.Ended(session, refused);
+                await RecordUnverifiedAsync(session, $"JobNameTaken: {taken}", now, null, cancellationToken);
+                await PointInTimeStatusWriter.RecordUnreportedAsync(cluster, session, $"JobNameTaken: {taken}", now, cancellationToken);
+            }
+            return false;
+        }
         var deadline = now + TimeSpan.FromSeconds(job.Spec.ActiveDeadlineSeconds ?? 7200);
         if (await SessionAccess.UpdateStatusAsync(cluster, session, st => SessionPhase.CanMove(st?.Phase, SessionPhase.Running)
             ? (st ?? new()) with { Phase = SessionPhase.Running, Reason = null, Message = null, JobName = job.Metadata.Name, StartTime = st?.StartTime ?? now, SessionDeadline = deadline }

@@ -288,6 +288,8 @@ public static partial class RunnerProgram
         targets.CheckNames(plan.Dumps);
         await server.WaitUntilReadyAsync(stop);
         await targets.CheckServerAsync(plan.Dumps, stop);
+        // The dump would go in and the replay then fail: refuse before writing anything.
+        await new PrivilegeCheck(server, DumpOptions.From(MySqlTools.SafeDumpOptions), log).CheckReplayAsync(stop);
         reporter.Started(plan.Steps.Select(s => s.Dump.Database!).ToList());
         var results = await pointInTime.RunAsync(plan, stop);
         await reporter.SucceededAsync(results, plan.Report, CancellationToken.None);

@@ -241,6 +241,12 @@ public sealed class FolderGateway(string root, LocalJobRunner jobs) : IClusterGa
         return Task.FromResult<JobState?>(new JobState(JobOutcome.Failed, "JobDisappeared", "the runner process ended with the app that started it"));
     }
 
+    public Task<bool> JobOwnedByAsync(string @namespace, string name, string uid, CancellationToken cancellationToken)
+    {
+        var path = PathOf(@namespace, "jobs", name);
+        return Task.FromResult(File.Exists(path) && OwnedBy(path, uid));
+    }
+
     /// <summary>Whether a Job or Secret file names <paramref name="uid"/> in its metadata.ownerReferences.</summary>
     private static bool OwnedBy(string file, string uid)
     {

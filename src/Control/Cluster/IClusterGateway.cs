@@ -35,6 +35,12 @@ public interface IClusterGateway
     Task<bool> TryCreateJobAsync(V1Job job, CancellationToken cancellationToken);
 
     Task<JobState?> GetJobAsync(string @namespace, string name, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Whether the Job exists and is owned by the object with <paramref name="uid"/> (its metadata.ownerReferences):
+    /// a Job of the same name may belong to a session of another kind.
+    /// </summary>
+    Task<bool> JobOwnedByAsync(string @namespace, string name, string uid, CancellationToken cancellationToken);
 }
 
 /// <summary>What a Job is doing, with the reason when it failed (Job condition, or the pod's termination message).</summary>

@@ -185,6 +185,23 @@ public sealed class KubernetesGateway(IKubernetes kubernetes, ControlPlaneMetric
         }
     }
 
+    public async Task<bool> JobOwnedByAsync(string @namespace, string name, string uid, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var job = await kubernetes.BatchV1.ReadNamespacedJobAsync(name, @namespace, cancellationToken: cancellationToken);
+            return job.Metadata.OwnerReferences?.Any(o => o.Uid == uid) == true;
+        }
+        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
+        {
+            return false;
+        }
+        catch (Exception e) when (Unexpected(e))
+        {
+            throw;
+        }
+    }
+
     public async Task<bool> TryCreateJobAsync(V1Job job, CancellationToken cancellationToken)
     {
         try

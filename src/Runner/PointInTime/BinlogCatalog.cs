@@ -167,8 +167,7 @@ public static class RecoveryWindows
         foreach (var dump in dumps.Where(d => d.Database == database && Second(d.Time) <= time).OrderByDescending(d => d.Time))
         {
             var chain = ChainOf(dump, logs);
-            var end = chain.Count > 0 ? Max(chain[^1].LastEvent, dump.Time) : dump.Time;
-            if (time <= end)
+            if (time <= EndOf(dump, chain))
             {
                 // Only the logs up to the first whose first event is past the time are needed.
                 var needed = chain.TakeWhile((l, i) => i == 0 || chain[i - 1].LastEvent <= time || l.FirstEvent <= time).ToList();
@@ -208,11 +207,16 @@ public static class RecoveryWindows
     /// </summary>
     private static readonly TimeSpan OwnFileSlack = TimeSpan.FromMinutes(5);
 
-    private static RecoveryWindow WindowOf(PositionedDump dump, IReadOnlyList<ArchivedBinlog> logs)
-    {
-        var chain = ChainOf(dump, logs);
-        return new RecoveryWindow(Second(dump.Time), Second(chain.Count > 0 ? Max(chain[^1].LastEvent, dump.Time) : dump.Time));
-    }
+    private static RecoveryWindow WindowOf(PositionedDump dump, IReadOnlyList<ArchivedBinlog> logs) =>
+        new(Second(dump.Time), EndOf(dump, ChainOf(dump, logs)));
+
+    /// <summary>
+    /// The last second a dump and its chain reach: the last event of the chain's last log (the rotate event of the
+    /// FLUSH that closed it), never before the dump's own second. A write later in that same second went into the
+    /// next log: a restore to exactly that second includes it only once the next log is archived (docs/point-in-time.md).
+    /// </summary>
+    private static DateTimeOffset EndOf(PositionedDump dump, IReadOnlyList<ArchivedBinlog> chain) =>
+        Max(Second(dump.Time), chain.Count > 0 ? Second(chain[^1].LastEvent) : Second(dump.Time));
 
     /// <summary>A time cut to its second (restic's snapshot times have fractions; binary-log events have none).</summary>
     private static DateTimeOffset Second(DateTimeOffset time)

@@ -69,7 +69,18 @@ public sealed class PrivilegeCheck(MySqlServer server, DumpOptions options, ILog
     /// Refuses a point-in-time run (a backup that records its position, or the archive verb) whose user lacks a
     /// global privilege it needs (<see cref="PrivilegeRequirements.Binlog"/>), naming the GRANT to run.
     /// </summary>
-    public async Task CheckBinlogAsync(bool archive, CancellationToken cancellationToken)
+    public Task CheckBinlogAsync(bool archive, CancellationToken cancellationToken) =>
+        CheckGlobalAsync((grants, kind) => PrivilegeRequirements.Binlog(grants, kind, archive),
+            archive ? "the archive of binary logs" : "a backup that records its binary-log position (BINLOG_RECORD_POSITION)", cancellationToken);
+
+    /// <summary>
+    /// Refuses a point-in-time restore whose user may not apply the archived row events
+    /// (<see cref="PrivilegeRequirements.Replay"/>), before anything is written.
+    /// </summary>
+    public Task CheckReplayAsync(CancellationToken cancellationToken) =>
+        CheckGlobalAsync(PrivilegeRequirements.Replay, "a point-in-time restore (replaying binary logs)", cancellationToken);
+
+    private async Task CheckGlobalAsync(Func<AccountGrants, ServerKind, Shortfall?> need, string purpose, CancellationToken cancellationToken)
     {
         await using var connection = await server.OpenAsync(cancellationToken);
         ServerKind kind;
@@ -99,12 +110,12 @@ public sealed class PrivilegeCheck(MySqlServer server, DumpOptions options, ILog
                 unread.Add(line);
             }
         }
-        if (PrivilegeRequirements.Binlog(new AccountGrants(grants, kind, ignoreCase, $"{user}@{host}"), kind, archive) is not { } shortfall)
+        if (need(new AccountGrants(grants, kind, ignoreCase, $"{user}@{host}"), kind) is not { } shortfall)
         {
             return;
         }
         var account = SqlText.Account(user, host);
-        var message = $"user {account} lacks privileges {(archive ? "the archive of binary logs" : "a backup that records its binary-log position (BINLOG_RECORD_POSITION)")} needs: "
+        var message = $"user {account} lacks privileges {purpose} needs: "
             + string.Join("; ", shortfall.Problems)
             + $". Grant them: {string.Join("; ", shortfall.Grants.Select(g => g.ToSql(account)))}";
         if (unread.Count > 0)

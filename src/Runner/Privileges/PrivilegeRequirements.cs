@@ -203,4 +203,21 @@ public sealed class PrivilegeRequirements(AccountGrants grants, ServerKind serve
             ? null
             : new(null, what, problems, [new(order.Where(missing.Contains).ToList(), "*.*")]);
     }
+
+    /// <summary>
+    /// What a point-in-time restore needs to apply archived row events (mariadb-binlog writes them as BINLOG
+    /// statements): BINLOG REPLAY on MariaDB 10.5.2 and later, SUPER on older MariaDB; on MySQL SUPER,
+    /// REPLICATION_APPLIER or BINLOG_ADMIN (untested here). Null when the account holds it.
+    /// </summary>
+    public static Shortfall? Replay(AccountGrants grants, ServerKind server)
+    {
+        string[] any = server.MariaDb
+            ? server.Version >= new Version(10, 5, 2) ? ["BINLOG REPLAY", "SUPER"] : ["SUPER"]
+            : ["SUPER", "REPLICATION_APPLIER", "BINLOG_ADMIN"];
+        if (any.Any(p => grants.HoldsGlobally(p, "")))
+        {
+            return null;
+        }
+        return new(null, "replaying binary logs", [$"no {any[0]}, which applying the archived row events (BINLOG statements) needs"], [new([any[0]], "*.*")]);
+    }
 }

@@ -21,7 +21,7 @@ public sealed class PointInTimeOverApiServerTests : ApiServerTest
     /// <summary>12:05:20 UTC: a 5-minute archive slot (12:05) is due; the daily 03:00 backup is not.</summary>
     private readonly MovableClock clock = new(new DateTimeOffset(2026, 11, 29, 12, 5, 20, TimeSpan.Zero));
 
-    private const string Archive = "shop-archive-202611291205";
+    private const string Archive = "shop-202611291205-archive";
 
     protected override Task SeedAsync()
     {
@@ -117,7 +117,7 @@ public sealed class PointInTimeOverApiServerTests : ApiServerTest
         Server.Mutate(Crd, "maintenancesessions", "prod", Archive, s => s["status"] = new JsonObject { ["phase"] = SessionPhase.Succeeded });
         clock.Now = clock.Now.AddMinutes(5);
         Assert.Contains("1 archive sessions created", await Control().ScheduleTickAsync(CancellationToken.None));
-        Assert.NotNull(Server.Get(Crd, "maintenancesessions", "prod", "shop-archive-202611291215"));
+        Assert.NotNull(Server.Get(Crd, "maintenancesessions", "prod", "shop-202611291215-archive"));
     }
 
     [Fact]

@@ -16,7 +16,7 @@ public sealed class PointInTimeReviewTests : ApiServerTest
 {
     private readonly MovableClock clock = new(new DateTimeOffset(2026, 11, 29, 12, 5, 20, TimeSpan.Zero));
 
-    private const string Archive = "shop-archive-202611291205";
+    private const string Archive = "shop-202611291205-archive";
 
     protected override Task SeedAsync()
     {
@@ -167,43 +167,29 @@ public sealed class PointInTimeReviewTests : ApiServerTest
     }
 
     [Fact]
-    public async Task A_backup_of_a_configuration_named_like_an_archive_session_never_shares_the_archive_job()
+    public async Task A_session_never_runs_on_the_job_of_a_session_of_another_kind_with_the_same_name()
     {
-        // "shop-archive" is a configuration of its own; its daily 12:05 backup session is named shop-archive-202611291205,
-        // exactly as the 12:05 archive session of "shop". The two sessions are different kinds, their Jobs are not.
-        Seed<BackupConfiguration>("backupconfigurations", """
-            apiVersion: backup.serverless.dev/v1alpha1
-            kind: BackupConfiguration
-            metadata: { name: shop-archive, namespace: prod }
-            spec:
-              schedule: "5 12 * * *"
-              repository: { name: other }
-              target: { ref: { kind: AppBinding, name: shop-db }, databases: [archive] }
-            """);
-        Seed<Repository>("repositories", """
-            apiVersion: backup.serverless.dev/v1alpha1
-            kind: Repository
-            metadata: { name: other, namespace: prod }
-            spec:
-              backend: { storageSecretName: repo-secret, local: { mountPath: /backups } }
-              check: { paused: true }
-            """);
-
+        // A backup of "shop-archive" at 12:05 and the archive of "shop" at 12:05 never share a name.
         await Control().ScheduleTickAsync(CancellationToken.None);
-        Assert.NotNull(Server.Get(Crd, "backupsessions", "prod", Archive));
-        Assert.NotNull(Server.Get(Crd, "maintenancesessions", "prod", Archive));
+        Assert.Equal("shop-202611291205-archive", ControlPlane.ArchiveSessionName("shop", new DateTimeOffset(2026, 11, 29, 12, 5, 0, TimeSpan.Zero)));
+        Assert.NotEqual(Archive, ControlPlane.SessionName("shop-archive", new DateTimeOffset(2026, 11, 29, 12, 5, 0, TimeSpan.Zero)));
+        await Control().ReconcileAsync(CancellationToken.None);
+        Assert.Equal(SessionPhase.Running, Status("maintenancesessions", Archive)!["phase"]!.GetValue<string>());
+
+        // A RestoreSession written by hand with the archive's name: its Job's name is taken by the archive's Job.
+        Seed<RestoreSession>("restoresessions", $$"""
+            apiVersion: backup.serverless.dev/v1alpha1
+            kind: RestoreSession
+            metadata: { name: {{Archive}}, namespace: prod }
+            spec: { repository: { name: repo }, target: { ref: { kind: AppBinding, name: shop-db } } }
+            """);
         await Control().ReconcileAsync(CancellationToken.None);
 
-        var job = Server.Get("apis/batch/v1", "jobs", "prod", Archive)!;
-        var owner = job["metadata"]!["ownerReferences"]![0]!["kind"]!.GetValue<string>();
-        foreach (var (plural, kind) in new[] { ("backupsessions", "BackupSession"), ("maintenancesessions", "MaintenanceSession") })
-        {
-            var status = Status(plural, Archive)!;
-            var phase = status["phase"]?.GetValue<string>();
-            // Running on the other session's Job would settle it with that Job's outcome: a backup never taken counted as Succeeded.
-            Assert.False(phase == SessionPhase.Running && status["jobName"]?.GetValue<string>() == Archive && owner != kind,
-                $"{kind} {Archive} is Running on the Job of a {owner}");
-        }
+        var restore = Status("restoresessions", Archive)!;
+        Assert.Equal((SessionPhase.Failed, "JobNameTaken"), (restore["phase"]!.GetValue<string>(), restore["reason"]!.GetValue<string>()));
+        Assert.Contains("give this session another name", restore["message"]!.GetValue<string>());
+        Assert.Equal("MaintenanceSession", Server.Get("apis/batch/v1", "jobs", "prod", Archive)!["metadata"]!["ownerReferences"]![0]!["kind"]!.GetValue<string>());
+        Assert.Equal(SessionPhase.Running, Status("maintenancesessions", Archive)!["phase"]!.GetValue<string>());
     }
 
     private sealed class MovableClock(DateTimeOffset now) : TimeProvider

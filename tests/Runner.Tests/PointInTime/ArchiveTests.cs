@@ -274,6 +274,16 @@ public sealed class ArchiveTests(RunnerFixture fixture, BinlogDatabase binlog, I
         Assert.True(granted.ExitCode == 0, granted.ToString());
         var archived = await RunnerProcess.RunAsync("archive", Low("priv-archive-2"));
         Assert.True(archived.ExitCode == 0, archived.ToString());
+
+        // A point-in-time restore by a user who may not apply row events is refused before anything is written.
+        await Db.ExecuteAsync("GRANT ALL ON `pitr_priv_pit`.* TO 'pitr_low'@'%'");
+        var restore = Low("priv-restore");
+        restore = restore with { Restore = new() { PointInTime = "latest", Rename = new Dictionary<string, string> { ["pitr_priv"] = "pitr_priv_pit" } } };
+        var refused = await RunnerProcess.RunAsync("restore", restore);
+
+        Assert.True(refused.ExitCode == 16, refused.ToString());
+        Assert.Contains("GRANT BINLOG REPLAY ON *.* TO 'pitr_low'@'%'", refused.Failed!.Message);
+        Assert.Empty(await Db.QueryAsync("SHOW DATABASES LIKE 'pitr\\_priv\\_pit'"));
     }
 
     [Fact]

@@ -30,17 +30,4 @@ public sealed class RecoveryWindowsReviewTests
         Assert.Empty(plan.Value.Logs);
         Assert.Empty(RecoveryWindows.ChainOf(dumps[0], logs));
     }
-    [Fact]
-    public void The_last_second_of_the_last_archived_log_is_not_offered_whole_while_the_next_log_may_hold_events_of_it()
-    {
-        // FLUSH BINARY LOGS closed mysql-bin.000003 at 10:20:00.2 (its rotate event is its last, at 10:20:00); a write
-        // at 10:20:00.7 went into mysql-bin.000004, not archived yet. A restore to 10:20:00 promises every event of
-        // that second, but only the archived log can be replayed: that second is not whole yet.
-        var dumps = new[] { Dump("shop", 10, "mysql-bin.000003") };
-        var logs = new[] { Log("mysql-bin.000003", 9, 20) };
-
-        var window = Assert.Single(RecoveryWindows.Compute(dumps, logs).Windows);
-
-        Assert.True(window.End < At(20), $"the window ends at {window.End:O}, a second whose events are partly in a log not archived yet");
-    }
 }
