@@ -19,7 +19,7 @@ namespace Serverless.Backup.Functions.Tests.Control;
 public sealed class PointInTimeOverApiServerTests : ApiServerTest
 {
     /// <summary>12:05:20 UTC: a 5-minute archive slot (12:05) is due; the daily 03:00 backup is not.</summary>
-    private readonly MovableClock clock = new(new DateTimeOffset(2026, 11, 29, 12, 5, 20, TimeSpan.Zero));
+    private readonly TestClock clock = new(new DateTimeOffset(2026, 11, 29, 12, 5, 20, TimeSpan.Zero));
 
     private const string Archive = "shop-202611291205-archive";
 
@@ -57,27 +57,7 @@ public sealed class PointInTimeOverApiServerTests : ApiServerTest
         return Task.CompletedTask;
     }
 
-    private static AppSettings Settings => new() { Cluster = ClusterMode.Kubeconfig, WebhookMasterKey = MasterKey, WebhookBaseUrl = "https://app.example.net" };
-
-    private ControlPlane Control() => new(new KubernetesGateway(Client), Settings, new RunnerJobOptions { Image = "runner:test", WebhookBaseUrl = "https://app.example.net" }, clock);
-
-    private async Task<string> MetricsAsync()
-    {
-        var gateway = new KubernetesGateway(Client);
-        var api = new RepositoryApi(gateway, new MaintenanceScheduler(gateway, Settings, clock), new ControlPlaneMetrics(), Settings, clock);
-        using var buffer = new MemoryStream();
-        await api.WriteMetricsAsync(buffer, CancellationToken.None);
-        return Encoding.UTF8.GetString(buffer.ToArray());
-    }
-
-    private SessionApi Sessions() => new(new KubernetesGateway(Client), Control(), clock);
-
-    private JsonNode? Status(string plural, string name) => Server.Get(Crd, plural, "prod", name)?["status"];
-
-    private JsonObject? Job(string name) => Server.Get("apis/batch/v1", "jobs", "prod", name);
-
-    private string? Value(string job, string name) => Job(job)?["spec"]?["template"]?["spec"]?["containers"]?[0]?["env"]?.AsArray()
-        .FirstOrDefault(e => e?["name"]?.GetValue<string>() == name)?["value"]?.GetValue<string>();
+    private SessionApi Sessions() => new(new KubernetesGateway(Client), ControlPlaneAt(clock), clock);
 
     private static readonly DateTimeOffset Dump = new(2026, 11, 29, 3, 0, 5, TimeSpan.Zero);
     private static readonly DateTimeOffset LastEvent = new(2026, 11, 29, 12, 4, 58, TimeSpan.Zero);
@@ -98,25 +78,25 @@ public sealed class PointInTimeOverApiServerTests : ApiServerTest
     [Fact]
     public async Task An_archive_slot_makes_one_archive_session_and_none_while_it_is_unfinished()
     {
-        var summary = await Control().ScheduleTickAsync(CancellationToken.None);
-        await Task.WhenAll(Control().ScheduleTickAsync(CancellationToken.None), Control().ScheduleTickAsync(CancellationToken.None));
+        var summary = await ControlPlaneAt(clock).ScheduleTickAsync(CancellationToken.None);
+        await Task.WhenAll(ControlPlaneAt(clock).ScheduleTickAsync(CancellationToken.None), ControlPlaneAt(clock).ScheduleTickAsync(CancellationToken.None));
 
         Assert.Contains("1 archive sessions created", summary);
         Assert.Equal(1, Server.Count("maintenancesessions"));
         var session = Server.Get(Crd, "maintenancesessions", "prod", Archive)!;
         Assert.Equal(("archive", "shop", "repo"), (session["spec"]!["task"]!.GetValue<string>(), session["spec"]!["configuration"]!.GetValue<string>(), session["spec"]!["repository"]!["name"]!.GetValue<string>()));
-        Assert.Equal(new DateTime(2026, 11, 29, 12, 5, 0, DateTimeKind.Utc), Status("backupconfigurations", "shop")!["lastArchiveScheduleTime"]!.GetValue<DateTime>().ToUniversalTime());
+        Assert.Equal(new DateTime(2026, 11, 29, 12, 5, 0, DateTimeKind.Utc), StatusOf("backupconfigurations", "shop")!["lastArchiveScheduleTime"]!.GetValue<DateTime>().ToUniversalTime());
 
         // Five minutes on, the first is still Pending: the slot is passed over, not queued behind it.
         clock.Now = clock.Now.AddMinutes(5);
-        Assert.Contains("0 archive sessions created", await Control().ScheduleTickAsync(CancellationToken.None));
+        Assert.Contains("0 archive sessions created", await ControlPlaneAt(clock).ScheduleTickAsync(CancellationToken.None));
         Assert.Equal(1, Server.Count("maintenancesessions"));
-        Assert.Equal(new DateTime(2026, 11, 29, 12, 10, 0, DateTimeKind.Utc), Status("backupconfigurations", "shop")!["lastArchiveScheduleTime"]!.GetValue<DateTime>().ToUniversalTime());
+        Assert.Equal(new DateTime(2026, 11, 29, 12, 10, 0, DateTimeKind.Utc), StatusOf("backupconfigurations", "shop")!["lastArchiveScheduleTime"]!.GetValue<DateTime>().ToUniversalTime());
 
         // Once it ended, the next slot gets its own.
         Server.Mutate(Crd, "maintenancesessions", "prod", Archive, s => s["status"] = new JsonObject { ["phase"] = SessionPhase.Succeeded });
         clock.Now = clock.Now.AddMinutes(5);
-        Assert.Contains("1 archive sessions created", await Control().ScheduleTickAsync(CancellationToken.None));
+        Assert.Contains("1 archive sessions created", await ControlPlaneAt(clock).ScheduleTickAsync(CancellationToken.None));
         Assert.NotNull(Server.Get(Crd, "maintenancesessions", "prod", "shop-202611291215-archive"));
     }
 
@@ -129,17 +109,17 @@ public sealed class PointInTimeOverApiServerTests : ApiServerTest
             metadata: { name: shop-manual, namespace: prod, labels: { backup.serverless.dev/configuration: shop } }
             spec: { invoker: { kind: BackupConfiguration, name: shop } }
             """);
-        await Control().ReconcileAsync(CancellationToken.None);
-        await Control().ScheduleTickAsync(CancellationToken.None);
-        await Control().ReconcileAsync(CancellationToken.None);
+        await ControlPlaneAt(clock).ReconcileAsync(CancellationToken.None);
+        await ControlPlaneAt(clock).ScheduleTickAsync(CancellationToken.None);
+        await ControlPlaneAt(clock).ReconcileAsync(CancellationToken.None);
 
-        Assert.Equal(SessionPhase.Running, Status("maintenancesessions", Archive)!["phase"]!.GetValue<string>());
-        var args = Job(Archive)!["spec"]!["template"]!["spec"]!["containers"]![0]!["args"]!.AsArray();
+        Assert.Equal(SessionPhase.Running, StatusOf("maintenancesessions", Archive)!["phase"]!.GetValue<string>());
+        var args = JobOf(Archive)!["spec"]!["template"]!["spec"]!["containers"]![0]!["args"]!.AsArray();
         Assert.Equal("archive", args[0]!.GetValue<string>());
-        Assert.Equal(("mariadb", "true", "shop"), (Value(Archive, "MYSQL_HOST"), Value(Archive, "BINLOG_RECORD_POSITION"), Value(Archive, "BACKUP_CONFIGURATION")));
-        Assert.Equal(JobFactory.BinlogScratchSize, Job(Archive)!["spec"]!["template"]!["spec"]!["volumes"]![0]!["emptyDir"]!["sizeLimit"]!.GetValue<string>());
+        Assert.Equal(("mariadb", "true", "shop"), (JobEnvValue(Archive, "MYSQL_HOST"), JobEnvValue(Archive, "BINLOG_RECORD_POSITION"), JobEnvValue(Archive, "BACKUP_CONFIGURATION")));
+        Assert.Equal(JobFactory.BinlogScratchSize, JobOf(Archive)!["spec"]!["template"]!["spec"]!["volumes"]![0]!["emptyDir"]!["sizeLimit"]!.GetValue<string>());
         // Backups of a configuration with point-in-time recovery record their binary-log position.
-        Assert.Equal("true", Value("shop-manual", "BINLOG_RECORD_POSITION"));
+        Assert.Equal("true", JobEnvValue("shop-manual", "BINLOG_RECORD_POSITION"));
 
         foreach (var (name, task) in new[] { ("shop-archive-again", "archive"), ("repo-check-now", "check") })
         {
@@ -150,11 +130,11 @@ public sealed class PointInTimeOverApiServerTests : ApiServerTest
                 spec: { repository: { name: repo }, task: {{task}}, configuration: shop }
                 """);
         }
-        await Control().ReconcileAsync(CancellationToken.None);
+        await ControlPlaneAt(clock).ReconcileAsync(CancellationToken.None);
 
-        Assert.Equal(SessionPhase.Pending, Status("maintenancesessions", "shop-archive-again")!["phase"]!.GetValue<string>());
-        Assert.Contains(Archive, Status("maintenancesessions", "shop-archive-again")!["message"]!.GetValue<string>());
-        Assert.Equal(SessionPhase.Pending, Status("maintenancesessions", "repo-check-now")!["phase"]!.GetValue<string>());
+        Assert.Equal(SessionPhase.Pending, StatusOf("maintenancesessions", "shop-archive-again")!["phase"]!.GetValue<string>());
+        Assert.Contains(Archive, StatusOf("maintenancesessions", "shop-archive-again")!["message"]!.GetValue<string>());
+        Assert.Equal(SessionPhase.Pending, StatusOf("maintenancesessions", "repo-check-now")!["phase"]!.GetValue<string>());
     }
 
     [Fact]
@@ -167,12 +147,12 @@ public sealed class PointInTimeOverApiServerTests : ApiServerTest
             spec: { repository: { name: repo }, task: archive, configuration: crm }
             """);
 
-        await Control().ReconcileAsync(CancellationToken.None);
+        await ControlPlaneAt(clock).ReconcileAsync(CancellationToken.None);
 
-        var status = Status("maintenancesessions", "crm-archive")!;
+        var status = StatusOf("maintenancesessions", "crm-archive")!;
         Assert.Equal(SessionPhase.Failed, status["phase"]!.GetValue<string>());
         Assert.Contains("spec.pointInTime.enabled", status["message"]!.GetValue<string>());
-        Assert.Null(Job("crm-archive"));
+        Assert.Null(JobOf("crm-archive"));
     }
 
     [Fact]
@@ -181,9 +161,9 @@ public sealed class PointInTimeOverApiServerTests : ApiServerTest
         Server.Mutate(Crd, "backupconfigurations", "prod", "shop", c => c["spec"]!["pointInTime"]!["schedule"] = "*/5 * * *");
         clock.Now = new DateTimeOffset(2026, 11, 29, 3, 0, 20, TimeSpan.Zero);
 
-        await Control().ScheduleTickAsync(CancellationToken.None);
+        await ControlPlaneAt(clock).ScheduleTickAsync(CancellationToken.None);
 
-        var status = Status("backupconfigurations", "shop")!;
+        var status = StatusOf("backupconfigurations", "shop")!;
         Assert.Equal(ResourcePhase.Ready, status["phase"]!.GetValue<string>());
         var condition = status["conditions"]!.AsArray().Single(c => c!["type"]!.GetValue<string>() == ResourceCondition.PointInTimeValid)!;
         Assert.Equal("False", condition["status"]!.GetValue<string>());
@@ -193,7 +173,7 @@ public sealed class PointInTimeOverApiServerTests : ApiServerTest
         Assert.Equal(0, Server.Count("maintenancesessions"));
         // The metrics say so too: the configuration counts as invalid, its backup schedule is still watched, the
         // archive schedule is not.
-        var metrics = await MetricsAsync();
+        var metrics = await ScrapeMetricsAsync(clock);
         Assert.Contains("mysql_backup_invalid_resources{namespace=\"prod\",kind=\"BackupConfiguration\",name=\"shop\"} 1", metrics);
         Assert.Contains("mysql_backup_configuration_schedule_interval_seconds{namespace=\"prod\",configuration=\"shop\"} 86400", metrics);
         Assert.DoesNotContain("mysql_backup_configuration_pitr_archive_interval_seconds{namespace=\"prod\",configuration=\"shop\"}", metrics);
@@ -201,22 +181,22 @@ public sealed class PointInTimeOverApiServerTests : ApiServerTest
         // Fixed: the condition turns True and archiving starts.
         Server.Mutate(Crd, "backupconfigurations", "prod", "shop", c => c["spec"]!["pointInTime"]!["schedule"] = "* * * * *");
         clock.Now = clock.Now.AddMinutes(1);
-        await Control().ScheduleTickAsync(CancellationToken.None);
-        Assert.Equal("True", Status("backupconfigurations", "shop")!["conditions"]!.AsArray().Single(c => c!["type"]!.GetValue<string>() == ResourceCondition.PointInTimeValid)!["status"]!.GetValue<string>());
+        await ControlPlaneAt(clock).ScheduleTickAsync(CancellationToken.None);
+        Assert.Equal("True", StatusOf("backupconfigurations", "shop")!["conditions"]!.AsArray().Single(c => c!["type"]!.GetValue<string>() == ResourceCondition.PointInTimeValid)!["status"]!.GetValue<string>());
         Assert.Equal(1, Server.Count("maintenancesessions"));
-        Assert.Contains("mysql_backup_configuration_pitr_archive_interval_seconds{namespace=\"prod\",configuration=\"shop\"} 60", await MetricsAsync());
+        Assert.Contains("mysql_backup_configuration_pitr_archive_interval_seconds{namespace=\"prod\",configuration=\"shop\"} 60", await ScrapeMetricsAsync(clock));
     }
 
     [Fact]
     public async Task A_signed_archive_report_lands_in_status_point_in_time_and_an_older_one_changes_nothing()
     {
-        await Control().ScheduleTickAsync(CancellationToken.None);
-        await Control().ReconcileAsync(CancellationToken.None);
+        await ControlPlaneAt(clock).ScheduleTickAsync(CancellationToken.None);
+        await ControlPlaneAt(clock).ReconcileAsync(CancellationToken.None);
         var now = DateTimeOffset.UtcNow;
 
         Assert.Equal(200, (await ArchiveSucceededAsync(now, Report())).Status);
 
-        var status = Status("backupconfigurations", "shop")!["pointInTime"]!;
+        var status = StatusOf("backupconfigurations", "shop")!["pointInTime"]!;
         Assert.Equal("mysql-bin.000012", status["lastArchivedFile"]!.GetValue<string>());
         Assert.Equal(Archive, status["lastArchiveSession"]!.GetValue<string>());
         Assert.Equal(2, status["windows"]!.AsArray().Count);
@@ -228,14 +208,14 @@ public sealed class PointInTimeOverApiServerTests : ApiServerTest
             k8s.KubernetesJson.Deserialize<MaintenanceSession>(Server.Get(Crd, "maintenancesessions", "prod", Archive)!.ToJsonString()),
             new SucceededEvent { Verb = "archive", Namespace = "prod", Session = Archive, Time = now.AddMinutes(-10), DurationSeconds = 1, Databases = [], PointInTime = new PointInTimeReport() },
             CancellationToken.None));
-        Assert.Equal(2, Status("backupconfigurations", "shop")!["pointInTime"]!["windows"]!.AsArray().Count);
+        Assert.Equal(2, StatusOf("backupconfigurations", "shop")!["pointInTime"]!["windows"]!.AsArray().Count);
     }
 
     [Fact]
     public async Task A_failed_archive_names_its_reason_in_status_and_keeps_the_window()
     {
-        await Control().ScheduleTickAsync(CancellationToken.None);
-        await Control().ReconcileAsync(CancellationToken.None);
+        await ControlPlaneAt(clock).ScheduleTickAsync(CancellationToken.None);
+        await ControlPlaneAt(clock).ReconcileAsync(CancellationToken.None);
         Server.Mutate(Crd, "backupconfigurations", "prod", "shop", c => c["status"]!["pointInTime"] = new JsonObject
         {
             ["earliest"] = "2026-11-29T03:00:05Z", ["latest"] = "2026-11-29T12:00:00Z",
@@ -250,7 +230,7 @@ public sealed class PointInTimeOverApiServerTests : ApiServerTest
 
         Assert.Equal(200, (await DeliverAsync("MaintenanceSession", Archive, RunnerJson.Serialize(failed), now)).Status);
 
-        var status = Status("backupconfigurations", "shop")!["pointInTime"]!;
+        var status = StatusOf("backupconfigurations", "shop")!["pointInTime"]!;
         Assert.Equal("BinaryLogUnavailable: binary logging is off on the server (log_bin is OFF): start it with --log-bin", status["lastError"]!.GetValue<string>());
         Assert.Single(status["windows"]!.AsArray());
     }
@@ -258,8 +238,8 @@ public sealed class PointInTimeOverApiServerTests : ApiServerTest
     [Fact]
     public async Task A_signed_archive_report_with_a_malformed_window_is_a_400_and_writes_nothing()
     {
-        await Control().ScheduleTickAsync(CancellationToken.None);
-        await Control().ReconcileAsync(CancellationToken.None);
+        await ControlPlaneAt(clock).ScheduleTickAsync(CancellationToken.None);
+        await ControlPlaneAt(clock).ReconcileAsync(CancellationToken.None);
         var now = DateTimeOffset.UtcNow;
         var window = """{"start":"2026-11-29T03:00:00Z","end":"2026-11-29T04:00:00Z"}""";
         var gap = """{"firstMissingFile":"b.000001","lastMissingFile":"b.000002","message":"m"}""";
@@ -284,24 +264,24 @@ public sealed class PointInTimeOverApiServerTests : ApiServerTest
             Assert.True(answer.Status == 400, $"{answer.Status} {answer.Message} for {report}");
             Assert.Contains("pointInTime.", answer.Message);
         }
-        Assert.Null(Status("backupconfigurations", "shop")!["pointInTime"]);
-        Assert.NotEqual(SessionPhase.Succeeded, Status("maintenancesessions", Archive)!["phase"]!.GetValue<string>());
+        Assert.Null(StatusOf("backupconfigurations", "shop")!["pointInTime"]);
+        Assert.NotEqual(SessionPhase.Succeeded, StatusOf("maintenancesessions", Archive)!["phase"]!.GetValue<string>());
     }
 
     [Fact]
     public async Task An_archive_whose_job_failed_without_a_report_says_so_in_status()
     {
-        await Control().ScheduleTickAsync(CancellationToken.None);
-        await Control().ReconcileAsync(CancellationToken.None);
+        await ControlPlaneAt(clock).ScheduleTickAsync(CancellationToken.None);
+        await ControlPlaneAt(clock).ReconcileAsync(CancellationToken.None);
         Server.Mutate("apis/batch/v1", "jobs", "prod", Archive, j => j["status"] = new JsonObject
         {
             ["failed"] = 1,
             ["conditions"] = new JsonArray(new JsonObject { ["type"] = "Failed", ["status"] = "True", ["reason"] = "BackoffLimitExceeded" }),
         });
 
-        await Control().ReconcileAsync(CancellationToken.None);
+        await ControlPlaneAt(clock).ReconcileAsync(CancellationToken.None);
 
-        Assert.StartsWith($"archive session {Archive}: BackoffLimitExceeded", Status("backupconfigurations", "shop")!["pointInTime"]!["lastError"]!.GetValue<string>());
+        Assert.StartsWith($"archive session {Archive}: BackoffLimitExceeded", StatusOf("backupconfigurations", "shop")!["pointInTime"]!["lastError"]!.GetValue<string>());
     }
 
     private async Task<(int Status, string Message)> RestoreAsync(string body)
@@ -313,8 +293,8 @@ public sealed class PointInTimeOverApiServerTests : ApiServerTest
     [Fact]
     public async Task A_point_in_time_restore_outside_the_window_or_in_a_gap_is_refused_with_the_window_and_nothing_is_created()
     {
-        await Control().ScheduleTickAsync(CancellationToken.None);
-        await Control().ReconcileAsync(CancellationToken.None);
+        await ControlPlaneAt(clock).ScheduleTickAsync(CancellationToken.None);
+        await ControlPlaneAt(clock).ReconcileAsync(CancellationToken.None);
         // No window yet.
         var none = await RestoreAsync("""{"repository":"repo","target":"shop-db","pointInTime":"latest"}""");
         Assert.Equal(422, none.Status);
@@ -356,8 +336,8 @@ public sealed class PointInTimeOverApiServerTests : ApiServerTest
     [Fact]
     public async Task A_point_in_time_restore_finds_its_configuration_and_its_job_carries_the_time()
     {
-        await Control().ScheduleTickAsync(CancellationToken.None);
-        await Control().ReconcileAsync(CancellationToken.None);
+        await ControlPlaneAt(clock).ScheduleTickAsync(CancellationToken.None);
+        await ControlPlaneAt(clock).ReconcileAsync(CancellationToken.None);
         await ArchiveSucceededAsync(DateTimeOffset.UtcNow, Report());
 
         var answer = await RestoreAsync("""{"name":"to-ten","repository":"repo","target":"shop-db","pointInTime":"2026-11-29T10:00:00+01:00","rename":{"shop":"shop_at_ten"}}""");
@@ -365,9 +345,9 @@ public sealed class PointInTimeOverApiServerTests : ApiServerTest
         Assert.True(answer.Status == 202, $"{answer.Status} {answer.Message}");
         var spec = Server.Get(Crd, "restoresessions", "prod", "to-ten")!["spec"]!;
         Assert.Equal("shop", spec["configuration"]!.GetValue<string>());
-        await Control().ReconcileAsync(CancellationToken.None);
-        Assert.Equal(("2026-11-29T10:00:00+01:00", "shop"), (Value("to-ten", "RESTORE_POINT_IN_TIME"), Value("to-ten", "BACKUP_CONFIGURATION")));
-        Assert.Equal(JobFactory.BinlogScratchSize, Job("to-ten")!["spec"]!["template"]!["spec"]!["volumes"]![0]!["emptyDir"]!["sizeLimit"]!.GetValue<string>());
+        await ControlPlaneAt(clock).ReconcileAsync(CancellationToken.None);
+        Assert.Equal(("2026-11-29T10:00:00+01:00", "shop"), (JobEnvValue("to-ten", "RESTORE_POINT_IN_TIME"), JobEnvValue("to-ten", "BACKUP_CONFIGURATION")));
+        Assert.Equal(JobFactory.BinlogScratchSize, JobOf("to-ten")!["spec"]!["template"]!["spec"]!["volumes"]![0]!["emptyDir"]!["sizeLimit"]!.GetValue<string>());
 
         // Two configurations archiving into the repository: the restore must name one.
         Server.Mutate(Crd, "backupconfigurations", "prod", "crm", c => c["spec"]!["pointInTime"]!["enabled"] = true);
@@ -379,10 +359,10 @@ public sealed class PointInTimeOverApiServerTests : ApiServerTest
     [Fact]
     public async Task GetPointInTime_answers_the_window_and_names_a_bad_request()
     {
-        await Control().ScheduleTickAsync(CancellationToken.None);
-        await Control().ReconcileAsync(CancellationToken.None);
+        await ControlPlaneAt(clock).ScheduleTickAsync(CancellationToken.None);
+        await ControlPlaneAt(clock).ReconcileAsync(CancellationToken.None);
         await ArchiveSucceededAsync(DateTimeOffset.UtcNow, Report());
-        var api = new PointInTimeApi(new KubernetesGateway(Client), Control(), clock);
+        var api = new PointInTimeApi(new KubernetesGateway(Client), ControlPlaneAt(clock), clock);
 
         var answer = await api.GetAsync("prod", "shop", CancellationToken.None);
 
@@ -400,10 +380,4 @@ public sealed class PointInTimeOverApiServerTests : ApiServerTest
         Assert.Null(off.NextArchiveTime);
     }
 
-    private sealed class MovableClock(DateTimeOffset now) : TimeProvider
-    {
-        public DateTimeOffset Now { get; set; } = now;
-
-        public override DateTimeOffset GetUtcNow() => Now;
-    }
 }

@@ -14,7 +14,7 @@ namespace Serverless.Backup.Functions.Tests.Control;
 /// <summary>Point-in-time recovery facing hostile status, invalid spec.pointInTime and the monitoring it promises.</summary>
 public sealed class PointInTimeReviewTests : ApiServerTest
 {
-    private readonly MovableClock clock = new(new DateTimeOffset(2026, 11, 29, 12, 5, 20, TimeSpan.Zero));
+    private readonly TestClock clock = new(new DateTimeOffset(2026, 11, 29, 12, 5, 20, TimeSpan.Zero));
 
     private const string Archive = "shop-202611291205-archive";
 
@@ -42,13 +42,7 @@ public sealed class PointInTimeReviewTests : ApiServerTest
         return Task.CompletedTask;
     }
 
-    private static AppSettings Settings => new() { Cluster = ClusterMode.Kubeconfig, WebhookMasterKey = MasterKey, WebhookBaseUrl = "https://app.example.net" };
-
-    private ControlPlane Control() => new(new KubernetesGateway(Client), Settings, new RunnerJobOptions { Image = "runner:test", WebhookBaseUrl = "https://app.example.net" }, clock);
-
-    private SessionApi Sessions() => new(new KubernetesGateway(Client), Control(), clock);
-
-    private JsonNode? Status(string plural, string name) => Server.Get(Crd, plural, "prod", name)?["status"];
+    private SessionApi Sessions() => new(new KubernetesGateway(Client), ControlPlaneAt(clock), clock);
 
     private async Task<(int Status, string Message)> RestoreAsync(string body)
     {
@@ -67,15 +61,6 @@ public sealed class PointInTimeReviewTests : ApiServerTest
                 ["gaps"] = gaps ?? new JsonArray(),
             };
         });
-
-    private async Task<string> MetricsAsync()
-    {
-        var gateway = new KubernetesGateway(Client);
-        var api = new RepositoryApi(gateway, new MaintenanceScheduler(gateway, Settings, clock), new ControlPlaneMetrics(), Settings, clock);
-        using var buffer = new MemoryStream();
-        await api.WriteMetricsAsync(buffer, CancellationToken.None);
-        return Encoding.UTF8.GetString(buffer.ToArray());
-    }
 
     [Fact]
     public async Task A_hand_written_status_point_in_time_with_null_windows_or_gaps_is_no_500_for_a_restore()
@@ -117,10 +102,10 @@ public sealed class PointInTimeReviewTests : ApiServerTest
               pointInTime: "2026-11-29T11:00:00Z"
             """);
 
-        await Control().ReconcileAsync(CancellationToken.None);
+        await ControlPlaneAt(clock).ReconcileAsync(CancellationToken.None);
 
         Assert.Null(Server.Get("apis/batch/v1", "jobs", "prod", "to-eleven"));
-        Assert.Equal(SessionPhase.Failed, Status("restoresessions", "to-eleven")!["phase"]!.GetValue<string>());
+        Assert.Equal(SessionPhase.Failed, StatusOf("restoresessions", "to-eleven")!["phase"]!.GetValue<string>());
     }
 
     [Fact]
@@ -132,7 +117,7 @@ public sealed class PointInTimeReviewTests : ApiServerTest
             ["from"] = "2026-11-29T05:00:00Z", ["to"] = "2026-11-29T06:00:00Z", ["message"] = "missing",
         }));
 
-        var metrics = await MetricsAsync();
+        var metrics = await ScrapeMetricsAsync(clock);
 
         Assert.Contains("mysql_backup_configuration_pitr_latest_recoverable_timestamp_seconds{namespace=\"prod\",configuration=\"shop\"} 1795953600", metrics);
         Assert.Contains("mysql_backup_configuration_pitr_earliest_recoverable_timestamp_seconds{namespace=\"prod\",configuration=\"shop\"} 1795921205", metrics);
@@ -143,8 +128,8 @@ public sealed class PointInTimeReviewTests : ApiServerTest
     [Fact]
     public async Task An_archive_that_failed_after_storing_some_logs_keeps_the_recoverable_window_in_status()
     {
-        await Control().ScheduleTickAsync(CancellationToken.None);
-        await Control().ReconcileAsync(CancellationToken.None);
+        await ControlPlaneAt(clock).ScheduleTickAsync(CancellationToken.None);
+        await ControlPlaneAt(clock).ReconcileAsync(CancellationToken.None);
         SetWindow();
         var now = DateTimeOffset.UtcNow;
         // What the runner sends when a run fails after storing a log: the logs it stored, no windows (it did not compute them).
@@ -157,7 +142,7 @@ public sealed class PointInTimeReviewTests : ApiServerTest
 
         Assert.Equal(200, (await DeliverAsync("MaintenanceSession", Archive, RunnerJson.Serialize(failed), now)).Status);
 
-        var status = Status("backupconfigurations", "shop")!["pointInTime"]!;
+        var status = StatusOf("backupconfigurations", "shop")!["pointInTime"]!;
         Assert.StartsWith("DumpTruncated:", status["lastError"]!.GetValue<string>());
         Assert.Equal("mysql-bin.000013", status["lastArchivedFile"]!.GetValue<string>());
         Assert.Single(status["windows"]!.AsArray());
@@ -170,11 +155,11 @@ public sealed class PointInTimeReviewTests : ApiServerTest
     public async Task A_session_never_runs_on_the_job_of_a_session_of_another_kind_with_the_same_name()
     {
         // A backup of "shop-archive" at 12:05 and the archive of "shop" at 12:05 never share a name.
-        await Control().ScheduleTickAsync(CancellationToken.None);
+        await ControlPlaneAt(clock).ScheduleTickAsync(CancellationToken.None);
         Assert.Equal("shop-202611291205-archive", ControlPlane.ArchiveSessionName("shop", new DateTimeOffset(2026, 11, 29, 12, 5, 0, TimeSpan.Zero)));
         Assert.NotEqual(Archive, ControlPlane.SessionName("shop-archive", new DateTimeOffset(2026, 11, 29, 12, 5, 0, TimeSpan.Zero)));
-        await Control().ReconcileAsync(CancellationToken.None);
-        Assert.Equal(SessionPhase.Running, Status("maintenancesessions", Archive)!["phase"]!.GetValue<string>());
+        await ControlPlaneAt(clock).ReconcileAsync(CancellationToken.None);
+        Assert.Equal(SessionPhase.Running, StatusOf("maintenancesessions", Archive)!["phase"]!.GetValue<string>());
 
         // A RestoreSession written by hand with the archive's name: its Job's name is taken by the archive's Job.
         Seed<RestoreSession>("restoresessions", $$"""
@@ -183,19 +168,13 @@ public sealed class PointInTimeReviewTests : ApiServerTest
             metadata: { name: {{Archive}}, namespace: prod }
             spec: { repository: { name: repo }, target: { ref: { kind: AppBinding, name: shop-db } } }
             """);
-        await Control().ReconcileAsync(CancellationToken.None);
+        await ControlPlaneAt(clock).ReconcileAsync(CancellationToken.None);
 
-        var restore = Status("restoresessions", Archive)!;
+        var restore = StatusOf("restoresessions", Archive)!;
         Assert.Equal((SessionPhase.Failed, "JobNameTaken"), (restore["phase"]!.GetValue<string>(), restore["reason"]!.GetValue<string>()));
         Assert.Contains("give this session another name", restore["message"]!.GetValue<string>());
         Assert.Equal("MaintenanceSession", Server.Get("apis/batch/v1", "jobs", "prod", Archive)!["metadata"]!["ownerReferences"]![0]!["kind"]!.GetValue<string>());
-        Assert.Equal(SessionPhase.Running, Status("maintenancesessions", Archive)!["phase"]!.GetValue<string>());
+        Assert.Equal(SessionPhase.Running, StatusOf("maintenancesessions", Archive)!["phase"]!.GetValue<string>());
     }
 
-    private sealed class MovableClock(DateTimeOffset now) : TimeProvider
-    {
-        public DateTimeOffset Now { get; set; } = now;
-
-        public override DateTimeOffset GetUtcNow() => Now;
-    }
 }

@@ -8,6 +8,8 @@ using Serverless.Backup.Core.Webhook;
 using Serverless.Backup.Control.Cluster;
 using Serverless.Backup.Control;
 using Serverless.Backup.Control.Settings;
+using Serverless.Backup.Control.Jobs;
+using Serverless.Backup.Control.Observability;
 
 namespace Serverless.Backup.Functions.Tests.Fakes;
 
@@ -69,4 +71,39 @@ public abstract class ApiServerTest : IAsyncLifetime
         metadata: { name: shop-db, namespace: prod }
         spec: { clientConfig: { url: "tcp(mariadb:3306)/" }, secret: { name: shop-db-auth } }
         """, AppCatalog);
+
+    /// <summary>The app settings of the control planes these tests build (the API server through a kubeconfig).</summary>
+    protected static AppSettings ControlSettings => new() { Cluster = ClusterMode.Kubeconfig, WebhookMasterKey = MasterKey, WebhookBaseUrl = "https://app.example.net" };
+
+    /// <summary>A control plane over the fake API server on <paramref name="clock"/>.</summary>
+    protected ControlPlane ControlPlaneAt(TimeProvider clock) =>
+        new(new KubernetesGateway(Client), ControlSettings, new RunnerJobOptions { Image = "runner:test", WebhookBaseUrl = "https://app.example.net" }, clock);
+
+    /// <summary>The status of prod/<paramref name="name"/> of a custom resource type.</summary>
+    protected JsonNode? StatusOf(string plural, string name) => Server.Get(Crd, plural, "prod", name)?["status"];
+
+    /// <summary>The Job prod/<paramref name="name"/>, or null.</summary>
+    protected JsonObject? JobOf(string name) => Server.Get("apis/batch/v1", "jobs", "prod", name);
+
+    /// <summary>The plain value of an environment variable of the Job's container (null when absent or from a secret).</summary>
+    protected string? JobEnvValue(string job, string name) => JobOf(job)?["spec"]?["template"]?["spec"]?["containers"]?[0]?["env"]?.AsArray()
+        .FirstOrDefault(e => e?["name"]?.GetValue<string>() == name)?["value"]?.GetValue<string>();
+
+    /// <summary>GET /api/metrics as the app would answer it now.</summary>
+    protected async Task<string> ScrapeMetricsAsync(TimeProvider clock)
+    {
+        var gateway = new KubernetesGateway(Client);
+        var api = new RepositoryApi(gateway, new MaintenanceScheduler(gateway, ControlSettings, clock), new ControlPlaneMetrics(), ControlSettings, clock);
+        using var buffer = new MemoryStream();
+        await api.WriteMetricsAsync(buffer, CancellationToken.None);
+        return Encoding.UTF8.GetString(buffer.ToArray());
+    }
+}
+
+/// <summary>A clock a test sets and moves.</summary>
+public sealed class TestClock(DateTimeOffset now) : TimeProvider
+{
+    public DateTimeOffset Now { get; set; } = now;
+
+    public override DateTimeOffset GetUtcNow() => Now;
 }
