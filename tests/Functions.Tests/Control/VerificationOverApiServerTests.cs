@@ -19,7 +19,7 @@ namespace Serverless.Backup.Functions.Tests.Control;
 public sealed class VerificationOverApiServerTests : ApiServerTest
 {
     /// <summary>Sunday 03:00:20 UTC: the default weekly verification slot (and a daily 03:00 backup slot) is due.</summary>
-    private readonly FixedClock clock = new(new DateTimeOffset(2026, 11, 29, 3, 0, 20, TimeSpan.Zero));
+    private readonly TestClock clock = new(new DateTimeOffset(2026, 11, 29, 3, 0, 20, TimeSpan.Zero));
 
     private const string Verify = "shop-verify-202611290300";
 
@@ -65,27 +65,9 @@ public sealed class VerificationOverApiServerTests : ApiServerTest
         return Task.CompletedTask;
     }
 
-    private static AppSettings Settings => new() { Cluster = ClusterMode.Kubeconfig, WebhookMasterKey = MasterKey, WebhookBaseUrl = "https://app.example.net" };
-
-    private ControlPlane Control() => new(new KubernetesGateway(Client), Settings, new RunnerJobOptions { Image = "runner:test", WebhookBaseUrl = "https://app.example.net" }, clock);
-
-    private MaintenanceScheduler Scheduler() => new(new KubernetesGateway(Client), Settings, clock);
-
-    private JsonNode? Status(string plural, string name) => Server.Get(Crd, plural, "prod", name)?["status"];
+    private MaintenanceScheduler Scheduler() => new(new KubernetesGateway(Client), ControlSettings, clock);
 
     private JsonArray? Env(string job) => Server.Get("apis/batch/v1", "jobs", "prod", job)?["spec"]?["template"]?["spec"]?["containers"]?[0]?["env"]?.AsArray();
-
-    private string? Value(string job, string name) => Env(job)?.FirstOrDefault(e => e?["name"]?.GetValue<string>() == name)?["value"]?.GetValue<string>();
-
-    private async Task<string> MetricsAsync()
-    {
-        var gateway = new KubernetesGateway(Client);
-        var metrics = new ControlPlaneMetrics();
-        var api = new RepositoryApi(gateway, new MaintenanceScheduler(gateway, Settings, clock), metrics, Settings, clock);
-        using var buffer = new MemoryStream();
-        await api.WriteMetricsAsync(buffer, CancellationToken.None);
-        return Encoding.UTF8.GetString(buffer.ToArray());
-    }
 
     [Fact]
     public async Task A_due_verification_makes_one_verify_session_for_the_slot_however_often_the_tick_fires()
@@ -101,23 +83,23 @@ public sealed class VerificationOverApiServerTests : ApiServerTest
         var session = Server.Get(Crd, "maintenancesessions", "prod", Verify)!;
         Assert.Equal(("verify", "shop", "repo"), (session["spec"]!["task"]!.GetValue<string>(), session["spec"]!["configuration"]!.GetValue<string>(), session["spec"]!["repository"]!["name"]!.GetValue<string>()));
         Assert.Equal("shop", session["metadata"]!["labels"]!["backup.serverless.dev/configuration"]!.GetValue<string>());
-        Assert.Equal(SessionPhase.Pending, Status("maintenancesessions", Verify)!["phase"]!.GetValue<string>());
-        Assert.Equal(new DateTime(2026, 11, 29, 3, 0, 0, DateTimeKind.Utc), Status("backupconfigurations", "shop")!["lastVerificationScheduleTime"]!.GetValue<DateTime>().ToUniversalTime());
+        Assert.Equal(SessionPhase.Pending, StatusOf("maintenancesessions", Verify)!["phase"]!.GetValue<string>());
+        Assert.Equal(new DateTime(2026, 11, 29, 3, 0, 0, DateTimeKind.Utc), StatusOf("backupconfigurations", "shop")!["lastVerificationScheduleTime"]!.GetValue<DateTime>().ToUniversalTime());
     }
 
     [Fact]
     public async Task A_verify_runs_beside_a_backup_of_its_repository_but_not_beside_a_check_or_another_verify()
     {
-        await Control().ScheduleTickAsync(CancellationToken.None);
+        await ControlPlaneAt(clock).ScheduleTickAsync(CancellationToken.None);
         await Scheduler().MaintenanceTickAsync(CancellationToken.None);
-        await Control().ReconcileAsync(CancellationToken.None);
+        await ControlPlaneAt(clock).ReconcileAsync(CancellationToken.None);
 
         // The backup of the same slot is not skipped, and the verify reads the repository beside it.
-        Assert.Equal(SessionPhase.Running, Status("backupsessions", "shop-202611290300")!["phase"]!.GetValue<string>());
-        Assert.Equal(SessionPhase.Running, Status("maintenancesessions", Verify)!["phase"]!.GetValue<string>());
+        Assert.Equal(SessionPhase.Running, StatusOf("backupsessions", "shop-202611290300")!["phase"]!.GetValue<string>());
+        Assert.Equal(SessionPhase.Running, StatusOf("maintenancesessions", Verify)!["phase"]!.GetValue<string>());
         Assert.Equal("verify", Server.Get("apis/batch/v1", "jobs", "prod", Verify)!["spec"]!["template"]!["spec"]!["containers"]![0]!["args"]![0]!.GetValue<string>());
-        Assert.Equal(("mariadb", "scratch", "shop"), (Value(Verify, "MYSQL_HOST"), Value(Verify, "VERIFY_HOST"), Value(Verify, "MYSQL_DATABASES")));
-        Assert.Contains("has-orders", Value(Verify, "VERIFY_CHECKS"));
+        Assert.Equal(("mariadb", "scratch", "shop"), (JobEnvValue(Verify, "MYSQL_HOST"), JobEnvValue(Verify, "VERIFY_HOST"), JobEnvValue(Verify, "MYSQL_DATABASES")));
+        Assert.Contains("has-orders", JobEnvValue(Verify, "VERIFY_CHECKS"));
         var scratchPassword = Env(Verify)!.Single(e => e!["name"]!.GetValue<string>() == "VERIFY_PASSWORD")!;
         Assert.Null(scratchPassword["value"]);
         Assert.Equal("scratch-auth", scratchPassword["valueFrom"]!["secretKeyRef"]!["name"]!.GetValue<string>());
@@ -135,18 +117,18 @@ public sealed class VerificationOverApiServerTests : ApiServerTest
             metadata: { name: repo-check-now, namespace: prod }
             spec: { repository: { name: repo }, task: check }
             """);
-        await Control().ReconcileAsync(CancellationToken.None);
+        await ControlPlaneAt(clock).ReconcileAsync(CancellationToken.None);
 
-        Assert.Equal(SessionPhase.Pending, Status("maintenancesessions", "shop-verify-again")!["phase"]!.GetValue<string>());
-        Assert.Contains(Verify, Status("maintenancesessions", "shop-verify-again")!["message"]!.GetValue<string>());
-        Assert.Equal(SessionPhase.Pending, Status("maintenancesessions", "repo-check-now")!["phase"]!.GetValue<string>());
+        Assert.Equal(SessionPhase.Pending, StatusOf("maintenancesessions", "shop-verify-again")!["phase"]!.GetValue<string>());
+        Assert.Contains(Verify, StatusOf("maintenancesessions", "shop-verify-again")!["message"]!.GetValue<string>());
+        Assert.Equal(SessionPhase.Pending, StatusOf("maintenancesessions", "repo-check-now")!["phase"]!.GetValue<string>());
     }
 
     [Fact]
     public async Task A_signed_verify_report_with_a_malformed_verification_is_a_400_and_writes_nothing()
     {
         await Scheduler().MaintenanceTickAsync(CancellationToken.None);
-        await Control().ReconcileAsync(CancellationToken.None);
+        await ControlPlaneAt(clock).ReconcileAsync(CancellationToken.None);
         var now = DateTimeOffset.UtcNow;
         var good = """{"database":"shop","snapshotId":"aaaa1111","scratch":"verify_shop_1","backupSha256":"a","restoredSha256":"a"}""";
         foreach (var verification in new[]
@@ -172,15 +154,15 @@ public sealed class VerificationOverApiServerTests : ApiServerTest
                 Assert.Contains("verification.", answer.Message);
             }
         }
-        Assert.Null(Status("backupconfigurations", "shop")!["lastVerification"]);
-        Assert.NotEqual(SessionPhase.Succeeded, Status("maintenancesessions", Verify)!["phase"]!.GetValue<string>());
+        Assert.Null(StatusOf("backupconfigurations", "shop")!["lastVerification"]);
+        Assert.NotEqual(SessionPhase.Succeeded, StatusOf("maintenancesessions", Verify)!["phase"]!.GetValue<string>());
     }
 
     [Fact]
     public async Task A_signed_successful_verify_report_lands_in_last_verification_and_the_metrics()
     {
         await Scheduler().MaintenanceTickAsync(CancellationToken.None);
-        await Control().ReconcileAsync(CancellationToken.None);
+        await ControlPlaneAt(clock).ReconcileAsync(CancellationToken.None);
         var now = DateTimeOffset.UtcNow;
         var succeeded = new SucceededEvent
         {
@@ -194,12 +176,12 @@ public sealed class VerificationOverApiServerTests : ApiServerTest
 
         Assert.Equal(200, (await DeliverAsync("MaintenanceSession", Verify, RunnerJson.Serialize(succeeded), now)).Status);
 
-        var last = Status("backupconfigurations", "shop")!["lastVerification"]!;
+        var last = StatusOf("backupconfigurations", "shop")!["lastVerification"]!;
         Assert.Equal((SessionPhase.Succeeded, Verify, 42.5), (last["result"]!.GetValue<string>(), last["sessionName"]!.GetValue<string>(), last["durationSeconds"]!.GetValue<double>()));
         Assert.Equal(["aaaa1111"], last["snapshotIds"]!.AsArray().Select(i => i!.GetValue<string>()));
         Assert.Equal("1 database(s) restored and equal to the backup; 1 of 1 check(s) passed", last["message"]!.GetValue<string>());
-        Assert.Equal(SessionPhase.Succeeded, Status("maintenancesessions", Verify)!["phase"]!.GetValue<string>());
-        var metrics = await MetricsAsync();
+        Assert.Equal(SessionPhase.Succeeded, StatusOf("maintenancesessions", Verify)!["phase"]!.GetValue<string>());
+        var metrics = await ScrapeMetricsAsync(clock);
         Assert.Contains($"mysql_backup_configuration_last_verification_timestamp_seconds{{namespace=\"prod\",configuration=\"shop\"}} {now.ToUnixTimeSeconds()}", metrics);
         Assert.Contains("mysql_backup_configuration_last_verification_succeeded{namespace=\"prod\",configuration=\"shop\"} 1", metrics);
         Assert.Contains("mysql_backup_configuration_verification_interval_seconds{namespace=\"prod\",configuration=\"shop\"} 604800", metrics);
@@ -211,7 +193,7 @@ public sealed class VerificationOverApiServerTests : ApiServerTest
     public async Task A_signed_failed_verify_report_names_the_first_differing_table_and_a_failed_check_is_named_too()
     {
         await Scheduler().MaintenanceTickAsync(CancellationToken.None);
-        await Control().ReconcileAsync(CancellationToken.None);
+        await ControlPlaneAt(clock).ReconcileAsync(CancellationToken.None);
         var now = DateTimeOffset.UtcNow;
         var failed = new FailedEvent
         {
@@ -228,19 +210,19 @@ public sealed class VerificationOverApiServerTests : ApiServerTest
 
         Assert.Equal(200, (await DeliverAsync("MaintenanceSession", Verify, RunnerJson.Serialize(failed), now)).Status);
 
-        var last = Status("backupconfigurations", "shop")!["lastVerification"]!;
+        var last = StatusOf("backupconfigurations", "shop")!["lastVerification"]!;
         Assert.Equal(SessionPhase.Failed, last["result"]!.GetValue<string>());
         Assert.Equal(["bbbb2222"], last["snapshotIds"]!.AsArray().Select(i => i!.GetValue<string>()));
         Assert.Equal("shop: snapshot bbbb2222 restored into verify_shop_1a2b3c differs from the backup from orders on", last["message"]!.GetValue<string>());
-        var session = Status("maintenancesessions", Verify)!;
+        var session = StatusOf("maintenancesessions", Verify)!;
         Assert.Equal((SessionPhase.Failed, "VerificationFailed"), (session["phase"]!.GetValue<string>(), session["reason"]!.GetValue<string>()));
-        Assert.Contains("mysql_backup_configuration_last_verification_succeeded{namespace=\"prod\",configuration=\"shop\"} 0", await MetricsAsync());
+        Assert.Contains("mysql_backup_configuration_last_verification_succeeded{namespace=\"prod\",configuration=\"shop\"} 0", await ScrapeMetricsAsync(clock));
 
         // An older report (of an earlier session, arriving late) does not hide the newer failure.
         Assert.False(await VerificationStatusWriter.ApplyAsync(new KubernetesGateway(Client),
             KubernetesJsonOf(Server.Get(Crd, "maintenancesessions", "prod", Verify)!),
             new VerificationStatus { Time = now.AddHours(-1), SessionName = "older", Result = SessionPhase.Succeeded }, CancellationToken.None));
-        Assert.Equal(SessionPhase.Failed, Status("backupconfigurations", "shop")!["lastVerification"]!["result"]!.GetValue<string>());
+        Assert.Equal(SessionPhase.Failed, StatusOf("backupconfigurations", "shop")!["lastVerification"]!["result"]!.GetValue<string>());
 
         var checkFailed = VerificationStatusWriter.FromEvent("s", failed with
         {
@@ -257,16 +239,16 @@ public sealed class VerificationOverApiServerTests : ApiServerTest
     public async Task A_verify_whose_job_failed_without_a_report_is_recorded_as_a_failed_verification()
     {
         await Scheduler().MaintenanceTickAsync(CancellationToken.None);
-        await Control().ReconcileAsync(CancellationToken.None);
+        await ControlPlaneAt(clock).ReconcileAsync(CancellationToken.None);
         Server.Mutate("apis/batch/v1", "jobs", "prod", Verify, j => j["status"] = new JsonObject
         {
             ["failed"] = 1,
             ["conditions"] = new JsonArray(new JsonObject { ["type"] = "Failed", ["status"] = "True", ["reason"] = "BackoffLimitExceeded" }),
         });
 
-        await Control().ReconcileAsync(CancellationToken.None);
+        await ControlPlaneAt(clock).ReconcileAsync(CancellationToken.None);
 
-        var last = Status("backupconfigurations", "shop")!["lastVerification"]!;
+        var last = StatusOf("backupconfigurations", "shop")!["lastVerification"]!;
         Assert.Equal((SessionPhase.Failed, Verify), (last["result"]!.GetValue<string>(), last["sessionName"]!.GetValue<string>()));
         Assert.StartsWith("BackoffLimitExceeded", last["message"]!.GetValue<string>());
     }
@@ -277,21 +259,17 @@ public sealed class VerificationOverApiServerTests : ApiServerTest
         Server.Mutate(Crd, "backupconfigurations", "prod", "shop", c => c["spec"]!["verification"]!["target"]!["name"] = "gone-db");
         await Scheduler().MaintenanceTickAsync(CancellationToken.None);
 
-        await Control().ReconcileAsync(CancellationToken.None);
+        await ControlPlaneAt(clock).ReconcileAsync(CancellationToken.None);
 
-        var session = Status("maintenancesessions", Verify)!;
+        var session = StatusOf("maintenancesessions", Verify)!;
         Assert.Equal((SessionPhase.Failed, "InvalidReference"), (session["phase"]!.GetValue<string>(), session["reason"]!.GetValue<string>()));
         Assert.StartsWith("spec.verification.target.name: AppBinding prod/gone-db", session["message"]!.GetValue<string>());
         Assert.Null(Server.Get("apis/batch/v1", "jobs", "prod", Verify));
-        var last = Status("backupconfigurations", "shop")!["lastVerification"]!;
+        var last = StatusOf("backupconfigurations", "shop")!["lastVerification"]!;
         Assert.Equal(SessionPhase.Failed, last["result"]!.GetValue<string>());
         Assert.Contains("gone-db", last["message"]!.GetValue<string>());
     }
 
     private static MaintenanceSession KubernetesJsonOf(JsonObject json) => k8s.KubernetesJson.Deserialize<MaintenanceSession>(json.ToJsonString());
 
-    private sealed class FixedClock(DateTimeOffset now) : TimeProvider
-    {
-        public override DateTimeOffset GetUtcNow() => now;
-    }
 }
